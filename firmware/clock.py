@@ -1,0 +1,109 @@
+"""Wall-clock time for OCPP: set from the Central System, kept with the board's tick counter.
+
+Timestamps are whole Unix seconds computed with our own calendar arithmetic, so the result
+does not depend on the board's epoch (1970 on unix and rp2, 2000 on esp32) or on a
+datetime module (MicroPython has none).
+"""
+
+_SECONDS_PER_DAY = 86400
+
+
+def days_from_civil(year, month, day):
+    # Howard Hinnant's days-from-civil algorithm: exact for the proleptic Gregorian calendar.
+    year -= month <= 2
+    era = (year if year >= 0 else year - 399) // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def civil_from_days(days):
+    days += 719468
+    era = (days if days >= 0 else days - 146096) // 146097
+    day_of_era = days - era * 146097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36524
+                   - day_of_era // 146096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = month_index + (3 if month_index < 10 else -9)
+    return year_of_era + era * 400 + (month <= 2), month, day
+
+
+def _digits(text, start, count):
+    part = text[start:start + count]
+    if len(part) != count or not part.isdigit():
+        raise ValueError("bad date-time: %r" % text)
+    return int(part)
+
+
+def parse_iso8601(text):
+    """Unix seconds of an RFC 3339 date-time ('2026-11-25T10:00:00.123Z', '...+01:00').
+
+    Fractions of a second are dropped; a missing offset is read as UTC. Raises ValueError.
+    """
+    if type(text) is not str or len(text) < 19 or text[4] != "-" or text[7] != "-" \
+            or text[10] not in "Tt " or text[13] != ":" or text[16] != ":":
+        raise ValueError("bad date-time: %r" % (text,))
+    year, month, day = _digits(text, 0, 4), _digits(text, 5, 2), _digits(text, 8, 2)
+    hour, minute, second = _digits(text, 11, 2), _digits(text, 14, 2), _digits(text, 17, 2)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour < 24 and minute < 60 and second < 61):
+        raise ValueError("bad date-time: %r" % text)
+    rest = text[19:]
+    if rest.startswith("."):
+        end = 1
+        while end < len(rest) and rest[end].isdigit():
+            end += 1
+        if end == 1:
+            raise ValueError("bad date-time: %r" % text)
+        rest = rest[end:]
+    offset_s = 0
+    if rest in ("", "Z", "z"):
+        pass
+    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":":
+        offset_s = (_digits(rest, 1, 2) * 60 + _digits(rest, 4, 2)) * 60
+        if rest[0] == "-":
+            offset_s = -offset_s
+    else:
+        raise ValueError("bad date-time: %r" % text)
+    days = days_from_civil(year, month, day)
+    return days * _SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset_s
+
+
+def format_iso8601(unix_s):
+    """'YYYY-MM-DDTHH:MM:SSZ' for whole Unix seconds: the form OCPP 1.6 timestamps take."""
+    unix_s = int(unix_s)
+    days = unix_s // _SECONDS_PER_DAY
+    second_of_day = unix_s - days * _SECONDS_PER_DAY
+    year, month, day = civil_from_days(days)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
+        year, month, day, second_of_day // 3600, second_of_day // 60 % 60, second_of_day % 60)
+
+
+class Clock:
+    """UTC wall clock: a reference point set from the network, advanced by board ticks."""
+
+    def __init__(self, ticks_ms, ticks_diff, initial_unix_s=0):
+        self._ticks_ms = ticks_ms
+        self._ticks_diff = ticks_diff
+        self._base_unix_ms = initial_unix_s * 1000
+        self._base_ticks = ticks_ms()
+        self.synchronised = False
+
+    def set_iso8601(self, text):
+        """Set the clock from a Central System timestamp; False (clock unchanged) if invalid."""
+        try:
+            unix_s = parse_iso8601(text)
+        except ValueError:
+            return False
+        self._base_unix_ms = unix_s * 1000
+        self._base_ticks = self._ticks_ms()
+        self.synchronised = True
+        return True
+
+    def now_s(self):
+        return (self._base_unix_ms + self._ticks_diff(self._ticks_ms(), self._base_ticks)) // 1000
+
+    def now_iso8601(self):
+        return format_iso8601(self.now_s())

@@ -1,0 +1,86 @@
+"""The station's link to the Central System: one WebSocket at a time, reconnected forever.
+
+It owns the connection and the OCPP-J session on it; services send requests through
+`call()` and register handlers in the shared dict. Every frame is logged, which is the
+OCPP traffic an operator reads on the console.
+"""
+import asyncio
+
+from ocppj.session import Session
+from ws.backoff import Backoff
+from ws.client import connect
+
+OFFLINE = "offline"
+CONNECTING = "connecting"
+ONLINE = "online"
+
+
+class NotConnected(Exception):
+    """A request was made while there is no connection to the Central System."""
+
+
+class Link:
+    def __init__(self, board, handlers, on_online, response_timeout_s=30,
+                 ping_interval_s=0, ssl_context=None, password=None):
+        self._board = board
+        self._handlers = handlers
+        self._on_online = on_online
+        self._response_timeout_s = response_timeout_s
+        self.ping_interval_s = ping_interval_s
+        self.ssl_context = ssl_context
+        self.password = password
+        self.state = OFFLINE
+        self.last_error = None
+        self._session = None
+        self._connection = None
+        self._backoff = Backoff()
+
+    async def call(self, action, payload):
+        session = self._session
+        if session is None:
+            raise NotConnected(action)
+        return await session.call(action, payload)
+
+    async def _send_text(self, text):
+        self._board.log("%s -> %s" % (self._board.identity_name, text))
+        await self._connection.send(text)
+
+    async def run(self):
+        while True:
+            await self._run_one_connection()
+            delay_s = self._backoff.next_delay_s()
+            self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, int(delay_s * 1000)))
+            await asyncio.sleep(delay_s)
+
+    async def _run_one_connection(self):
+        self.state = CONNECTING
+        try:
+            self._connection = await connect(self._board.csms_url, password=self.password,
+                                             ssl_context=self.ssl_context,
+                                             ping_interval_s=self.ping_interval_s)
+        except Exception as error:  # every way a connect can fail ends in a retry
+            self.state = OFFLINE
+            self.last_error = "%s: %s" % (type(error).__name__, error)
+            return
+        self._backoff.reset()
+        self._session = Session(self._send_text, self._handlers,
+                                response_timeout_s=self._response_timeout_s, log=self._board.log)
+        self.state = ONLINE
+        self._board.log("link: online %s" % self._board.csms_url)
+        online_task = asyncio.create_task(self._on_online())
+        try:
+            while True:
+                text = await self._connection.recv()
+                self._board.log("%s <- %s" % (self._board.identity_name, text))
+                await self._session.on_text(text)
+        except Exception as error:
+            self.last_error = "%s: %s" % (type(error).__name__, error)
+        finally:
+            online_task.cancel()
+            self._session.connection_lost()
+            self._session = None
+            self.state = OFFLINE
+            try:
+                await self._connection.close()
+            except Exception:  # already gone: nothing more to release
+                pass

@@ -1,0 +1,122 @@
+"""End-to-end harness: the bundled Central System in a background thread and the simulated
+station as a separate process (MicroPython or CPython), both on loopback.
+"""
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from tools.csms import CentralSystem  # noqa: E402
+
+STATION = os.path.join(ROOT, "boards", "sim", "station")
+
+
+def wait_until(predicate, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out after %.1f s waiting for %s" % (timeout_s, what))
+
+
+class CentralThread:
+    """A CentralSystem serving on 127.0.0.1 from its own event loop thread."""
+
+    def __init__(self, ssl_context=None, **options):
+        self.central = CentralSystem(**options)
+        self._ssl_context = ssl_context
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._stop = None
+        self.port = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self):
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+
+    async def _serve(self):
+        self._stop = asyncio.Event()
+        async with self.central.serve("127.0.0.1", 0, self._ssl_context) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self):
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("central system did not start")
+        return self
+
+    def __exit__(self, *exc):
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def url(self, host="127.0.0.1", scheme="ws"):
+        return "%s://%s:%d/ocpp" % (scheme, host, self.port)
+
+    def run(self, coroutine, timeout_s=10):
+        """Runs a coroutine on the central system's loop and returns its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout_s)
+
+    def frames(self, direction):
+        """Parsed frames the central system received ('<-') or sent ('->')."""
+        return [json.loads(text) for _, d, text in list(self.central.traffic) if d == direction]
+
+    def requests(self, action):
+        return [f[3] for f in self.frames("<-") if f[0] == 2 and f[2] == action]
+
+    def answers_to(self, action):
+        """The frames the central system sent in answer to the station's `action` calls."""
+        ids = {f[1] for f in self.frames("<-") if f[0] == 2 and f[2] == action}
+        return [f for f in self.frames("->") if f[0] in (3, 4) and f[1] in ids]
+
+    def link(self, identity):
+        return wait_until(lambda: self.central.links.get(identity), 10, "station link")
+
+
+class StationProcess:
+    """The simulated station launched as a user would, its console collected line by line."""
+
+    def __init__(self, url, runtime="micropython", identity="CP001", extra=()):
+        self.lines = []
+        argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
+        self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._reader.join(5)
+
+    def wait_for_line(self, text, timeout_s=10):
+        return wait_until(lambda: any(text in line for line in self.lines), timeout_s,
+                          "%r in station output:\n%s" % (text, "\n".join(self.lines[-30:])))
+
+    @property
+    def alive(self):
+        return self.process.poll() is None

@@ -1,0 +1,39 @@
+# The station clock: ISO 8601 in and out, independent of the board's epoch.
+from firmware.clock import Clock, days_from_civil, civil_from_days, format_iso8601, parse_iso8601
+
+
+def test_calendar_round_trip_over_centuries():
+    for days in range(-800000, 800000, 997):
+        y, m, d = civil_from_days(days)
+        assert days_from_civil(y, m, d) == days
+
+
+def test_known_instants():
+    assert parse_iso8601("1970-01-01T00:00:00Z") == 0
+    assert parse_iso8601("2000-01-01T00:00:00Z") == 946684800
+    assert parse_iso8601("2026-11-25T10:20:30.123Z") == 1795602030
+    assert parse_iso8601("2026-11-25T11:20:30+01:00") == 1795602030
+    assert parse_iso8601("2024-02-29T00:00:00") == 1709164800
+    assert format_iso8601(1795602030) == "2026-11-25T10:20:30Z"
+    assert format_iso8601(951782400) == "2000-02-29T00:00:00Z"
+
+
+def test_bad_timestamps_rejected():
+    for text in ("", "2026-11-25", "2026-13-01T00:00:00Z", "2026-11-25T10:20:30.Z",
+                 "2026-11-25T10:20:30+0100", "abcd-ef-ghT00:00:00Z", 1795602030, None):
+        try:
+            parse_iso8601(text)
+        except ValueError:
+            continue
+        raise AssertionError("accepted %r" % (text,))
+
+
+def test_clock_follows_ticks_after_set():
+    now = [5000]
+    clock = Clock(lambda: now[0], lambda a, b: a - b)
+    assert not clock.synchronised
+    assert clock.set_iso8601("2026-11-25T10:20:30Z")
+    now[0] += 61500
+    assert clock.now_iso8601() == "2026-11-25T10:21:31Z"
+    assert not clock.set_iso8601("yesterday")
+    assert clock.now_iso8601() == "2026-11-25T10:21:31Z"

@@ -1,0 +1,93 @@
+"""End to end: the station process (MicroPython and CPython) against the bundled Central
+System built on the PyPI `ocpp` package, schema validation on in both directions.
+"""
+import pytest
+from ocpp.exceptions import InternalError
+from ocpp.routing import on
+from ocpp.v16 import call
+from ocpp.v16.enums import Action
+
+from certs import issue, make_ca
+from harness import CentralThread, StationProcess, wait_until
+from tools.csms import StationLink
+
+RUNTIMES = ["micropython", "cpython"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_boot_accepted_then_heartbeats(runtime):
+    with CentralThread(heartbeat_interval_s=1) as cs, StationProcess(cs.url(), runtime) as station:
+        wait_until(lambda: len(cs.requests("Heartbeat")) >= 2, 15, "two heartbeats")
+        boot = cs.requests("BootNotification")
+        assert len(boot) == 1
+        assert boot[0]["chargePointVendor"] and boot[0]["chargePointModel"]
+        # Every answer was a CALLRESULT: the station's requests passed schema validation.
+        assert [f[0] for f in cs.answers_to("BootNotification")] == [3]
+        assert {f[0] for f in cs.answers_to("Heartbeat")} == {3}
+        station.wait_for_line('"BootNotification"')  # the OCPP traffic is on the console
+        assert station.alive
+
+
+def test_callerror_from_station_for_unsupported_and_unknown_actions():
+    with CentralThread(heartbeat_interval_s=60) as cs, StationProcess(cs.url()):
+        wait_until(lambda: cs.answers_to("BootNotification"), 10, "boot")
+        link = cs.link("CP001")
+        # OCPP-J 4.2.3: a known action the station does not implement -> NotSupported.
+        with pytest.raises(Exception) as raised:
+            cs.run(link.call(call.ReserveNow(connector_id=1, expiry_date="2030-01-01T00:00:00Z",
+                                             id_tag="TAG", reservation_id=1), suppress=False))
+        assert type(raised.value).__name__ == "NotSupportedError"
+        # An action OCPP 1.6 does not define -> NotImplemented.
+        cs.run(link._connection.send('[2,"u-1","Teleport",{}]'))
+        wait_until(lambda: [f for f in cs.frames("<-") if f[:3] == [4, "u-1", "NotImplemented"]],
+                   10, "NotImplemented CALLERROR")
+        # A request that breaks the schema -> a payload error, and the station carries on.
+        cs.run(link._connection.send('[2,"u-2","DataTransfer",{"vendorId":42}]'))
+        wait_until(lambda: [f for f in cs.frames("<-") if f[:3] == [4, "u-2",
+                                                                    "TypeConstraintViolation"]],
+                   10, "TypeConstraintViolation CALLERROR")
+        answer = cs.run(link.call(call.DataTransfer(vendor_id="x")))
+        assert answer.status == "UnknownVendorId"
+
+
+class HeartbeatFails(StationLink):
+    @on(Action.heartbeat)
+    def on_heartbeat(self):
+        raise InternalError(description="heartbeat store down")
+
+
+def test_callerror_from_central_system_is_survived():
+    with CentralThread(heartbeat_interval_s=1, link_class=HeartbeatFails) as cs, \
+            StationProcess(cs.url()) as station:
+        wait_until(lambda: len(cs.answers_to("Heartbeat")) >= 2, 15, "two failed heartbeats")
+        assert {f[0] for f in cs.answers_to("Heartbeat")} == {4}
+        station.wait_for_line("InternalError")
+        assert station.alive
+
+
+def test_basic_auth_right_password_accepted_wrong_refused():
+    passwords = {"CP001": "0123456789abcdef", "CP002": "right-key-000000"}
+    with CentralThread(passwords=passwords) as cs:
+        with StationProcess(cs.url(), extra=["--password", "0123456789abcdef"]):
+            wait_until(lambda: cs.answers_to("BootNotification"), 10, "boot with Basic auth")
+        with StationProcess(cs.url(), identity="CP002", extra=["--password", "wrong"]) as bad:
+            bad.wait_for_line("401")
+            assert cs.central.rejected_auth >= 1
+            assert bad.alive
+        assert len(cs.requests("BootNotification")) == 1
+
+
+def test_wss_with_basic_auth_right_and_wrong_password(tmp_path):
+    # Security profile 2: TLS with the server certificate checked against the CA, plus Basic auth.
+    ca = make_ca()
+    ca_path, _ = ca.write(str(tmp_path), "ca")
+    context = issue(ca, "localhost").server_context(str(tmp_path))
+    passwords = {"CP001": "0123456789abcdef", "CP002": "right-key-000000"}
+    with CentralThread(ssl_context=context, passwords=passwords) as cs:
+        url = cs.url(host="localhost", scheme="wss")
+        with StationProcess(url, extra=["--password", "0123456789abcdef", "--ca", ca_path]):
+            wait_until(lambda: cs.answers_to("BootNotification"), 15, "boot over wss")
+        with StationProcess(url, identity="CP002",
+                            extra=["--password", "wrong", "--ca", ca_path]) as bad:
+            bad.wait_for_line("401", 15)
+        assert len(cs.requests("BootNotification")) == 1
