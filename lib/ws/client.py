@@ -1,0 +1,193 @@
+"""asyncio adapter of the WebSocket client: moves bytes between a stream and the
+sans-I/O handshake and protocol cores, and nothing else.
+
+One task should call recv() in a loop: it also drives keep-alive and the close
+handshake. Any number of tasks may call send(); each frame is written whole.
+"""
+import asyncio
+
+from ws import clock
+from ws.errors import ConnectError, ConnectionClosed
+from ws.events import Message
+from ws.handshake import OCPP16, ClientHandshake
+from ws.protocol import CLOSED, OPEN, Protocol
+from ws.url import parse_url
+
+_READ_CHUNK = 1024
+
+
+async def connect(url, password=None, ssl_context=None, ping_interval_s=0,
+                  pong_timeout_s=None, max_message_bytes=65536, timeout_s=10,
+                  subprotocol=OCPP16):
+    """Open a Connection to a ws:// or wss:// URL (str or ws.url.Url). Raises ConnectError
+    (HandshakeError with `.status` for a bad HTTP answer) with a one-line reason."""
+    target = parse_url(url) if type(url) is str else url
+    if target.secure and ssl_context is None:
+        raise ValueError("wss:// needs an ssl_context (see ws.tls.client_context)")
+    handshake = ClientHandshake(target, password, subprotocol)
+    try:
+        reader, writer = await asyncio.wait_for(
+            _open_and_upgrade(target, ssl_context, handshake), timeout_s)
+    except asyncio.TimeoutError:
+        raise ConnectError("no connection to %s:%d within %s s"
+                           % (target.host, target.port, timeout_s))
+    protocol = Protocol(max_message_bytes, ping_interval_s, pong_timeout_s, clock.now_ms())
+    connection = Connection(reader, writer, protocol, timeout_s)
+    if handshake.extra:
+        protocol.receive_data(handshake.extra)
+        await connection._after_input()
+    return connection
+
+
+async def _open_and_upgrade(target, ssl_context, handshake):
+    writer = None
+    try:
+        if target.secure:
+            reader, writer = await asyncio.open_connection(
+                target.host, target.port, ssl=ssl_context, server_hostname=target.host)
+        else:
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+        # On MicroPython a refused connect and every TLS error only show up here.
+        writer.write(handshake.request())
+        await writer.drain()
+        while True:
+            data = await reader.read(_READ_CHUNK)
+            if not data:
+                raise ConnectError("connection closed during the upgrade handshake")
+            if handshake.receive_data(data):
+                return reader, writer
+    except (OSError, ValueError) as e:
+        await _shut(writer, 0)
+        raise ConnectError(_describe(e))
+    except BaseException:
+        await _shut(writer, 0)
+        raise
+
+
+def _describe(error):
+    text = str(error) or repr(error)
+    if type(error).__name__ not in text:
+        text = "%s: %s" % (type(error).__name__, text)
+    return text.replace("\n", " ")[:200]
+
+
+async def _shut(writer, timeout_s):
+    """Close a stream, never waiting on the peer longer than timeout_s (0: abort).
+    MicroPython only closes the socket in wait_closed()."""
+    if writer is None:
+        return
+    transport = getattr(writer, "transport", None)
+    try:
+        if timeout_s == 0 and transport is not None:
+            transport.abort()
+        else:
+            writer.close()
+        await asyncio.wait_for(writer.wait_closed(), timeout_s or 1)
+    except Exception:
+        pass
+
+
+class Connection:
+    def __init__(self, reader, writer, protocol, timeout_s):
+        self.protocol = protocol
+        self._reader = reader
+        self._writer = writer
+        self._timeout_s = timeout_s
+        self._messages = []
+        self._write_lock = asyncio.Lock()
+        self._reading = False
+        self._shut_done = asyncio.Event()
+        self._shut_started = False
+
+    @property
+    def closed(self):
+        """True once no more messages can be sent."""
+        return self.protocol.state != OPEN
+
+    async def recv(self):
+        """The next message: str for text, bytes for binary. Raises ConnectionClosed."""
+        while not self._messages:
+            if self.protocol.state == CLOSED:
+                await self._shut_transport()
+                raise ConnectionClosed(self.protocol.close_code, self.protocol.close_reason)
+            await self._read_once()
+        return self._messages.pop(0)
+
+    async def send(self, message):
+        if type(message) is str:
+            self.protocol.send_text(message)
+        else:
+            self.protocol.send_binary(message)
+        await self._flush()
+        if self.protocol.state == CLOSED:
+            raise ConnectionClosed(self.protocol.close_code, self.protocol.close_reason)
+
+    async def close(self, code=1000, reason=""):
+        """Close handshake bounded by timeout_s, then the transport is closed."""
+        self.protocol.close(code, reason)
+        await self._flush()
+        try:
+            if self._reading:
+                # The recv() task receives the peer's close and shuts the transport.
+                await asyncio.wait_for(self._shut_done.wait(), self._timeout_s)
+            else:
+                await asyncio.wait_for(self._read_until_closed(), self._timeout_s)
+        except asyncio.TimeoutError:
+            pass
+        self.protocol.receive_eof()
+        await self._shut_transport()
+
+    async def _read_until_closed(self):
+        while self.protocol.state != CLOSED:
+            await self._read_once()
+
+    async def _read_once(self):
+        protocol = self.protocol
+        deadline = protocol.next_deadline_ms()
+        data = None
+        self._reading = True
+        try:
+            if deadline is None:
+                data = await self._reader.read(_READ_CHUNK)
+            else:
+                wait_ms = deadline - clock.now_ms()
+                if wait_ms > 0:
+                    data = await asyncio.wait_for(self._reader.read(_READ_CHUNK),
+                                                  wait_ms / 1000)
+        except asyncio.TimeoutError:
+            pass
+        except (OSError, ValueError):
+            data = b""
+        finally:
+            self._reading = False
+        if data is None:
+            protocol.tick(clock.now_ms())
+        elif data:
+            protocol.receive_data(data)
+        else:
+            protocol.receive_eof()
+        await self._after_input()
+
+    async def _after_input(self):
+        for event in self.protocol.events_received():
+            if type(event) is Message:
+                self._messages.append(event.data)
+        await self._flush()
+
+    async def _flush(self):
+        async with self._write_lock:
+            data = self.protocol.data_to_send()
+            if not data or self._shut_started:
+                return
+            try:
+                self._writer.write(data)
+                await asyncio.wait_for(self._writer.drain(), self._timeout_s)
+            except (OSError, ValueError, asyncio.TimeoutError):
+                self.protocol.receive_eof()
+
+    async def _shut_transport(self):
+        if self._shut_started:
+            return
+        self._shut_started = True
+        await _shut(self._writer, self._timeout_s)
+        self._shut_done.set()

@@ -1,0 +1,83 @@
+"""RFC 6455 frame layout: opcodes, header parsing, client frame encoding and masking.
+
+Pure functions over bytes; the rules about which frames are acceptable live in protocol.py.
+"""
+import os
+import struct
+
+OP_CONTINUATION = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
+
+DATA_OPCODES = (OP_CONTINUATION, OP_TEXT, OP_BINARY)
+CONTROL_OPCODES = (OP_CLOSE, OP_PING, OP_PONG)
+MAX_CONTROL_PAYLOAD = 125
+MAX_HEADER_BYTES = 14
+
+
+class Header:
+    def __init__(self, fin, rsv, opcode, mask, length, size):
+        self.fin = fin
+        self.rsv = rsv  # the three reserved bits, 0 unless an extension was negotiated
+        self.opcode = opcode
+        self.mask = mask  # 4 bytes, or None for an unmasked frame
+        self.length = length  # payload length as announced
+        self.size = size  # header length in bytes
+
+
+def parse_header(buf, start=0):
+    """The Header of the frame at buf[start:], or None until enough bytes are there."""
+    available = len(buf) - start
+    if available < 2:
+        return None
+    first = buf[start]
+    second = buf[start + 1]
+    length = second & 0x7F
+    size = 2
+    if length == 126:
+        size = 4
+        if available < size:
+            return None
+        length = struct.unpack_from("!H", buf, start + 2)[0]
+    elif length == 127:
+        size = 10
+        if available < size:
+            return None
+        length = struct.unpack_from("!Q", buf, start + 2)[0]
+    mask = None
+    if second & 0x80:
+        if available < size + 4:
+            return None
+        mask = bytes(buf[start + size:start + size + 4])
+        size += 4
+    return Header(bool(first & 0x80), (first >> 4) & 7, first & 0x0F, mask, length, size)
+
+
+def apply_mask(data, mask):
+    """data XOR the repeated 4-byte mask; done as one big-integer XOR because a per-byte
+    Python loop is slow on MicroPython."""
+    n = len(data)
+    if n == 0:
+        return b""
+    key = mask * (n // 4 + 1)
+    mixed = int.from_bytes(data, "big") ^ int.from_bytes(key[:n], "big")
+    return mixed.to_bytes(n, "big")
+
+
+def encode_frame(opcode, payload, fin=True, mask=None):
+    """One client frame. A client must mask every frame (RFC 6455 5.3) with a fresh
+    unpredictable key, so `mask` defaults to 4 bytes from os.urandom."""
+    if mask is None:
+        mask = os.urandom(4)
+    n = len(payload)
+    first = (0x80 if fin else 0) | opcode
+    if n < 126:
+        header = struct.pack("!BB", first, 0x80 | n)
+    elif n < 65536:
+        header = struct.pack("!BBH", first, 0x80 | 126, n)
+    else:
+        header = struct.pack("!BBQ", first, 0x80 | 127, n)
+    return header + mask + apply_mask(payload, mask)

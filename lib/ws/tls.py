@@ -1,0 +1,97 @@
+"""TLS client contexts for wss:// that always verify the server (OCPP security profiles
+2 and 3), from DER certificates and keys, on MicroPython and CPython.
+
+Why the two paths: MicroPython's ssl takes DER bytes directly (PEM did not load in this
+build) and defaults to no verification; CPython's load_cert_chain only reads PEM files,
+so there the client certificate and key go through a short-lived temporary file.
+Cipher names are the runtime's own: mbedTLS names on MicroPython
+("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"), OpenSSL names on CPython
+("ECDHE-RSA-AES128-GCM-SHA256").
+"""
+import binascii
+import ssl
+import sys
+
+_MICROPYTHON = sys.implementation.name == "micropython"
+_KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY")
+
+
+def pem_to_der(pem):
+    """Every block of a PEM text (str or bytes), decoded to DER, in order."""
+    if type(pem) is not str:
+        pem = bytes(pem).decode()
+    blocks = []
+    body = None
+    for line in pem.split("\n"):
+        line = line.strip()
+        if line.startswith("-----BEGIN "):
+            body = []
+        elif line.startswith("-----END "):
+            if body is None:
+                raise ValueError("PEM END without BEGIN")
+            blocks.append(binascii.a2b_base64("".join(body)))
+            body = None
+        elif body is not None and line:
+            body.append(line)
+    if body is not None or not blocks:
+        raise ValueError("no complete PEM block")
+    return blocks
+
+
+def der_to_pem(der, label):
+    b64 = binascii.b2a_base64(der).decode().replace("\n", "")
+    lines = ["-----BEGIN %s-----" % label]
+    for i in range(0, len(b64), 64):
+        lines.append(b64[i:i + 64])
+    lines.append("-----END %s-----\n" % label)
+    return "\n".join(lines)
+
+
+def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
+    """An SSLContext that requires a server certificate issued by one of the CAs
+    (`ca_der`: one DER certificate or a list of them) for the host name it connects to;
+    with cert_der and key_der it also presents a client certificate (mutual TLS);
+    `ciphers` is an optional list of cipher suite names."""
+    if type(ca_der) is bytes or type(ca_der) is bytearray:
+        ca_der = [ca_der]
+    if not ca_der:
+        raise ValueError("at least one CA certificate is required")
+    if (cert_der is None) != (key_der is None):
+        raise ValueError("a client certificate needs both cert_der and key_der")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    for der in ca_der:
+        ctx.load_verify_locations(cadata=bytes(der))
+    if cert_der is not None:
+        if _MICROPYTHON:
+            ctx.load_cert_chain(bytes(cert_der), bytes(key_der))
+        else:
+            _load_cert_chain_via_files(ctx, cert_der, key_der)
+    if ciphers:
+        if _MICROPYTHON:
+            ctx._context.set_ciphers(list(ciphers))
+        else:
+            ctx.set_ciphers(":".join(ciphers))
+    return ctx
+
+
+def _load_cert_chain_via_files(ctx, cert_der, key_der):
+    import os
+    import tempfile
+
+    # The PEM label of a DER key is not known without parsing it; OpenSSL accepts the
+    # right one, so each is tried.
+    error = None
+    for label in _KEY_LABELS:
+        fd, path = tempfile.mkstemp(suffix=".pem")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(der_to_pem(cert_der, "CERTIFICATE"))
+                f.write(der_to_pem(key_der, label))
+            ctx.load_cert_chain(path)
+            return
+        except ssl.SSLError as e:
+            error = e
+        finally:
+            os.remove(path)
+    raise ValueError("client certificate or key not loadable: %s" % error)
