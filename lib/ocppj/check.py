@@ -1,0 +1,226 @@
+"""Checks OCPP 1.6 payloads against the generated schema tables (ocppj.schemas).
+
+`check_request(action, payload)` and `check_response(action, payload)` return None for
+a valid payload and raise the OcppError whose code the OCPP-J 1.6 table 7 gives:
+  - a property the schema does not define: FormationViolation (the payload does not
+    conform to the PDU structure; errata 3.2 says no extra fields are allowed);
+  - a required field missing, or an empty array where one item is the minimum:
+    OccurenceConstraintViolation;
+  - a JSON type other than the schema's (an integer given as 1.0 or true, a string
+    given as null): TypeConstraintViolation;
+  - a value outside its enum, longer than maxLength, not a multiple of multipleOf,
+    a non-finite number, or a malformed date-time: PropertyConstraintViolation;
+  - an action that is not OCPP 1.6 at all: NotImplementedAction.
+The error's details hold {"field": "path.to[0].field"}. Fields are checked in name
+order after the unknown-property check, so the error reported for a payload with
+several faults is the same on every interpreter.
+"""
+from ocppj import schemas
+from ocppj.errors import (
+    FormationViolation,
+    NotImplementedAction,
+    OccurenceConstraintViolation,
+    OcppError,
+    PropertyConstraintViolation,
+    TypeConstraintViolation,
+)
+
+
+def check_request(action, payload):
+    _check_action(schemas.REQUESTS, action, payload)
+
+
+def check_response(action, payload):
+    _check_action(schemas.RESPONSES, action, payload)
+
+
+def is_action(action):
+    return action in schemas.REQUESTS
+
+
+def _check_action(table, action, payload):
+    index = table.get(action)
+    if index is None:
+        raise NotImplementedAction("unknown action %s" % action)
+    if type(payload) is not dict:
+        raise TypeConstraintViolation("payload is not an object")
+    try:
+        _check_object(schemas.OBJECTS[index], payload)
+    except OcppError as e:
+        e.description = "%s: %s" % (e.details.get("field", ""), e.description)
+        raise
+
+
+def _locate(error, segment):
+    # The path is built while the error unwinds, so a valid payload costs no strings.
+    inner = error.details.get("field")
+    if inner is None:
+        error.details["field"] = segment
+    elif inner[0] == "[":
+        error.details["field"] = segment + inner
+    else:
+        error.details["field"] = segment + "." + inner
+
+
+def _value_start(spec, key):
+    """Index just past `key=` in spec, or -1 when the spec has no such field."""
+    if not key or "=" in key:
+        return -1
+    start = 0
+    size = len(key)
+    while True:
+        at = spec.find(key, start)
+        if at < 0:
+            return -1
+        end = at + size
+        if (at == 0 or spec[at - 1] == ";") and end < len(spec) and spec[end] == "=":
+            return end + 1
+        start = at + 1
+
+
+def _check_object(spec, payload):
+    for key in payload:
+        if type(key) is not str or _value_start(spec, key) < 0:
+            error = FormationViolation("property not allowed")
+            _locate(error, str(key))
+            raise error
+    at = 0
+    while at < len(spec):
+        equals = spec.find("=", at)
+        end = spec.find(";", equals)
+        name = spec[at:equals]
+        if name in payload:
+            try:
+                _check_field(spec, equals + 1, end, payload[name])
+            except OcppError as e:
+                _locate(e, name)
+                raise
+        elif "A" <= spec[equals + 1] <= "Z":
+            error = OccurenceConstraintViolation("required field missing")
+            _locate(error, name)
+            raise error
+        at = end + 1
+
+
+def _check_field(spec, at, end, value):
+    repeat = spec[at]
+    if repeat != "*" and repeat != "+":
+        _check_value(spec, at, end, value)
+        return
+    if type(value) is not list:
+        raise TypeConstraintViolation("not an array")
+    if repeat == "+" and not value:
+        raise OccurenceConstraintViolation("array needs at least one item")
+    for i in range(len(value)):
+        try:
+            _check_value(spec, at + 1, end, value[i])
+        except OcppError as e:
+            _locate(e, "[%d]" % i)
+            raise
+
+
+def _number(spec, at, end):
+    """The decimal argument after the kind letter, or -1 when there is none."""
+    if at >= end:
+        return -1
+    result = 0
+    for i in range(at, end):
+        result = result * 10 + ord(spec[i]) - 48
+    return result
+
+
+def _check_value(spec, at, end, value):
+    kind = spec[at]
+    if "A" <= kind <= "Z":
+        kind = kind.lower()
+    arg = _number(spec, at + 1, end)
+    kind_type = type(value)
+    if kind == "s" or kind == "e" or kind == "d":
+        if kind_type is not str:
+            raise TypeConstraintViolation("not a string")
+        if kind == "s":
+            if arg >= 0 and len(value) > arg:
+                raise PropertyConstraintViolation("longer than %d characters" % arg)
+        elif kind == "e":
+            if not _in_enum(schemas.ENUMS[arg], value):
+                raise PropertyConstraintViolation("value not allowed")
+        elif not is_datetime(value):
+            raise PropertyConstraintViolation("not a date-time")
+    elif kind == "i":
+        if kind_type is not int:
+            raise TypeConstraintViolation("not an integer")
+    elif kind == "n":
+        # type() rather than isinstance(): True is an int on CPython, not on MicroPython.
+        if kind_type is not int and kind_type is not float:
+            raise TypeConstraintViolation("not a number")
+        if value != value or value - value != 0:
+            raise PropertyConstraintViolation("not a finite number")
+        if arg > 0 and not _is_multiple(value * arg):
+            raise PropertyConstraintViolation("not a multiple of 1/%d" % arg)
+    elif kind == "b":
+        if kind_type is not bool:
+            raise TypeConstraintViolation("not a boolean")
+    elif kind == "o":
+        if kind_type is not dict:
+            raise TypeConstraintViolation("not an object")
+        _check_object(schemas.OBJECTS[arg], value)
+
+
+def _is_multiple(scaled):
+    # Tolerant because a board's single-precision floats rarely hit 0.1 steps exactly.
+    return abs(scaled - round(scaled)) <= 1e-6 * max(1.0, abs(scaled))
+
+
+def _in_enum(values, value):
+    if not value or "," in value:
+        return False
+    start = 0
+    size = len(value)
+    while True:
+        at = values.find(value, start)
+        if at < 0:
+            return False
+        end = at + size
+        if (at == 0 or values[at - 1] == ",") and (end == len(values) or values[end] == ","):
+            return True
+        start = at + 1
+
+
+def _digits(text, at, count, low, high):
+    result = 0
+    for i in range(at, at + count):
+        digit = ord(text[i]) - 48
+        if digit < 0 or digit > 9:
+            return False
+        result = result * 10 + digit
+    return low <= result <= high
+
+
+def is_datetime(text):
+    """RFC 3339 date-time: YYYY-MM-DDThh:mm:ss[.fraction][Z|+hh:mm|-hh:mm].
+
+    The zone may be left out: such times are read as UTC, because rejecting a
+    BootNotification.conf over a missing "Z" would keep the station from booting.
+    """
+    size = len(text)
+    if size < 19:
+        return False
+    if not (_digits(text, 0, 4, 0, 9999) and text[4] == "-" and _digits(text, 5, 2, 1, 12)
+            and text[7] == "-" and _digits(text, 8, 2, 1, 31) and text[10] in "Tt"
+            and _digits(text, 11, 2, 0, 23) and text[13] == ":" and _digits(text, 14, 2, 0, 59)
+            and text[16] == ":" and _digits(text, 17, 2, 0, 60)):
+        return False
+    at = 19
+    if at < size and text[at] == ".":
+        at += 1
+        first = at
+        while at < size and "0" <= text[at] <= "9":
+            at += 1
+        if at == first:
+            return False
+    if at == size:
+        return True
+    if text[at] in "Zz":
+        return at + 1 == size
+    return (text[at] in "+-" and size == at + 6 and _digits(text, at + 1, 2, 0, 23)
+            and text[at + 3] == ":" and _digits(text, at + 4, 2, 0, 59))

@@ -1,0 +1,200 @@
+"""Sans-I/O OCPP-J 1.6 RPC core: call correlation and dispatch of incoming CALLs.
+
+No I/O, no clock, no asyncio: text goes in with `receive(text)`, which returns what
+the adapter must do next:
+  - None: nothing (the frame was dropped; it is logged and counted);
+  - a `Reply`: send `reply.text`, then run `reply.follow_up` if it is not None;
+  - a `Completed`: our outstanding CALL ended with `payload` or with `error`.
+Outgoing CALLs are built with `call(action, payload, now_ms)`; only one may be
+outstanding (OCPP-J 4.1.1). The response timeout is data: `remaining_ms(now_ms)` and
+`poll(now_ms)`; an adapter that times the wait itself calls `abandon(error)` instead.
+
+Handlers live in a plain dict, action -> handler(payload). A handler returns the
+response payload dict, or a 2-tuple (payload, follow_up) where follow_up is a
+callable taking no arguments, to be run after the reply has gone out (TriggerMessage
+answers before the triggered message is sent). It may raise an OcppError to answer
+with that CALLERROR code; any other exception, or a response that fails the schema
+check, is answered with InternalError and logged, and the station keeps running.
+"""
+from ocppj import frames
+from ocppj.check import check_request, check_response, is_action
+from ocppj.errors import (
+    STANDARD_CODES,
+    CallErrorReceived,
+    CallPending,
+    InternalError,
+    NotImplementedAction,
+    NotSupported,
+    OcppError,
+    ResponseTimeout,
+)
+
+
+class Reply:
+    """Send `text`, then call `follow_up()` when it is not None."""
+
+    def __init__(self, text, follow_up=None):
+        self.text = text
+        self.follow_up = follow_up
+
+
+class Completed:
+    """Our outstanding CALL ended: with `payload`, or with `error` when it is not None."""
+
+    def __init__(self, action, message_id, payload=None, error=None):
+        self.action = action
+        self.message_id = message_id
+        self.payload = payload
+        self.error = error
+
+
+def _subtract(a, b):
+    return a - b
+
+
+def _quiet(*args):
+    pass
+
+
+class Rpc:
+    """One OCPP-J connection's RPC state.
+
+    Counters: `malformed` (frames that did not decode), `unmatched` (responses with no
+    outstanding CALL of that id), `call_errors_sent` (incoming CALLs answered with a
+    CALLERROR) and `handler_errors` (handlers that raised or answered a bad payload).
+    `ticks_diff` defaults to subtraction; pass time.ticks_diff on MicroPython so a
+    wrapping ticks_ms clock works.
+    """
+
+    def __init__(self, handlers, log=None, response_timeout_ms=30000, check_outgoing=True,
+                 check_results=True, new_id=None, ticks_diff=None):
+        self.handlers = handlers
+        self.response_timeout_ms = response_timeout_ms
+        self.check_outgoing = check_outgoing
+        self.check_results = check_results
+        self._log = log or _quiet
+        self._new_id = new_id or frames.new_message_id
+        self._ticks_diff = ticks_diff or _subtract
+        self.pending_id = None
+        self.pending_action = None
+        self._sent_ms = None
+        self.malformed = 0
+        self.unmatched = 0
+        self.call_errors_sent = 0
+        self.handler_errors = 0
+
+    def call(self, action, payload, now_ms=None):
+        """Returns the CALL text to send. Raises CallPending while a CALL is
+        outstanding, and the check's OcppError for a bad request payload. Without
+        now_ms there is no deadline: the adapter times the wait itself."""
+        if self.pending_id is not None:
+            raise CallPending("%s %s is outstanding" % (self.pending_action, self.pending_id))
+        if self.check_outgoing:
+            check_request(action, payload)
+        message_id = self._new_id()
+        text = frames.encode_call(message_id, action, payload)
+        self.pending_id = message_id
+        self.pending_action = action
+        self._sent_ms = now_ms
+        return text
+
+    def remaining_ms(self, now_ms):
+        """Milliseconds left for the outstanding CALL (<= 0: timed out), None if none."""
+        if self.pending_id is None or self._sent_ms is None:
+            return None
+        return self.response_timeout_ms - self._ticks_diff(now_ms, self._sent_ms)
+
+    def poll(self, now_ms):
+        """A Completed with ResponseTimeout once the outstanding CALL has timed out."""
+        remaining = self.remaining_ms(now_ms)
+        if remaining is None or remaining > 0:
+            return None
+        return self.abandon(ResponseTimeout(self.pending_action, self.pending_id))
+
+    def abandon(self, error):
+        """Ends the outstanding CALL with `error`; a late response will be dropped."""
+        if self.pending_id is None:
+            return None
+        self._log("ocppj:", self.pending_action, self.pending_id, "failed:", repr(error))
+        return self._complete(None, error)
+
+    def _complete(self, payload, error):
+        done = Completed(self.pending_action, self.pending_id, payload, error)
+        self.pending_id = None
+        self.pending_action = None
+        self._sent_ms = None
+        return done
+
+    def receive(self, text):
+        try:
+            message = frames.decode(text)
+        except OcppError as e:
+            return self._malformed(e)
+        if message.message_type_id == frames.CALL:
+            return self._dispatch(message)
+        if self.pending_id is None or message.message_id != self.pending_id:
+            self.unmatched += 1
+            self._log("ocppj: dropped response to unknown id", message.message_id)
+            return None
+        if message.message_type_id == frames.CALLERROR:
+            return self._complete(None, CallErrorReceived(
+                message.code, message.description, message.details, message.message_id))
+        if self.check_results:
+            try:
+                check_response(self.pending_action, message.payload)
+            except OcppError as e:
+                self._log("ocppj:", self.pending_action, "result rejected:", e.code, e.description)
+                e.message_id = message.message_id
+                return self._complete(None, e)
+        return self._complete(message.payload, None)
+
+    def _malformed(self, error):
+        self.malformed += 1
+        self._log("ocppj: malformed frame:", error.code, error.description)
+        if error.message_id is None:
+            return None
+        if error.message_type_id == frames.CALL:
+            return self._call_error(error.message_id, error)
+        # A broken answer to our CALL ends it now rather than at the timeout.
+        if error.message_id == self.pending_id and error.message_type_id is not None:
+            return self._complete(None, error)
+        return None
+
+    def _call_error(self, message_id, error):
+        self.call_errors_sent += 1
+        return Reply(frames.encode_error(message_id, error.code, error.description, error.details))
+
+    def _dispatch(self, message):
+        action = message.action
+        if not is_action(action):
+            return self._call_error(message.message_id,
+                                    NotImplementedAction("%s is not an OCPP 1.6 action" % action))
+        handler = self.handlers.get(action)
+        if handler is None:
+            return self._call_error(message.message_id, NotSupported("%s not supported" % action))
+        try:
+            check_request(action, message.payload)
+        except OcppError as e:
+            return self._call_error(message.message_id, e)
+        try:
+            result = handler(message.payload)
+        except OcppError as e:
+            if e.code in STANDARD_CODES and type(e) is not CallErrorReceived:
+                return self._call_error(message.message_id, e)
+            return self._handler_failed(message, e)
+        except Exception as e:
+            return self._handler_failed(message, e)
+        follow_up = None
+        if type(result) is tuple and len(result) == 2:
+            result, follow_up = result
+        try:
+            check_response(action, result)
+        except OcppError as e:
+            return self._handler_failed(message, e)
+        return Reply(frames.encode_result(message.message_id, result), follow_up)
+
+    def _handler_failed(self, message, error):
+        self.handler_errors += 1
+        self._log("ocppj:", message.action, "handler failed:", repr(error))
+        return self._call_error(message.message_id,
+                                InternalError("%s could not be processed" % message.action))
