@@ -65,10 +65,10 @@ async def _open_and_upgrade(target, ssl_context, handshake):
 
 
 def _describe(error):
-    text = str(error) or repr(error)
+    text = " ".join(str(error).split()) or repr(error)
     if type(error).__name__ not in text:
         text = "%s: %s" % (type(error).__name__, text)
-    return text.replace("\n", " ")[:200]
+    return text[:200]
 
 
 async def _shut(writer, timeout_s):
