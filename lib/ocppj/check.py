@@ -95,11 +95,18 @@ def _check_object(spec, payload):
             except OcppError as e:
                 _locate(e, name)
                 raise
-        elif "A" <= spec[equals + 1] <= "Z":
+        elif _is_required(spec, equals + 1):
             error = OccurenceConstraintViolation("required field missing")
             _locate(error, name)
             raise error
         at = end + 1
+
+
+def _is_required(spec, at):
+    kind = spec[at]
+    if kind == "*" or kind == "+":
+        kind = spec[at + 1]
+    return "A" <= kind <= "Z"
 
 
 def _check_field(spec, at, end, value):

@@ -52,7 +52,7 @@ def _subtract(a, b):
     return a - b
 
 
-def _quiet(*args):
+def _quiet(line):
     pass
 
 
@@ -62,7 +62,7 @@ class Rpc:
     Counters: `malformed` (frames that did not decode), `unmatched` (responses with no
     outstanding CALL of that id), `call_errors_sent` (incoming CALLs answered with a
     CALLERROR) and `handler_errors` (handlers that raised or answered a bad payload).
-    `ticks_diff` defaults to subtraction; pass time.ticks_diff on MicroPython so a
+    `log` takes one line of text (print fits). `ticks_diff` defaults to subtraction; pass time.ticks_diff on MicroPython so a
     wrapping ticks_ms clock works.
     """
 
@@ -115,7 +115,7 @@ class Rpc:
         """Ends the outstanding CALL with `error`; a late response will be dropped."""
         if self.pending_id is None:
             return None
-        self._log("ocppj:", self.pending_action, self.pending_id, "failed:", repr(error))
+        self._log("ocppj: %s %s failed: %r" % (self.pending_action, self.pending_id, error))
         return self._complete(None, error)
 
     def _complete(self, payload, error):
@@ -134,7 +134,7 @@ class Rpc:
             return self._dispatch(message)
         if self.pending_id is None or message.message_id != self.pending_id:
             self.unmatched += 1
-            self._log("ocppj: dropped response to unknown id", message.message_id)
+            self._log("ocppj: dropped response to unknown id %s" % message.message_id)
             return None
         if message.message_type_id == frames.CALLERROR:
             return self._complete(None, CallErrorReceived(
@@ -143,20 +143,22 @@ class Rpc:
             try:
                 check_response(self.pending_action, message.payload)
             except OcppError as e:
-                self._log("ocppj:", self.pending_action, "result rejected:", e.code, e.description)
+                self._log("ocppj: %s result rejected: %s %s"
+                          % (self.pending_action, e.code, e.description))
                 e.message_id = message.message_id
                 return self._complete(None, e)
         return self._complete(message.payload, None)
 
     def _malformed(self, error):
         self.malformed += 1
-        self._log("ocppj: malformed frame:", error.code, error.description)
+        self._log("ocppj: malformed frame: %s %s" % (error.code, error.description))
         if error.message_id is None:
             return None
         if error.message_type_id == frames.CALL:
             return self._call_error(error.message_id, error)
         # A broken answer to our CALL ends it now rather than at the timeout.
-        if error.message_id == self.pending_id and error.message_type_id is not None:
+        answer = error.message_type_id == frames.CALLRESULT or error.message_type_id == frames.CALLERROR
+        if answer and error.message_id == self.pending_id:
             return self._complete(None, error)
         return None
 
@@ -195,6 +197,6 @@ class Rpc:
 
     def _handler_failed(self, message, error):
         self.handler_errors += 1
-        self._log("ocppj:", message.action, "handler failed:", repr(error))
+        self._log("ocppj: %s handler failed: %r" % (message.action, error))
         return self._call_error(message.message_id,
                                 InternalError("%s could not be processed" % message.action))

@@ -107,4 +107,4 @@ class Session:
 
     def _follow_up_failed(self, error):
         self.follow_up_errors += 1
-        self._log("ocppj: follow-up failed:", repr(error))
+        self._log("ocppj: follow-up failed: %r" % (error,))
