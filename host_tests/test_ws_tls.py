@@ -16,10 +16,11 @@ import threading
 import pytest
 from websockets.asyncio.server import basic_auth, serve
 
+from test_ws_helpers import upgrade_response
 from tls_certs import Pki
 from ws import tls
 from ws.client import connect
-from ws.errors import ConnectError, HandshakeError
+from ws.errors import ConnectError, ConnectionClosed, HandshakeError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.environ.get("MICROPYTHON", os.path.join(ROOT, ".venv/bin/micropython"))
@@ -29,7 +30,21 @@ PASSWORD = "0123456789abcdef0123"
 
 async def _echo(connection):
     async for message in connection:
+        if message == "slow":  # long enough for several client keep-alive pings
+            await asyncio.sleep(0.5)
         await connection.send("echo:" + message)
+
+
+async def _silent_after_upgrade(reader, writer):
+    """Completes the upgrade, then never answers anything: a dead link."""
+    request = await reader.readuntil(b"\r\n\r\n")
+    key = [line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
+           if line.lower().startswith(b"sec-websocket-key:")][0]
+    writer.write(upgrade_response(key))
+    await writer.drain()
+    while await reader.read(4096):
+        pass
+    writer.close()
 
 
 class Servers:
@@ -44,6 +59,14 @@ class Servers:
     def start(self, **kwargs):
         async def start():
             return await serve(_echo, "127.0.0.1", 0, subprotocols=["ocpp1.6"], **kwargs)
+
+        server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self.servers.append(server)
+        return server.sockets[0].getsockname()[1]
+
+    def start_silent(self):
+        async def start():
+            return await asyncio.start_server(_silent_after_upgrade, "127.0.0.1", 0)
 
         server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
         self.servers.append(server)
@@ -83,6 +106,7 @@ def env():
     ports["mtls"] = servers.start(ssl=_server_context(pki.server, client_ca=pki.ca))
     ports["auth"] = servers.start(process_request=basic_auth(
         realm="ocpp", credentials=("CP1", PASSWORD)))
+    ports["silent"] = servers.start_silent()
     with tempfile.TemporaryDirectory() as folder:
         files = {}
         for name, data in (("ca", pki.ca.cert_der), ("cert", pki.client.cert_der),
@@ -98,17 +122,21 @@ def _url(ports, name, scheme="wss"):
     return "%s://127.0.0.1:%d/ocpp/CP1" % (scheme, ports[name])
 
 
-def _cpython(url, context=None, password=None, timeout_s=10):
+def _cpython(url, context=None, password=None, timeout_s=10, ping_interval_s=0,
+             message="hello"):
     async def run():
         try:
             connection = await connect(url, password=password, ssl_context=context,
-                                       timeout_s=timeout_s)
+                                       timeout_s=timeout_s, ping_interval_s=ping_interval_s)
         except HandshakeError as e:
             return "HANDSHAKE %s %s" % (e.status, e.reason)
         except ConnectError as e:
             return "CONNECT " + e.reason
-        await connection.send("hello")
-        reply = await connection.recv()
+        await connection.send(message)
+        try:
+            reply = await connection.recv()
+        except ConnectionClosed as e:
+            return "CLOSED %d %s" % (e.code, e.reason)
         await connection.close()
         return "OK " + reply
 
@@ -187,6 +215,38 @@ def test_mutual_tls_with_client_certificate(env):
 def test_mutual_tls_without_client_certificate_refused(env):
     for result in _both(env, "mtls"):
         assert result.startswith("CONNECT "), result
+
+
+def test_cipher_suite_restriction(env):
+    pki, ports, files = env
+    url = _url(ports, "server")
+    ca = ["--ca", files["ca"], "--ciphers"]
+    context = tls.client_context(pki.ca.cert_der, ciphers=["ECDHE-ECDSA-AES128-GCM-SHA256"])
+    assert _cpython(url, context) == "OK echo:hello"
+    assert _micropython(url, *ca, "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256") == "OK echo:hello"
+    # an RSA key exchange suite cannot work with the server's ECDSA certificate
+    context = tls.client_context(pki.ca.cert_der, ciphers=["AES128-GCM-SHA256"])
+    assert _cpython(url, context).startswith("CONNECT ")
+    assert _micropython(url, *ca, "TLS-RSA-WITH-AES-128-GCM-SHA256").startswith("CONNECT ")
+    assert _micropython(url, *ca, "NO-SUCH-SUITE").startswith("VALUE cipher suites")
+    with pytest.raises(ValueError):
+        tls.client_context(pki.ca.cert_der, ciphers=["NO-SUCH-SUITE"])
+
+
+def test_keepalive_pings_answered_over_tls(env):
+    pki, ports, files = env
+    url = _url(ports, "server")
+    context = tls.client_context(pki.ca.cert_der)
+    assert _cpython(url, context, ping_interval_s=0.1, message="slow") == "OK echo:slow"
+    assert _micropython(url, "--ca", files["ca"], "--ping", "0.1", "--message", "slow") == (
+        "OK echo:slow")
+
+
+def test_dead_link_closed_with_1011(env):
+    _, ports, _ = env
+    url = _url(ports, "silent", "ws")
+    assert _cpython(url, ping_interval_s=0.1).startswith("CLOSED 1011 ")
+    assert _micropython(url, "--ping", "0.1").startswith("CLOSED 1011 ")
 
 
 def test_basic_auth_right_password(env):

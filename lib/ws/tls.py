@@ -5,8 +5,8 @@ Why the two paths: MicroPython's ssl takes DER bytes directly (PEM did not load 
 build) and defaults to no verification; CPython's load_cert_chain only reads PEM files,
 so there the client certificate and key go through a short-lived temporary file.
 Cipher names are the runtime's own: mbedTLS names on MicroPython
-("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"), OpenSSL names on CPython
-("ECDHE-RSA-AES128-GCM-SHA256").
+("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), OpenSSL names on CPython
+("ECDHE-ECDSA-AES128-GCM-SHA256"); a list also caps CPython at TLS 1.2.
 """
 import binascii
 import ssl
@@ -68,10 +68,16 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
         else:
             _load_cert_chain_via_files(ctx, cert_der, key_der)
     if ciphers:
-        if _MICROPYTHON:
-            ctx._context.set_ciphers(list(ciphers))
-        else:
-            ctx.set_ciphers(":".join(ciphers))
+        try:
+            if _MICROPYTHON:
+                ctx._context.set_ciphers(list(ciphers))
+            else:
+                ctx.set_ciphers(":".join(ciphers))
+                # The list only governs TLS 1.2 (what MicroPython speaks); without this
+                # cap CPython would negotiate TLS 1.3 with suites outside the list.
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        except OSError as e:
+            raise ValueError("cipher suites %s not available: %s" % (",".join(ciphers), e))
     return ctx
 
 
