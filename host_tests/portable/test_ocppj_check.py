@@ -306,3 +306,17 @@ def test_first_fault_in_field_name_order_is_reported_on_every_interpreter():
     e = expect_error(errors.PropertyConstraintViolation, check_request, "BootNotification", payload)
     assert e.details["field"] == "chargePointModel"
     assert "chargePointModel" in e.description
+
+
+def test_valid_payload_is_checked_without_allocating():
+    import gc
+    if not hasattr(gc, "mem_alloc"):
+        return  # only MicroPython exposes its heap use
+    payload = meter_values(*[{"value": "1200", "measurand": "Energy.Active.Import.Register",
+                              "unit": "Wh", "context": "Sample.Periodic"}] * 4)
+    check_request("MeterValues", payload)
+    gc.collect()
+    before = gc.mem_alloc()
+    for _ in range(10):
+        check_request("MeterValues", payload)
+    assert gc.mem_alloc() - before < 512

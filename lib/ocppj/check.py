@@ -11,9 +11,10 @@ a valid payload and raise the OcppError whose code the OCPP-J 1.6 table 7 gives:
   - a value outside its enum, longer than maxLength, not a multiple of multipleOf,
     a non-finite number, or a malformed date-time: PropertyConstraintViolation;
   - an action that is not OCPP 1.6 at all: NotImplementedAction.
-The error's details hold {"field": "path.to[0].field"}. Fields are checked in name
-order after the unknown-property check, so the error reported for a payload with
-several faults is the same on every interpreter.
+The error's details hold {"field": "path.to[0].field"}. A valid payload is checked
+without allocating; once a fault is found, the payload is walked again with unknown
+properties first and then fields in name order, so a payload with several faults
+gets the same error on every interpreter.
 """
 from ocppj import schemas
 from ocppj.errors import (
@@ -79,6 +80,35 @@ def _value_start(spec, key):
 
 
 def _check_object(spec, payload):
+    try:
+        _check_present_fields(spec, payload)
+    except OcppError:
+        _check_in_name_order(spec, payload)
+        raise
+
+
+def _check_present_fields(spec, payload):
+    # The common, valid case: walk the payload's own keys, which allocates nothing.
+    # Dict order differs between interpreters, so a fault found here is reported by
+    # the name-order pass instead.
+    required = 0
+    for key in payload:
+        at = _value_start(spec, key) if type(key) is str else -1
+        if at < 0:
+            raise FormationViolation("property not allowed")
+        _check_field(spec, at, spec.find(";", at), payload[key])
+        if _is_required(spec, at):
+            required += 1
+    at = spec.find("=")
+    while at >= 0:
+        if _is_required(spec, at + 1):
+            required -= 1
+        at = spec.find("=", at + 1)
+    if required:
+        raise OccurenceConstraintViolation("required field missing")
+
+
+def _check_in_name_order(spec, payload):
     for key in payload:
         if type(key) is not str or _value_start(spec, key) < 0:
             error = FormationViolation("property not allowed")

@@ -9,6 +9,7 @@ A handler's follow-up (see ocppj.rpc) is called right after its reply was handed
 `send_text`. When calling it returns a coroutine, that coroutine runs as its own task,
 so it may `await session.call(...)` without blocking the reader that delivers the
 response. Exceptions in follow-ups are logged and counted in `follow_up_errors`.
+`log` takes one line of text (print fits); the core's counters are on `session.rpc`.
 """
 import asyncio
 
