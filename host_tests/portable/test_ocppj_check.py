@@ -62,6 +62,9 @@ def test_crafted_keys_do_not_match_table_text():
     # Keys that contain the table's separators must not be taken for a defined field.
     for key in ("chargePointModel=S20;chargePointSerialNumber", "=", "", "S20;", "Model"):
         expect_error(errors.FormationViolation, check_request, "BootNotification", merged(BOOT, **{key: "x"}))
+    field = field_error(errors.FormationViolation, check_response, "Authorize",
+                        {"idTagInfo": {"status": "Accepted", "": 1}})
+    assert field == "idTagInfo."
 
 
 def test_errata_2_4_boot_notification_interval_is_an_integer():

@@ -57,7 +57,7 @@ def _locate(error, segment):
     inner = error.details.get("field")
     if inner is None:
         error.details["field"] = segment
-    elif inner[0] == "[":
+    elif inner[:1] == "[":
         error.details["field"] = segment + inner
     else:
         error.details["field"] = segment + "." + inner
