@@ -51,7 +51,9 @@ class FakeStream:
         pass
 
     async def wait_closed(self):
+        # a pending read then ends, as on real streams (EOF on CPython, EBADF on MicroPython)
         self.closed = True
+        self.push(None)
 
 
 def _connection(stream, timeout_s=1, **kwargs):
@@ -172,3 +174,22 @@ async def test_close_while_another_task_receives():
     stream.push(server_frame(OP_CLOSE, struct.pack("!H", 1000)))
     await asyncio.wait_for(closing, 2)
     assert (await receiver).code == 1000 and stream.closed
+
+
+async def test_unanswered_close_ends_a_concurrent_recv():
+    stream = FakeStream()
+    connection = _connection(stream, timeout_s=0.1)
+    receiver = asyncio.create_task(_closed(connection))
+    await asyncio.sleep(0.01)
+    await asyncio.wait_for(connection.close(), 2)
+    assert (await asyncio.wait_for(receiver, 2)).code == 1006 and stream.closed
+
+
+async def test_recv_after_abandoned_close_is_bounded():
+    stream = FakeStream()
+    connection = _connection(stream, timeout_s=0.1)
+    try:
+        await asyncio.wait_for(connection.close(), 0.01)
+    except asyncio.TimeoutError:
+        pass
+    assert (await asyncio.wait_for(_closed(connection), 2)).code == 1006

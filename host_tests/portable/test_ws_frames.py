@@ -62,3 +62,15 @@ def test_text_and_binary_opcodes():
     events = feed(protocol, server_frame(1, "h\u00e9".encode()) + server_frame(2, b"\xff"))
     assert [type(e) for e in events] == [Message, Message]
     assert events[0].data == "h\u00e9" and events[1].data == b"\xff"
+
+
+def test_ping_sent_and_bounded():
+    protocol = new_protocol()
+    protocol.send_ping(b"abc")
+    assert [(op, p) for _, op, p, _ in client_frames(protocol.data_to_send())] == [
+        (frames.OP_PING, b"abc")]
+    try:
+        protocol.send_ping(b"x" * 126)
+    except ValueError:
+        return
+    raise AssertionError("126-byte ping accepted")

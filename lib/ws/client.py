@@ -10,7 +10,7 @@ from ws import clock
 from ws.errors import ConnectError, ConnectionClosed
 from ws.events import Message
 from ws.handshake import OCPP16, ClientHandshake
-from ws.protocol import CLOSED, OPEN, Protocol
+from ws.protocol import CLOSED, CLOSING, OPEN, Protocol
 from ws.url import parse_url
 
 _READ_CHUNK = 1024
@@ -98,6 +98,7 @@ class Connection:
         self._reading = False
         self._shut_done = asyncio.Event()
         self._shut_started = False
+        self._close_deadline_ms = None
 
     @property
     def closed(self):
@@ -124,6 +125,8 @@ class Connection:
 
     async def close(self, code=1000, reason=""):
         """Close handshake bounded by timeout_s, then the transport is closed."""
+        if self._close_deadline_ms is None:
+            self._close_deadline_ms = clock.now_ms() + int(self._timeout_s * 1000)
         self.protocol.close(code, reason)
         await self._flush()
         try:
@@ -144,6 +147,8 @@ class Connection:
     async def _read_once(self):
         protocol = self.protocol
         deadline = protocol.next_deadline_ms()
+        if protocol.state == CLOSING:
+            deadline = self._close_deadline_ms
         data = None
         self._reading = True
         try:
@@ -160,7 +165,9 @@ class Connection:
             data = b""
         finally:
             self._reading = False
-        if data is None:
+        if data is None and protocol.state == CLOSING:
+            protocol.receive_eof()  # the peer never answered our close
+        elif data is None:
             protocol.tick(clock.now_ms())
         elif data:
             protocol.receive_data(data)

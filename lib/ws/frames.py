@@ -15,7 +15,7 @@ OP_PONG = 0xA
 DATA_OPCODES = (OP_CONTINUATION, OP_TEXT, OP_BINARY)
 CONTROL_OPCODES = (OP_CLOSE, OP_PING, OP_PONG)
 MAX_CONTROL_PAYLOAD = 125
-MAX_HEADER_BYTES = 14
+_MASK_CHUNK = 256
 
 
 class Header:
@@ -57,19 +57,27 @@ def parse_header(buf, start=0):
 
 
 def apply_mask(data, mask):
-    """data XOR the repeated 4-byte mask; done as one big-integer XOR because a per-byte
-    Python loop is slow on MicroPython."""
-    n = len(data)
-    if n == 0:
-        return b""
-    key = mask * (n // 4 + 1)
-    mixed = int.from_bytes(data, "big") ^ int.from_bytes(key[:n], "big")
-    return mixed.to_bytes(n, "big")
+    """data XOR the repeated 4-byte mask, as a new bytearray."""
+    out = bytearray(len(data))
+    _mask_into(out, 0, data, mask)
+    return out
+
+
+def _mask_into(out, at, data, mask):
+    # Big-integer XOR over bounded chunks: a per-byte Python loop is slow on MicroPython,
+    # and one integer for the whole payload would take several payload-sized allocations.
+    key = mask * (_MASK_CHUNK // 4)
+    view = memoryview(data)
+    for start in range(0, len(data), _MASK_CHUNK):
+        piece = view[start:start + _MASK_CHUNK]
+        n = len(piece)
+        mixed = int.from_bytes(piece, "big") ^ int.from_bytes(key[:n], "big")
+        out[at + start:at + start + n] = mixed.to_bytes(n, "big")
 
 
 def encode_frame(opcode, payload, fin=True, mask=None):
-    """One client frame. A client must mask every frame (RFC 6455 5.3) with a fresh
-    unpredictable key, so `mask` defaults to 4 bytes from os.urandom."""
+    """One client frame, built in a single buffer. A client must mask every frame
+    (RFC 6455 5.3) with a fresh unpredictable key, so `mask` defaults to os.urandom(4)."""
     if mask is None:
         mask = os.urandom(4)
     n = len(payload)
@@ -80,4 +88,9 @@ def encode_frame(opcode, payload, fin=True, mask=None):
         header = struct.pack("!BBH", first, 0x80 | 126, n)
     else:
         header = struct.pack("!BBQ", first, 0x80 | 127, n)
-    return header + mask + apply_mask(payload, mask)
+    size = len(header) + 4
+    frame = bytearray(size + n)
+    frame[:size - 4] = header
+    frame[size - 4:size] = mask
+    _mask_into(frame, size, payload, mask)
+    return frame

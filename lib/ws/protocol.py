@@ -95,7 +95,7 @@ class Protocol:
         self._send_data(OP_TEXT, text.encode())
 
     def send_binary(self, data):
-        self._send_data(OP_BINARY, bytes(data))
+        self._send_data(OP_BINARY, data)
 
     def send_ping(self, payload=b""):
         if len(payload) > frames.MAX_CONTROL_PAYLOAD:
@@ -116,9 +116,11 @@ class Protocol:
         self._move("send_close")
 
     def data_to_send(self):
-        out = b"".join(self._out)
+        out = self._out
         self._out = []
-        return out
+        if len(out) == 1:
+            return out[0]
+        return b"".join(out)
 
     def _send_data(self, opcode, payload):
         if self.state != OPEN:
@@ -159,7 +161,7 @@ class Protocol:
             end = pos + header.size + header.length
             if len(buf) < end:
                 break
-            payload = bytes(buf[pos + header.size:end])
+            payload = bytes(memoryview(buf)[pos + header.size:end])
             pos = end
             self._on_frame(header, payload)
         if self.state == CLOSED:
