@@ -16,7 +16,7 @@ import threading
 import pytest
 from websockets.asyncio.server import basic_auth, serve
 
-from test_ws_helpers import upgrade_response
+from test_ws_helpers import server_frame, upgrade_response
 from tls_certs import Pki
 from ws import tls
 from ws.client import connect
@@ -36,11 +36,13 @@ async def _echo(connection):
 
 
 async def _silent_after_upgrade(reader, writer):
-    """Completes the upgrade, then never answers anything: a dead link."""
+    """Completes the upgrade, then never answers anything: a dead link. For the path
+    /eager a first message goes out in the same write as the 101 response."""
     request = await reader.readuntil(b"\r\n\r\n")
     key = [line.split(b":", 1)[1].strip().decode() for line in request.split(b"\r\n")
            if line.lower().startswith(b"sec-websocket-key:")][0]
-    writer.write(upgrade_response(key))
+    welcome = server_frame(1, b"welcome") if request.startswith(b"GET /eager ") else b""
+    writer.write(upgrade_response(key) + welcome)
     await writer.drain()
     while await reader.read(4096):
         pass
@@ -280,3 +282,11 @@ def test_context_always_verifies(env):
         tls.client_context([])
     with pytest.raises(ValueError):
         tls.client_context(pki.ca.cert_der, cert_der=pki.client.cert_der)
+
+
+def test_frame_in_same_packet_as_upgrade_response(env):
+    _, ports, _ = env
+    url = "ws://127.0.0.1:%d/eager" % ports["silent"]
+    # the silent server never answers the close: a short timeout bounds it
+    assert _cpython(url, timeout_s=0.5) == "OK welcome"
+    assert _micropython(url, "--timeout", "0.5") == "OK welcome"
