@@ -14,8 +14,7 @@ setup: $(STAMP)
 
 # Rebuilt when requirements.txt changes, so a stale .venv never goes unnoticed.
 $(STAMP): requirements.txt
-	test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
 test: setup
@@ -34,7 +33,7 @@ run: setup
 	$(PY) tools/demo.py
 
 bench: setup
-	MICROPYPATH=$(MP_PATH) $(MICROPYTHON) tools/bench.py
+	$(PY) tools/bench.py
 
 clean:
 	rm -rf build .pytest_cache

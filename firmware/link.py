@@ -48,9 +48,10 @@ class Link:
     async def run(self):
         while True:
             await self._run_one_connection()
-            delay_s = self._backoff.next_delay_s()
-            self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, int(delay_s * 1000)))
-            await asyncio.sleep(delay_s)
+            delay_ms = self._backoff.next_delay_ms()
+            self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, delay_ms))
+            await asyncio.sleep_ms(delay_ms) if hasattr(asyncio, "sleep_ms") else \
+                await asyncio.sleep(delay_ms / 1000)
 
     async def _run_one_connection(self):
         self.state = CONNECTING

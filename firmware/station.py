@@ -5,6 +5,7 @@ from firmware.clock import Clock
 from firmware.heartbeat import heartbeat_forever
 from firmware.link import Link
 from firmware.registration import Registration
+from ws.tls import client_context
 
 # Used until the Central System sets HeartbeatInterval (BootNotification.conf interval 0).
 DEFAULT_HEARTBEAT_INTERVAL_S = 300
@@ -20,8 +21,9 @@ class Station:
         self.board = board
         self.clock = Clock(board.ticks_ms, board.ticks_diff)
         self.handlers = {"DataTransfer": data_transfer}
+        ssl_context = client_context(board.ca_der) if board.ca_der else None
         self.link = Link(board, self.handlers, self._on_online, password=board.password,
-                         ssl_context=board.ssl_context)
+                         ssl_context=ssl_context)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(),
                                          board.log)
 
