@@ -80,7 +80,7 @@ def test_basic_auth_right_password_accepted_wrong_refused():
 def test_wss_with_basic_auth_right_and_wrong_password(tmp_path):
     # Security profile 2: TLS with the server certificate checked against the CA, plus Basic auth.
     ca = make_ca()
-    ca_path, _ = ca.write(str(tmp_path), "ca")
+    ca_path, _ = ca.write(str(tmp_path), "ca")  # PEM: the station converts it to DER
     context = issue(ca, "localhost").server_context(str(tmp_path))
     passwords = {"CP001": "0123456789abcdef", "CP002": "right-key-000000"}
     with CentralThread(ssl_context=context, passwords=passwords) as cs:

@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.server import basic_auth, serve
 
 from test_ws_helpers import server_frame, upgrade_response
-from tls_certs import Pki
+from certs import Pki
 from ws import tls
 from ws.client import connect
 from ws.errors import ConnectError, ConnectionClosed, HandshakeError
