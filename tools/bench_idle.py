@@ -1,15 +1,27 @@
 """Heap of an idle connected station, run under MicroPython by tools/bench.py.
 
-    micropython tools/bench_idle.py URL
+    micropython tools/bench_idle.py URL [ROMFS_IMAGE]
 Boots the real firmware on the sim board against URL, waits for BootNotification Accepted
-and a few heartbeats, collects garbage and prints `IDLE-HEAP <in use> <free>`.
+and a few heartbeats, collects garbage and prints `IDLE-HEAP <in use> <free>`. With a ROMFS
+image the code runs from it in place, as from a board's ROM partition; the image itself is
+read into the heap here (a board keeps it in flash), so its size is not counted.
 """
 import asyncio
 import gc
 import sys
 
-from boards.sim.board import SimBoard
-from firmware.station import Station
+image_bytes = 0
+if len(sys.argv) > 2:
+    import vfs
+
+    with open(sys.argv[2], "rb") as f:
+        image = f.read()
+    image_bytes = len(image)
+    vfs.mount(vfs.VfsRom(image), "/rom")
+    sys.path.insert(0, "/rom")
+
+from boards.sim.board import SimBoard  # noqa: E402 (after the ROMFS is mounted)
+from firmware.station import Station  # noqa: E402
 
 
 class QuietBoard(SimBoard):
@@ -31,7 +43,7 @@ async def probe(url, settle_s):
     if runner.done():
         sys.exit(1)
     gc.collect()
-    print("IDLE-HEAP", gc.mem_alloc(), gc.mem_free())
+    print("IDLE-HEAP", gc.mem_alloc() - image_bytes, gc.mem_free())
     runner.cancel()
 
 
