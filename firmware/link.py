@@ -15,14 +15,22 @@ CONNECTING = "connecting"
 ONLINE = "online"
 
 
+def _is_call(text):
+    # A CALL frame opens with message type 2: "[2," with optional JSON whitespace.
+    return text.lstrip()[1:].lstrip()[:1] == "2"
+
+
 class NotConnected(Exception):
     """A request was made while there is no connection to the Central System."""
 
 
 class Link:
     def __init__(self, board, handlers, on_online, response_timeout_s=30,
-                 ping_interval_s=0, ssl_context=None, password=None):
+                 ping_interval_s=0, ssl_context=None, password=None, silent=None):
         self._board = board
+        # While silent() is true the Central System's requests go unanswered (a Rejected
+        # registration, OCPP 1.6 section 4.2); its answers to our requests still count.
+        self._silent = silent or (lambda: False)
         self._handlers = handlers
         self._on_online = on_online
         self._response_timeout_s = response_timeout_s
@@ -73,6 +81,8 @@ class Link:
             while True:
                 text = await self._connection.recv()
                 self._board.log("%s <- %s" % (self._board.identity_name, text))
+                if self._silent() and _is_call(text):
+                    continue
                 await self._session.on_text(text)
         except Exception as error:
             self.last_error = "%s: %s" % (type(error).__name__, error)

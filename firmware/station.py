@@ -4,7 +4,7 @@ import asyncio
 from firmware.clock import Clock
 from firmware.heartbeat import heartbeat_forever
 from firmware.link import Link
-from firmware.registration import Registration
+from firmware.registration import REJECTED, Registration
 from ws.tls import client_context
 
 # Used until the Central System sets HeartbeatInterval (BootNotification.conf interval 0).
@@ -23,9 +23,12 @@ class Station:
         self.handlers = {"DataTransfer": data_transfer}
         ssl_context = client_context(board.ca_der) if board.ca_der else None
         self.link = Link(board, self.handlers, self._on_online, password=board.password,
-                         ssl_context=ssl_context)
+                         ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(),
                                          board.log)
+
+    def _rejected(self):
+        return self.registration.status == REJECTED
 
     def _heartbeat_interval_s(self):
         return self.registration.heartbeat_interval_s or DEFAULT_HEARTBEAT_INTERVAL_S

@@ -91,3 +91,30 @@ def test_wss_with_basic_auth_right_and_wrong_password(tmp_path):
                             extra=["--password", "wrong", "--ca", ca_path]) as bad:
             bad.wait_for_line("401", 15)
         assert len(cs.requests("BootNotification")) == 1
+
+
+def test_boot_rejected_station_retries_after_interval_and_stays_silent():
+    # OCPP 1.6 section 4.2: after Rejected, no request before the interval has passed, and
+    # no answer to Central System requests; Pending keeps answering them.
+    with CentralThread(heartbeat_interval_s=3, boot_status="Rejected",
+                       response_timeout_s=1) as cs, StationProcess(cs.url()):
+        wait_until(lambda: cs.answers_to("BootNotification"), 10, "rejected boot")
+        link = cs.link("CP001")
+        with pytest.raises(Exception) as raised:
+            cs.run(link.call(call.DataTransfer(vendor_id="x")))
+        assert type(raised.value).__name__ == "TimeoutError"
+        wait_until(lambda: len(cs.requests("BootNotification")) >= 2, 10, "second boot")
+        assert cs.requests("Heartbeat") == []
+        cs.central.boot_status = "Accepted"
+        wait_until(lambda: cs.requests("Heartbeat"), 10, "heartbeat after acceptance")
+        assert cs.run(link.call(call.DataTransfer(vendor_id="x"))).status == "UnknownVendorId"
+
+
+def test_boot_pending_station_answers_requests_and_sends_none():
+    with CentralThread(heartbeat_interval_s=1, boot_status="Pending") as cs, \
+            StationProcess(cs.url()):
+        wait_until(lambda: cs.answers_to("BootNotification"), 10, "pending boot")
+        link = cs.link("CP001")
+        assert cs.run(link.call(call.DataTransfer(vendor_id="x"))).status == "UnknownVendorId"
+        wait_until(lambda: len(cs.requests("BootNotification")) >= 2, 10, "second boot")
+        assert cs.requests("Heartbeat") == []
