@@ -18,16 +18,19 @@ _READ_CHUNK = 1024
 
 async def connect(url, password=None, ssl_context=None, ping_interval_s=0,
                   pong_timeout_s=None, max_message_bytes=65536, timeout_s=10,
-                  subprotocol=OCPP16):
+                  subprotocol=OCPP16, open_connection=None):
     """Open a Connection to a ws:// or wss:// URL (str or ws.url.Url). Raises ConnectError
-    (HandshakeError with `.status` for a bad HTTP answer) with a one-line reason."""
+    (HandshakeError with `.status` for a bad HTTP answer) with a one-line reason.
+    `open_connection` replaces asyncio.open_connection (same arguments): a board passes
+    its own network's so that the link can be taken down under test."""
     target = parse_url(url) if type(url) is str else url
     if target.secure and ssl_context is None:
         raise ValueError("wss:// needs an ssl_context (see ws.tls.client_context)")
     handshake = ClientHandshake(target, password, subprotocol)
     try:
         reader, writer = await asyncio.wait_for(
-            _open_and_upgrade(target, ssl_context, handshake), timeout_s)
+            _open_and_upgrade(target, ssl_context, handshake,
+                              open_connection or asyncio.open_connection), timeout_s)
     except asyncio.TimeoutError:
         raise ConnectError("no connection to %s:%d within %s s"
                            % (target.host, target.port, timeout_s))
@@ -39,14 +42,14 @@ async def connect(url, password=None, ssl_context=None, ping_interval_s=0,
     return connection
 
 
-async def _open_and_upgrade(target, ssl_context, handshake):
+async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
     writer = None
     try:
         if target.secure:
-            reader, writer = await asyncio.open_connection(
+            reader, writer = await open_connection(
                 target.host, target.port, ssl=ssl_context, server_hostname=target.host)
         else:
-            reader, writer = await asyncio.open_connection(target.host, target.port)
+            reader, writer = await open_connection(target.host, target.port)
         # On MicroPython a refused connect and every TLS error only show up here.
         writer.write(handshake.request())
         await writer.drain()
