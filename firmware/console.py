@@ -1,0 +1,224 @@
+"""Field console: a REPL over the live station, fed one line at a time, beside charging.
+
+No I/O of its own: a board's console adapter reads lines, hands them to `Console.push()`
+and prints the prompt it gets back; output goes through the `write` callable it was given.
+Expressions print their repr, statements run, a line ending in ':' opens a block that a
+blank line closes, `await EXPR` is handed back to the adapter to await. An error prints one
+line and the station carries on.
+
+`LogRing` keeps the last log lines in a fixed number of slots so `log()` can show them.
+"""
+PROMPT = ">>> "
+PROMPT_MORE = "... "
+# A log line longer than this is cut: the ring's memory is bounded by slots x this.
+LOG_LINE_MAX = 240
+LOG_SLOTS_DEFAULT = 64
+
+HELP = """helpers:
+  status()      connectors, link, registration, queued messages
+  config()      configuration keys the station has
+  queued()      transaction messages waiting for the Central System
+  log(n=20)     the last n log lines
+  help()        this text
+names: station, board%s
+'await EXPR' awaits a coroutine, e.g. await station.link.call("Heartbeat", {})"""
+
+
+class LogRing:
+    """The last `slots` log lines, oldest overwritten first; each line cut at LOG_LINE_MAX."""
+
+    def __init__(self, slots=LOG_SLOTS_DEFAULT):
+        self._slots = [None] * slots
+        self._next = 0
+        self.count = 0  # lines appended since start, including those overwritten
+
+    def append(self, line):
+        if len(line) > LOG_LINE_MAX:
+            line = line[:LOG_LINE_MAX - 3] + "..."
+        self._slots[self._next] = line
+        self._next = (self._next + 1) % len(self._slots)
+        self.count += 1
+
+    def lines(self, n=20):
+        """The last n lines (at most the number of slots), oldest first."""
+        size = len(self._slots)
+        n = min(n, size, self.count)
+        start = self._next - n
+        return [self._slots[(start + i) % size] for i in range(n)]
+
+
+def _kilowatts(watts):
+    # Integer arithmetic: floats are single precision on the boards.
+    return "%d.%d kW" % (watts // 1000, (watts % 1000) // 100)
+
+
+def connector_line(c):
+    """One connector of a status snapshot on one line, e.g. '[1] Charging 45.2 kW SoC 63%'."""
+    parts = ["[%s] %s" % (c.get("id"), c.get("status"))]
+    error = c.get("errorCode")
+    if error and error != "NoError":
+        parts.append(error)
+    if c.get("plugged"):
+        parts.append("plugged")
+    if c.get("powerW"):
+        parts.append(_kilowatts(c["powerW"]))
+    if c.get("soc") is not None:
+        parts.append("SoC %d%%" % c["soc"])
+    if c.get("transactionId") is not None:
+        if c.get("energyWh") is not None:
+            parts.append("%d Wh" % c["energyWh"])
+        parts.append("tx %s" % c["transactionId"])
+    if c.get("idTag"):
+        parts.append("tag " + c["idTag"])
+    return " ".join(parts)
+
+
+def snapshot_lines(snapshot):
+    """A status snapshot as text lines: the link, then one line per connector."""
+    head = "link %s, registration %s" % (snapshot.get("connection"), snapshot.get("registration"))
+    if snapshot.get("queued") is not None:
+        head += ", %d queued" % snapshot["queued"]
+    lines = [head]
+    for c in snapshot.get("connectors") or ():
+        lines.append(connector_line(c))
+    return lines
+
+
+def _error_line(error):
+    text = str(error)
+    return type(error).__name__ + (": " + text if text else "")
+
+
+class Console:
+    def __init__(self, namespace, write=print, log_ring=None):
+        self.namespace = namespace
+        self._write = write
+        self._buffer = None  # lines of an open block
+        board = namespace.get("board")
+        self._log_ring = log_ring or getattr(board, "log_ring", None)
+        self._station = namespace.get("station")
+        for name, helper in (("status", self.status), ("config", self.config),
+                             ("queued", self.queued), ("log", self.log), ("help", self.help)):
+            if name not in namespace:
+                namespace[name] = helper
+
+    @property
+    def prompt(self):
+        return PROMPT if self._buffer is None else PROMPT_MORE
+
+    def push(self, line):
+        """Takes one input line. Returns a coroutine when the input awaits something (the
+        adapter passes it to `finish()`), else None after running it or buffering it."""
+        line = line.rstrip("\r\n")
+        if self._buffer is not None:
+            if line.strip():
+                self._buffer.append(line)
+                return None
+            source = "\n".join(self._buffer) + "\n"
+            self._buffer = None
+            return self._run(source)
+        stripped = line.rstrip()
+        if stripped.endswith(":"):
+            self._buffer = [line]
+            return None
+        if not stripped:
+            return None
+        return self._run(line)
+
+    def _run(self, source):
+        try:
+            if source.startswith("await "):
+                return self._awaitable(source)
+            try:
+                code = compile(source, "<console>", "eval")
+            except SyntaxError:
+                code = None
+            if code is None:
+                exec(compile(source, "<console>", "exec"), self.namespace)
+            else:
+                self._show(eval(code, self.namespace))
+        except Exception as error:  # the console never stops the station
+            self._write(_error_line(error))
+        return None
+
+    def _awaitable(self, source):
+        exec("async def _console_await():\n return (" + source.strip() + ")\n",
+             self.namespace)
+        return self.namespace.pop("_console_await")()
+
+    async def finish(self, awaitable):
+        """Awaits what `push()` handed back and shows its value like an expression's."""
+        try:
+            self._show(await awaitable)
+        except Exception as error:
+            self._write(_error_line(error))
+
+    def _show(self, value):
+        if value is not None:
+            self.namespace["_"] = value
+            self._write(repr(value))
+
+    def _print_lines(self, lines):
+        for line in lines:
+            self._write(line)
+
+    # Helpers put in the namespace. They print and return None, like help() in the REPL.
+
+    def status(self):
+        station = self._station
+        if hasattr(station, "snapshot"):
+            snapshot = station.snapshot()
+        else:
+            snapshot = {"connection": getattr(getattr(station, "link", None), "state", None),
+                        "registration": getattr(getattr(station, "registration", None),
+                                                "status", None)}
+        self._print_lines(snapshot_lines(snapshot))
+
+    def config(self):
+        station = self._station
+        service = getattr(station, "config", None)
+        if hasattr(service, "items"):
+            items = list(service.items())
+            items.sort()
+            for key, value in items:
+                self._write("%s = %r" % (key, value))
+            return
+        # No configuration service yet: what the station knows without one.
+        registration = getattr(station, "registration", None)
+        interval = getattr(registration, "heartbeat_interval_s", None)
+        if interval is not None:
+            self._write("HeartbeatInterval = %r%s" % (
+                interval, " (not set: station default)" if not interval else ""))
+        board = self.namespace.get("board")
+        if board is not None:
+            self._write("identity = %r" % getattr(board, "identity_name", None))
+            self._write("csms_url = %r" % getattr(board, "csms_url", None))
+        if service is None:
+            self._write("(no configuration service in this firmware)")
+
+    def queued(self):
+        station = self._station
+        lister = getattr(station, "queued_messages", None)
+        if lister is not None:
+            messages = lister()
+            for message in messages:
+                self._write(repr(message))
+            self._write("%d queued" % len(messages))
+            return
+        if hasattr(station, "snapshot"):
+            count = station.snapshot().get("queued")
+            if count is not None:
+                self._write("%d queued" % count)
+                return
+        self._write("(no transaction message queue in this firmware)")
+
+    def log(self, n=20):
+        if self._log_ring is None:
+            self._write("(no log ring: the board does not keep log lines)")
+            return
+        self._print_lines(self._log_ring.lines(n))
+
+    def help(self):
+        extra = ", hw  (hw(\"status\"), hw(\"plug 2\"): the simulated hardware)" \
+            if "hw" in self.namespace else ""
+        self._write(HELP % extra)
