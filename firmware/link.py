@@ -66,7 +66,8 @@ class Link:
         try:
             self._connection = await connect(self._board.csms_url, password=self.password,
                                              ssl_context=self.ssl_context,
-                                             ping_interval_s=self.ping_interval_s)
+                                             ping_interval_s=self.ping_interval_s,
+                                             open_connection=self._board.open_connection)
         except Exception as error:  # every way a connect can fail ends in a retry
             self.state = OFFLINE
             self.last_error = "%s: %s" % (type(error).__name__, error)

@@ -2,13 +2,21 @@
 import asyncio
 
 from firmware.clock import Clock
+from firmware.connector import NO_ERROR, Inputs, derive_status
 from firmware.heartbeat import heartbeat_forever
-from firmware.link import Link
+from firmware.identification import Identification
+from firmware.link import ONLINE, Link
 from firmware.registration import REJECTED, Registration
+from firmware.status import StatusService
+from firmware.transactions import Transactions
+from firmware.tx_messages import TransactionMessages
 from ws.tls import client_context
 
 # Used until the Central System sets HeartbeatInterval (BootNotification.conf interval 0).
 DEFAULT_HEARTBEAT_INTERVAL_S = 300
+# The board signals input changes at once; this only bounds how stale a missed one can get.
+HARDWARE_POLL_S = 1
+EV_SIDE_DISCONNECTED = "EV side disconnected"
 
 
 def data_transfer(payload):
@@ -19,26 +27,137 @@ def data_transfer(payload):
 class Station:
     def __init__(self, board):
         self.board = board
+        log = board.log
         self.clock = Clock(board.ticks_ms, board.ticks_diff)
         self.handlers = {"DataTransfer": data_transfer}
         ssl_context = client_context(board.ca_der) if board.ca_der else None
         self.link = Link(board, self.handlers, self._on_online, password=board.password,
                          ssl_context=ssl_context, silent=self._rejected)
-        self.registration = Registration(self.link.call, self.clock, board.boot_payload(),
-                                         board.log)
+        self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log)
+        self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log)
+        self.messages = TransactionMessages(log)
+        self.transactions = Transactions(board.connectors, self.clock, self.messages, log,
+                                         self.refresh)
+        self.identification = Identification(self.link.call, self.transactions,
+                                             self._waiting_connector, self._may_charge,
+                                             board.ticks_ms, board.ticks_diff, log)
+        self.inputs = [Inputs() for _ in board.connectors]
+        self._boot_reported = False
+        self._tasks = []
+
+    # ---- registration and the link ----------------------------------------------------
 
     def _rejected(self):
         return self.registration.status == REJECTED
+
+    def _may_charge(self):
+        # OCPP 1.6 4.2: a station that was never accepted does not start charging.
+        return self.registration.accepted
 
     def _heartbeat_interval_s(self):
         return self.registration.heartbeat_interval_s or DEFAULT_HEARTBEAT_INTERVAL_S
 
     async def _on_online(self):
         await self.registration.register()
-        await heartbeat_forever(self.link.call, self.clock, self._heartbeat_interval_s,
-                                self.board.log)
+        if not self._boot_reported:
+            self._boot_reported = True
+            self.status.report_all()
+        call = self.link.call
+        senders = [
+            asyncio.create_task(heartbeat_forever(call, self.clock, self._heartbeat_interval_s,
+                                                  self.board.log)),
+            asyncio.create_task(self.status.send_forever(call)),
+            asyncio.create_task(self.messages.send_forever(call)),
+        ]
+        try:
+            await asyncio.Event().wait()  # until the link drops and cancels this task
+        finally:
+            for task in senders:
+                task.cancel()
+
+    # ---- hardware ------------------------------------------------------------------------
+
+    def _spawn(self, coroutine):
+        self._tasks = [t for t in self._tasks if not t.done()]
+        self._tasks.append(asyncio.create_task(coroutine))
+
+    def _waiting_connector(self):
+        """The first connector with an EV plugged and no transaction, or None."""
+        for connector_id, inputs in enumerate(self.inputs, 1):
+            if inputs.plugged and inputs.error_code == NO_ERROR \
+                    and self.transactions.on_connector(connector_id) is None:
+                return connector_id
+        return None
+
+    def _read_inputs(self):
+        tag = self.board.read_tag()
+        while tag is not None:
+            self._spawn(self.identification.tap(tag))
+            tag = self.board.read_tag()
+        for connector_id, io in enumerate(self.board.connectors, 1):
+            inputs = self.inputs[connector_id - 1]
+            inputs.error_code = io.error_code()
+            inputs.ev_demand = io.ev_demand()
+            plugged = io.plugged()
+            if plugged != inputs.plugged:
+                inputs.plugged = plugged
+                if plugged:
+                    self._plugged(connector_id)
+                else:
+                    self._unplugged(connector_id)
+        self.refresh()
+
+    def _plugged(self, connector_id):
+        id_tag = self.identification.take_held_tag()
+        if id_tag is not None and self._may_charge():
+            self.transactions.start(connector_id, id_tag)
+
+    def _unplugged(self, connector_id):
+        # StopTransactionOnEVSideDisconnect (default true): the cable leaving ends the session.
+        self.transactions.stop(connector_id, "EVDisconnected")
+
+    async def _watch_hardware(self):
+        changed = self.board.changed
+        while True:
+            changed.clear()
+            self._read_inputs()
+            try:
+                await asyncio.wait_for(changed.wait(), HARDWARE_POLL_S)
+            except asyncio.TimeoutError:
+                pass
+
+    # ---- status ----------------------------------------------------------------------------
+
+    def refresh(self):
+        """Recomputes every connector's status from its inputs and reports what changed."""
+        coalesce = self.link.state != ONLINE
+        for connector_id, inputs in enumerate(self.inputs, 1):
+            in_transaction = self.transactions.on_connector(connector_id) is not None
+            if inputs.in_transaction and not in_transaction:
+                inputs.finishing = inputs.plugged
+            if not inputs.plugged:
+                inputs.finishing = False
+            inputs.in_transaction = in_transaction
+            info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
+            self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,
+                               coalesce)
+
+    def snapshot(self):
+        """The station's own view, as the control port and the console show it."""
+        connectors = [{"id": 0, "status": self.status.status(0)}]
+        for connector_id in range(1, len(self.inputs) + 1):
+            transaction = self.transactions.on_connector(connector_id)
+            state = self.status.connectors[connector_id]
+            connectors.append({
+                "id": connector_id, "status": state.status, "errorCode": state.error_code,
+                "transactionId": transaction.transaction_id if transaction else None,
+                "idTag": transaction.id_tag if transaction else None})
+        return {"connection": self.link.state, "registration": self.registration.status,
+                "queued": len(self.messages), "connectors": connectors}
 
     async def run(self):
+        self._spawn(self._watch_hardware())
+        self._spawn(self.transactions.sample_forever())
         await self.link.run()
 
 

@@ -1,0 +1,132 @@
+"""Connector status: the OCPP 1.6 state machine (section 4.9) as one table, and the rule that
+computes a connector's status from its inputs.
+
+Everything that decides a ChargePointStatus lives in this file. The status is derived from
+what the hardware and the transaction say (MicroOcpp's approach), then moved through the
+transition table: a transition the table does not list is an error, never a silent change.
+"""
+AVAILABLE = "Available"
+PREPARING = "Preparing"
+CHARGING = "Charging"
+SUSPENDED_EV = "SuspendedEV"
+SUSPENDED_EVSE = "SuspendedEVSE"
+FINISHING = "Finishing"
+RESERVED = "Reserved"
+UNAVAILABLE = "Unavailable"
+FAULTED = "Faulted"
+
+NO_ERROR = "NoError"
+
+# OCPP 1.6 section 4.9, "which status transitions are possible" (connectors > 0). The order
+# within a row is the preference for an intermediate status (see path()).
+TRANSITIONS = {
+    AVAILABLE: (PREPARING, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, RESERVED, UNAVAILABLE,
+                FAULTED),
+    PREPARING: (AVAILABLE, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING, FAULTED),
+    CHARGING: (AVAILABLE, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING, UNAVAILABLE, FAULTED),
+    SUSPENDED_EV: (AVAILABLE, CHARGING, SUSPENDED_EVSE, FINISHING, UNAVAILABLE, FAULTED),
+    SUSPENDED_EVSE: (AVAILABLE, CHARGING, SUSPENDED_EV, FINISHING, UNAVAILABLE, FAULTED),
+    FINISHING: (PREPARING, AVAILABLE, UNAVAILABLE, FAULTED),
+    RESERVED: (PREPARING, AVAILABLE, UNAVAILABLE, FAULTED),
+    UNAVAILABLE: (AVAILABLE, PREPARING, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, FAULTED),
+    FAULTED: (AVAILABLE, PREPARING, CHARGING, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING,
+              RESERVED, UNAVAILABLE),
+}
+# Connector 0 (the Charge Point as a whole) only ever reports these.
+STATION_TRANSITIONS = {
+    AVAILABLE: (UNAVAILABLE, FAULTED),
+    UNAVAILABLE: (AVAILABLE, FAULTED),
+    FAULTED: (AVAILABLE, UNAVAILABLE),
+}
+
+ERROR_CODES = (
+    "ConnectorLockFailure", "EVCommunicationError", "GroundFailure", "HighTemperature",
+    "InternalError", "LocalListConflict", NO_ERROR, "OtherError", "OverCurrentFailure",
+    "OverVoltage", "PowerMeterFailure", "PowerSwitchFailure", "ReaderFailure", "ResetFailure",
+    "UnderVoltage", "WeakSignal",
+)
+# Section 4.9: EVCommunicationError is a warning, used with these statuses only; every other
+# error code from the hardware prevents charging (Faulted).
+WARNING_ONLY = {"EVCommunicationError": (PREPARING, SUSPENDED_EV, SUSPENDED_EVSE, FINISHING)}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class Inputs:
+    """What a connector's status is computed from; owned and updated by the station."""
+
+    def __init__(self):
+        self.plugged = False
+        self.error_code = NO_ERROR
+        self.operative = True          # ChangeAvailability: Operative / Inoperative
+        self.reserved = False
+        self.authorized = False        # an idTag was accepted and waits for the plug
+        self.in_transaction = False
+        self.evse_allows = True        # the EVSE lets energy flow (not deauthorized, limit > 0)
+        self.ev_demand = False         # the EV asks for energy
+        self.finishing = False         # the transaction ended; the user has yet to unplug
+
+
+def derive_status(inputs):
+    """The ChargePointStatus these inputs mean (section 4.9 and its notes)."""
+    error = inputs.error_code
+    if error != NO_ERROR and error not in WARNING_ONLY:
+        return FAULTED
+    if inputs.in_transaction:
+        if not inputs.evse_allows:  # "SuspendedEVSE SHALL have precedence over SuspendedEV"
+            return SUSPENDED_EVSE
+        if not inputs.plugged or not inputs.ev_demand:
+            return SUSPENDED_EV
+        return CHARGING
+    if not inputs.operative:
+        return UNAVAILABLE
+    if inputs.finishing and inputs.plugged:
+        return FINISHING
+    if inputs.plugged or inputs.authorized:
+        return PREPARING
+    if inputs.reserved:
+        return RESERVED
+    return AVAILABLE
+
+
+def path(table, old, new):
+    """The statuses to pass through from `old` to `new`: [new] when the table allows it,
+    [via, new] through one legal intermediate status when it does not (e.g. Finishing ->
+    Preparing -> Charging when a new session starts quickly). Raises IllegalTransition."""
+    if new in table.get(old, ()):
+        return [new]
+    for via in table.get(old, ()):
+        if new in table.get(via, ()):
+            return [via, new]
+    raise IllegalTransition("%s -> %s" % (old, new))
+
+
+class ConnectorStatus:
+    """One connector's current status and the time it was entered (ticks in ms)."""
+
+    def __init__(self, connector_id, now_ms, status=AVAILABLE):
+        self.connector_id = connector_id
+        self.status = status
+        self.error_code = NO_ERROR
+        self.info = None
+        self.since_ms = now_ms
+        self._table = TRANSITIONS if connector_id > 0 else STATION_TRANSITIONS
+
+    def move(self, status, error_code, now_ms, info=None):
+        """Enter `status`, through the transition table; returns the statuses entered (empty
+        when nothing changed; the last one again when only the error code or info did)."""
+        if error_code not in WARNING_ONLY or status not in WARNING_ONLY[error_code]:
+            error_code = error_code if status == FAULTED else NO_ERROR
+        if status == self.status:
+            if error_code == self.error_code and info == self.info:
+                return []
+            steps = [status]
+        else:
+            steps = path(self._table, self.status, status)
+            self.since_ms = now_ms
+        self.status = status
+        self.error_code = error_code
+        self.info = info
+        return steps
