@@ -198,19 +198,21 @@ class Console:
 
     def queued(self):
         station = self._station
-        lister = getattr(station, "queued_messages", None)
-        if lister is not None:
-            messages = lister()
-            for message in messages:
-                self._write(repr(message))
-            self._write("%d queued" % len(messages))
+        queue = getattr(station, "messages", None)
+        if queue is None:
+            self._write("(no transaction message queue in this firmware)")
             return
-        if hasattr(station, "snapshot"):
-            count = station.snapshot().get("queued")
-            if count is not None:
-                self._write("%d queued" % count)
-                return
-        self._write("(no transaction message queue in this firmware)")
+        try:
+            items = list(queue)
+        except TypeError:  # a queue that only tells its length
+            items = None
+        if items is not None:
+            for item in items:
+                attempts = getattr(item, "attempts", 0)
+                self._write("%s %r%s" % (getattr(item, "action", "?"),
+                                         getattr(item, "payload", item),
+                                         " (%d attempts)" % attempts if attempts else ""))
+        self._write("%d queued" % len(queue))
 
     def log(self, n=20):
         if self._log_ring is None:

@@ -156,21 +156,44 @@ def test_config_lists_a_configuration_service_sorted():
     assert out == ["HeartbeatInterval = 60", "MeterValueSampleInterval = 10"]
 
 
-def test_queued_uses_the_best_the_station_offers():
-    console, out, ns = make()
-    feed(console, "queued()")
-    assert out == ["2 queued"]
+class Pending:
+    def __init__(self, action, payload, attempts):
+        self.action = action
+        self.payload = payload
+        self.attempts = attempts
 
-    class WithQueue(Station):
-        def queued_messages(self):
-            return [["StopTransaction", {"transactionId": 7}]]
-    console, out, ns = make(WithQueue())
-    feed(console, "queued()")
-    assert out == ["['StopTransaction', {'transactionId': 7}]", "1 queued"]
 
-    class Bare:
-        pass
-    console, out, ns = make(Bare())
+class ListedQueue:
+    def __init__(self, items):
+        self._items = items
+
+    def __len__(self):
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+
+class CountedQueue:
+    def __len__(self):
+        return 3
+
+
+def test_queued_lists_the_transaction_messages_or_counts_them():
+    station = Station()
+    station.messages = ListedQueue([Pending("StartTransaction", {"connectorId": 1}, 0),
+                                    Pending("StopTransaction", {"transactionId": 7}, 2)])
+    console, out, ns = make(station)
+    feed(console, "queued()")
+    assert out == ["StartTransaction {'connectorId': 1}",
+                   "StopTransaction {'transactionId': 7} (2 attempts)", "2 queued"]
+
+    station.messages = CountedQueue()
+    console, out, ns = make(station)
+    feed(console, "queued()")
+    assert out == ["3 queued"]
+
+    console, out, ns = make(Station())
     feed(console, "queued()")
     assert out == ["(no transaction message queue in this firmware)"]
 
