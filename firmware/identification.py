@@ -8,12 +8,14 @@
 """
 import asyncio
 
-DEFAULT_CONNECTION_TIMEOUT_S = 60
+from firmware.config import INTEGER, Key
 
 
 class Identification:
-    def __init__(self, call, transactions, waiting_connector, may_charge, ticks_ms, ticks_diff,
-                 log):
+    def __init__(self, config, call, transactions, waiting_connector, may_charge, ticks_ms,
+                 ticks_diff, log):
+        config.declare(Key("ConnectionTimeOut", INTEGER, 60, minimum=1, maximum=3600))
+        self._config = config
         self._call = call
         self._transactions = transactions
         self._waiting_connector = waiting_connector
@@ -22,7 +24,6 @@ class Identification:
         self._ticks_diff = ticks_diff
         self._log = log
         self._lock = asyncio.Lock()
-        self.connection_timeout_s = DEFAULT_CONNECTION_TIMEOUT_S
         self.held_tag = None
         self._held_ms = 0
 
@@ -62,7 +63,8 @@ class Identification:
         self.held_tag = None
         if tag is None:
             return None
-        if self._ticks_diff(self._ticks_ms(), self._held_ms) > self.connection_timeout_s * 1000:
+        timeout_ms = self._config.get("ConnectionTimeOut") * 1000
+        if self._ticks_diff(self._ticks_ms(), self._held_ms) > timeout_ms:
             self._log("auth: %s expired before a connector was plugged" % tag)
             return None
         return tag

@@ -16,14 +16,14 @@ RETRY_WHEN_UNSPECIFIED_S = 30
 
 
 class Registration:
-    def __init__(self, call, clock, boot_payload, log, sleep=asyncio.sleep):
+    def __init__(self, call, clock, boot_payload, log, on_accepted, sleep=asyncio.sleep):
+        self._on_accepted = on_accepted
         self._call = call
         self._clock = clock
         self._boot_payload = boot_payload
         self._log = log
         self._sleep = sleep
         self.status = NONE
-        self.heartbeat_interval_s = 0
 
     @property
     def accepted(self):
@@ -43,7 +43,7 @@ class Registration:
                 if conf["interval"] > 0:
                     retry_s = conf["interval"]
                 if self.status == ACCEPTED:
-                    self.heartbeat_interval_s = conf["interval"]
+                    self._on_accepted(conf["interval"])
                     self._log("boot: Accepted, heartbeat every %d s" % conf["interval"])
                     return
                 self._log("boot: %s, next attempt in %d s" % (self.status, retry_s))

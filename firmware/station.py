@@ -2,6 +2,7 @@
 import asyncio
 
 from firmware.clock import Clock
+from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
 from firmware.connector import NO_ERROR, Inputs, derive_status
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
@@ -12,8 +13,6 @@ from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
 from ws.tls import client_context
 
-# Used until the Central System sets HeartbeatInterval (BootNotification.conf interval 0).
-DEFAULT_HEARTBEAT_INTERVAL_S = 300
 # The board signals input changes at once; this only bounds how stale a missed one can get.
 HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
@@ -30,15 +29,22 @@ class Station:
         log = board.log
         self.clock = Clock(board.ticks_ms, board.ticks_diff)
         self.handlers = {"DataTransfer": data_transfer}
+        self.config = config = Configuration(board.state_dir + "/config.json", log)
+        config.register(self.handlers)
+        config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
+        config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
+        config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
+        config.declare(Key("SupportedFeatureProfiles", CSL, ["Core"], writable=False))
         ssl_context = client_context(board.ca_der) if board.ca_der else None
         self.link = Link(board, self.handlers, self._on_online, password=board.password,
                          ssl_context=ssl_context, silent=self._rejected)
-        self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log)
+        self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
+                                         self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log)
         self.messages = TransactionMessages(log)
-        self.transactions = Transactions(board.connectors, self.clock, self.messages, log,
+        self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
-        self.identification = Identification(self.link.call, self.transactions,
+        self.identification = Identification(config, self.link.call, self.transactions,
                                              self._waiting_connector, self._may_charge,
                                              board.ticks_ms, board.ticks_diff, log)
         self.inputs = [Inputs() for _ in board.connectors]
@@ -54,8 +60,13 @@ class Station:
         # OCPP 1.6 4.2: a station that was never accepted does not start charging.
         return self.registration.accepted
 
+    def _accepted(self, interval_s):
+        # OCPP 1.6 4.2: the heartbeat interval follows the accepting BootNotification.conf.
+        if interval_s > 0:
+            self.config.set("HeartbeatInterval", interval_s)
+
     def _heartbeat_interval_s(self):
-        return self.registration.heartbeat_interval_s or DEFAULT_HEARTBEAT_INTERVAL_S
+        return self.config.get("HeartbeatInterval")
 
     async def _on_online(self):
         await self.registration.register()
@@ -113,8 +124,9 @@ class Station:
             self.transactions.start(connector_id, id_tag)
 
     def _unplugged(self, connector_id):
-        # StopTransactionOnEVSideDisconnect (default true): the cable leaving ends the session.
-        self.transactions.stop(connector_id, "EVDisconnected")
+        # With StopTransactionOnEVSideDisconnect false the session goes on, SuspendedEV.
+        if self.config.get("StopTransactionOnEVSideDisconnect"):
+            self.transactions.stop(connector_id, "EVDisconnected")
 
     async def _watch_hardware(self):
         changed = self.board.changed

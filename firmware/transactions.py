@@ -5,9 +5,11 @@ Central System's transactionId is filled in when StartTransaction is answered.
 """
 import asyncio
 
+from firmware.config import INTEGER, Key
 from firmware.metering import meter_value
 
-DEFAULT_SAMPLE_INTERVAL_S = 10
+# With sampling off (0) the sampler still wakes this often to see the key change.
+IDLE_SAMPLER_S = 5
 
 
 class Transaction:
@@ -20,14 +22,17 @@ class Transaction:
 
 
 class Transactions:
-    def __init__(self, connectors_io, clock, messages, log, on_change):
+    def __init__(self, config, connectors_io, clock, messages, log, on_change):
+        # The reference station's range; 0 switches sampled MeterValues off.
+        config.declare(Key("MeterValueSampleInterval", INTEGER, 10, minimum=0, maximum=60,
+                           check=lambda s: s == 0 or s >= 5))
+        self._config = config
         self._io = connectors_io
         self._clock = clock
         self._messages = messages
         self._log = log
         self._on_change = on_change
         self.active = {}
-        self.sample_interval_s = DEFAULT_SAMPLE_INTERVAL_S
 
     def on_connector(self, connector_id):
         return self.active.get(connector_id)
@@ -78,7 +83,10 @@ class Transactions:
     async def sample_forever(self):
         """MeterValues of every running transaction each sample interval (Sample.Periodic)."""
         while True:
-            await asyncio.sleep(self.sample_interval_s)
+            interval_s = self._config.get("MeterValueSampleInterval")
+            await asyncio.sleep(interval_s or IDLE_SAMPLER_S)
+            if not interval_s:
+                continue
             timestamp = self._clock.now_iso8601()
             for connector_id, transaction in list(self.active.items()):
                 io = self._io[connector_id - 1]

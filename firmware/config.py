@@ -1,0 +1,177 @@
+"""OCPP configuration keys: declared by the service that owns each one, validated, answered
+through GetConfiguration / ChangeConfiguration, and persisted across reboots.
+
+The values live in one JSON file in the board's flash, rewritten (atomically) only when a
+value actually changes.
+"""
+import json
+
+from store.atomic import read_or_none, write_atomic
+
+INTEGER = "integer"
+BOOLEAN = "boolean"
+CSL = "csl"
+STRING = "string"
+
+ACCEPTED = "Accepted"
+REJECTED = "Rejected"
+REBOOT_REQUIRED = "RebootRequired"
+NOT_SUPPORTED = "NotSupported"
+
+# ChangeConfiguration.req value and KeyValue.value are CiString500 in the schema.
+MAX_VALUE_LENGTH = 500
+
+
+class Key:
+    """One configuration key. `check(value)` may refuse a parsed value by returning False;
+    `on_change(value)` runs after a change is stored."""
+
+    def __init__(self, name, kind, default, writable=True, minimum=None, maximum=None,
+                 reboot=False, check=None, on_change=None, readable=True):
+        self.name = name
+        self.kind = kind
+        self.default = default
+        self.writable = writable
+        self.minimum = minimum
+        self.maximum = maximum
+        self.reboot = reboot
+        self.check = check
+        self.on_change = on_change
+        self.readable = readable
+
+    def parse(self, text):
+        """The typed value of `text`, or None when it is not a valid value of this key."""
+        if type(text) is not str or len(text) > MAX_VALUE_LENGTH:
+            return None
+        if self.kind == INTEGER:
+            digits = text[1:] if text[:1] == "-" else text
+            if not digits or not digits.isdigit():
+                return None
+            value = int(text)
+            if (self.minimum is not None and value < self.minimum) or \
+                    (self.maximum is not None and value > self.maximum):
+                return None
+        elif self.kind == BOOLEAN:
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                return None
+            value = lowered == "true"
+        elif self.kind == CSL:
+            value = [item.strip() for item in text.split(",")] if text.strip() else []
+            if self.maximum is not None and len(value) > self.maximum:
+                return None
+        else:
+            value = text
+        if self.check is not None and not self.check(value):
+            return None
+        return value
+
+    def format(self, value):
+        if self.kind == BOOLEAN:
+            return "true" if value else "false"
+        if self.kind == CSL:
+            return ",".join(value)
+        return str(value)
+
+
+class Configuration:
+    def __init__(self, path, log):
+        self._path = path
+        self._log = log
+        self._keys = {}
+        self._values = {}
+        self._stored = {}
+        self.flash_writes = 0
+        stored = read_or_none(path)
+        if stored:
+            try:
+                self._stored = json.loads(stored)
+            except ValueError:
+                log("config: %s unreadable, defaults used" % path)
+            if type(self._stored) is not dict:
+                self._stored = {}
+
+    def declare(self, key):
+        """Adds a key; a value stored by an earlier boot wins over the default if still valid."""
+        self._keys[key.name] = key
+        value = key.default
+        text = self._stored.get(key.name)
+        if text is not None:
+            parsed = key.parse(text)
+            if parsed is not None:
+                value = parsed
+        self._values[key.name] = value
+        return value
+
+    def get(self, name):
+        return self._values[name]
+
+    def names(self):
+        return sorted(self._keys)
+
+    def set(self, name, value):
+        """Sets a key from inside the station (e.g. HeartbeatInterval from BootNotification)."""
+        key = self._keys[name]
+        if self._values[name] == value:
+            return
+        self._values[name] = value
+        self._save()
+        if key.on_change is not None:
+            key.on_change(value)
+
+    def change(self, name, text):
+        """ChangeConfiguration: the status to answer; the value is unchanged unless Accepted
+        or RebootRequired."""
+        key = self._keys.get(name)
+        if key is None:
+            return NOT_SUPPORTED
+        if not key.writable:
+            return REJECTED
+        value = key.parse(text)
+        if value is None:
+            return REJECTED
+        self.set(name, value)
+        return REBOOT_REQUIRED if key.reboot else ACCEPTED
+
+    def listing(self, names=None):
+        """(configurationKey entries, unknownKey names) for GetConfiguration."""
+        entries = []
+        unknown = []
+        for name in (self.names() if names is None else names):
+            key = self._keys.get(name)
+            if key is None or not key.readable:
+                if names is not None:
+                    unknown.append(name)
+                continue
+            entries.append({"key": name, "readonly": not key.writable,
+                            "value": key.format(self._values[name])})
+        return entries, unknown
+
+    def _save(self):
+        stored = {}
+        for name in self._keys:
+            key = self._keys[name]
+            if self._values[name] != key.default:
+                stored[name] = key.format(self._values[name])
+        if stored != self._stored:
+            write_atomic(self._path, json.dumps(stored).encode())
+            self.flash_writes += 1
+            self._stored = stored
+
+    # ---- OCPP handlers ----------------------------------------------------------------
+
+    def get_configuration(self, payload):
+        entries, unknown = self.listing(payload.get("key"))
+        answer = {"configurationKey": entries}
+        if unknown:
+            answer["unknownKey"] = unknown
+        return answer
+
+    def change_configuration(self, payload):
+        status = self.change(payload["key"], payload["value"])
+        self._log("config: %s=%s %s" % (payload["key"], payload["value"], status))
+        return {"status": status}
+
+    def register(self, handlers):
+        handlers["GetConfiguration"] = self.get_configuration
+        handlers["ChangeConfiguration"] = self.change_configuration
