@@ -16,7 +16,7 @@ LOG_SLOTS_DEFAULT = 64
 
 HELP = """helpers:
   status()      connectors, link, registration, queued messages
-  config()      configuration keys the station has
+  config()      configuration keys and values; config("Key") one key
   queued()      transaction messages waiting for the Central System
   log(n=20)     the last n log lines
   help()        this text
@@ -174,27 +174,23 @@ class Console:
                                                 "status", None)}
         self._print_lines(snapshot_lines(snapshot))
 
-    def config(self):
+    def config(self, name=None):
         station = self._station
         service = getattr(station, "config", None)
-        if hasattr(service, "items"):
-            items = list(service.items())
-            items.sort()
-            for key, value in items:
-                self._write("%s = %r" % (key, value))
+        if hasattr(service, "listing"):
+            entries, unknown = service.listing(None if name is None else [name])
+            for entry in entries:
+                self._write("%s = %s%s" % (entry["key"], entry["value"],
+                                           " (read-only)" if entry["readonly"] else ""))
+            for key in unknown:
+                self._write("%s: no such key" % key)
             return
-        # No configuration service yet: what the station knows without one.
+        # No configuration service: what the station knows without one.
         registration = getattr(station, "registration", None)
         interval = getattr(registration, "heartbeat_interval_s", None)
         if interval is not None:
-            self._write("HeartbeatInterval = %r%s" % (
-                interval, " (not set: station default)" if not interval else ""))
-        board = self.namespace.get("board")
-        if board is not None:
-            self._write("identity = %r" % getattr(board, "identity_name", None))
-            self._write("csms_url = %r" % getattr(board, "csms_url", None))
-        if service is None:
-            self._write("(no configuration service in this firmware)")
+            self._write("HeartbeatInterval = %s" % interval)
+        self._write("(no configuration service in this firmware)")
 
     def queued(self):
         station = self._station

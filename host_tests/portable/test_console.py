@@ -143,17 +143,34 @@ def test_connector_line_only_shows_what_is_known():
 def test_config_without_configuration_service_shows_what_exists():
     console, out, ns = make()
     feed(console, "config()")
-    assert "HeartbeatInterval = 60" in out
-    assert "identity = 'CP001'" in out
-    assert out[-1] == "(no configuration service in this firmware)"
+    assert out == ["HeartbeatInterval = 60", "(no configuration service in this firmware)"]
 
 
-def test_config_lists_a_configuration_service_sorted():
-    class WithConfig(Station):
-        config = {"MeterValueSampleInterval": 10, "HeartbeatInterval": 60}
-    console, out, ns = make(WithConfig())
+class Configuration:
+    # The listing() of firmware/config.py: (configurationKey entries, unknownKey names).
+    values = {"HeartbeatInterval": ("60", False), "NumberOfConnectors": ("2", True)}
+
+    def listing(self, names=None):
+        entries = []
+        unknown = []
+        for name in names or sorted(self.values):
+            if name in self.values:
+                value, readonly = self.values[name]
+                entries.append({"key": name, "readonly": readonly, "value": value})
+            else:
+                unknown.append(name)
+        return entries, unknown
+
+
+def test_config_lists_the_configuration_service_keys():
+    station = Station()
+    station.config = Configuration()
+    console, out, ns = make(station)
     feed(console, "config()")
-    assert out == ["HeartbeatInterval = 60", "MeterValueSampleInterval = 10"]
+    assert out == ["HeartbeatInterval = 60", "NumberOfConnectors = 2 (read-only)"]
+    del out[:]
+    feed(console, "config('HeartbeatInterval')", "config('Nope')")
+    assert out == ["HeartbeatInterval = 60", "Nope: no such key"]
 
 
 class Pending:
@@ -242,3 +259,15 @@ def test_names_given_by_the_board_are_not_replaced():
     console, out, ns = make(status=lambda: "board status")
     feed(console, "status()")
     assert out == ["'board status'"]
+
+
+def test_config_reads_the_firmware_configuration_service():
+    from firmware.config import INTEGER, Configuration as Real, Key
+    real = Real("/nonexistent-console-test/config.json", lambda line: None)
+    real.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
+    real.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
+    station = Station()
+    station.config = real
+    console, out, ns = make(station)
+    feed(console, "config()")
+    assert out == ["HeartbeatInterval = 300", "NumberOfConnectors = 2 (read-only)"]
