@@ -1,11 +1,14 @@
 """Device entry of the simulated board, started by the `station` launcher beside it.
 
     micropython boards/sim/main.py --csms URL --id ID [--password KEY] [--ca FILE]
+        [--state DIR] [--control HOST:PORT] [--console 1]
 """
+import asyncio
 import sys
 
 from boards.sim.board import SimBoard
-from firmware import station
+from boards.sim.control import Control
+from firmware.station import Station
 from ws.tls import pem_to_der
 
 
@@ -26,11 +29,32 @@ def read_ca(path):
     return pem_to_der(data) if data.startswith(b"-----") else data
 
 
+async def run(options, ca_der):
+    board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
+                     ca_der, options.get("state"))
+    station = Station(board)
+    control = Control(board, station)
+    board.start()
+    if "control" in options:
+        host, _, port = options["control"].rpartition(":")
+        try:
+            port = await control.serve(host, int(port))
+        except OSError as e:
+            board.log("control: cannot listen on %s: %s" % (options["control"], e))
+            sys.exit(1)
+        board.log("control: listening on %s:%d" % (host, port))
+    tasks = []  # referenced for as long as the station runs
+    if "console" in options:
+        # Imported only when asked for: a board without a console never loads it.
+        from boards.sim.console_io import start_console
+        tasks.append(start_console({"station": station, "board": board, "hw": control.execute}))
+    await station.run()
+
+
 def main(argv):
     options = parse_options(argv)
     ca_der = read_ca(options["ca"]) if "ca" in options else None
-    board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"), ca_der)
-    station.run(board)
+    asyncio.run(run(options, ca_der))
 
 
 main(sys.argv[1:])

@@ -1,0 +1,57 @@
+"""The DC energy meter of one connector: an integer Wh register kept in its own memory.
+
+The register that the firmware reads is always the one already saved, so a power cut can
+never take a reading back: energy is integrated in W*ms, and at most about once a second
+(SAVE_INTERVAL_MS) the whole Wh gathered are saved (write a temporary file, rename it over
+the old one) and only then shown. Less than a second of energy may be lost at a power cut,
+as a meter that updates its register once a second would.
+"""
+import os
+
+from boards.sim.ev import WMS_PER_WH
+
+SAVE_INTERVAL_MS = 1000
+
+
+class Meter:
+    def __init__(self, path, ticks_diff):
+        """`path`: the file the register is kept in, None to keep nothing."""
+        self._path = path
+        self._ticks_diff = ticks_diff
+        self.register_wh = _load(path)
+        self._pending_wh = 0
+        self._remainder_wms = 0
+        self._saved_at_ms = None
+        self.saves = 0
+
+    def integrate(self, power_w, dt_ms, now_ms):
+        """Energy delivered at `power_w` for `dt_ms`; the register shows it once saved."""
+        total = self._remainder_wms + power_w * dt_ms
+        self._pending_wh += total // WMS_PER_WH
+        self._remainder_wms = total % WMS_PER_WH
+        if self._pending_wh and (self._saved_at_ms is None or
+                                 self._ticks_diff(now_ms, self._saved_at_ms) >= SAVE_INTERVAL_MS):
+            self._save(now_ms)
+
+    def _save(self, now_ms):
+        value = self.register_wh + self._pending_wh
+        if self._path is not None:
+            temporary = self._path + ".tmp"
+            with open(temporary, "w") as f:
+                f.write("%d\n" % value)
+            os.rename(temporary, self._path)
+        self.register_wh = value
+        self._pending_wh = 0
+        self._saved_at_ms = now_ms
+        self.saves += 1
+
+
+def _load(path):
+    if path is None:  # a meter without memory (a board without a state directory)
+        return 0
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+    except OSError:  # a new meter
+        return 0
+    return int(text) if text.isdigit() else 0
