@@ -30,7 +30,7 @@ mpy: setup
 	$(PY) tools/mpy_build.py build/mpy
 
 run: setup
-	$(PY) tools/demo.py
+	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
 
 bench: setup
 	$(PY) tools/bench.py

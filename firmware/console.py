@@ -47,6 +47,10 @@ class LogRing:
         return [self._slots[(start + i) % size] for i in range(n)]
 
 
+# Statuses that already say an EV is plugged in (OCPP 1.6 ChargePointStatus).
+_PLUGGED_STATUSES = ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing")
+
+
 def _kilowatts(watts):
     # Integer arithmetic: floats are single precision on the boards.
     return "%d.%d kW" % (watts // 1000, (watts % 1000) // 100)
@@ -58,7 +62,7 @@ def connector_line(c):
     error = c.get("errorCode")
     if error and error != "NoError":
         parts.append(error)
-    if c.get("plugged"):
+    if c.get("plugged") and c.get("status") not in _PLUGGED_STATUSES:
         parts.append("plugged")
     if c.get("powerW"):
         parts.append(_kilowatts(c["powerW"]))

@@ -121,7 +121,7 @@ def test_status_prints_link_and_every_connector():
     feed(console, "status()")
     assert out == ["link online, registration Accepted, 2 queued",
                    "[0] Available",
-                   "[1] Charging plugged 45.2 kW SoC 63% 1234 Wh tx 7 tag ABC",
+                   "[1] Charging 45.2 kW SoC 63% 1234 Wh tx 7 tag ABC",
                    "[2] Faulted GroundFailure"]
 
 
@@ -137,7 +137,9 @@ def test_status_without_snapshot_shows_link_and_registration():
 def test_connector_line_only_shows_what_is_known():
     assert connector_line({"id": 2, "status": "Available"}) == "[2] Available"
     assert connector_line({"id": 1, "status": "Preparing", "plugged": True, "powerW": 0,
-                           "soc": 20, "transactionId": None}) == "[1] Preparing plugged SoC 20%"
+                           "soc": 20, "transactionId": None}) == "[1] Preparing SoC 20%"
+    assert connector_line({"id": 1, "status": "Faulted", "errorCode": "GroundFailure",
+                           "plugged": True}) == "[1] Faulted GroundFailure plugged"
 
 
 def test_config_without_configuration_service_shows_what_exists():
