@@ -49,3 +49,50 @@ def test_demo_uses_the_central_system_given_with_csms():
         assert "bundled Central System" not in out
         assert len(cs.requests("BootNotification")) == 1
         assert cs.requests("StartTransaction") and cs.requests("StopTransaction")
+
+
+def test_demo_steps_without_effect_are_reported_not_fatal(monkeypatch, capsys):
+    """A firmware without transactions yet: the hardware answers, the status never moves."""
+    import asyncio
+    import json
+    from tools import demo
+
+    monkeypatch.setattr(demo, "STEP_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(demo, "REGISTRATION_TIMEOUT_S", 0.3)
+    status = {"ok": True, "connection": "online", "registration": "Accepted", "queued": 0,
+              "connectors": [{"id": 0, "status": "Available"},
+                             {"id": 1, "status": "Available", "plugged": False},
+                             {"id": 2, "status": "Available", "plugged": False}]}
+
+    async def serve(reader, writer):
+        while True:
+            line = (await reader.readline()).decode().strip()
+            if not line:
+                break
+            if line == "status":
+                reply = status
+            elif line.startswith("ev "):
+                reply = {"ok": False, "error": "no EV model"}
+            else:
+                reply = {"ok": True}
+            writer.write(json.dumps(reply).encode() + b"\n")
+            await writer.drain()
+        writer.close()
+
+    async def main():
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        control = demo.ControlPort(server.sockets[0].getsockname()[1])
+        control._reader, control._writer = await asyncio.open_connection("127.0.0.1",
+                                                                         control.port)
+        await demo.play(control, 0, 0, None, "CP001")
+        control.close()
+        server.close()
+
+    asyncio.run(main())
+    out = capsys.readouterr().out
+    assert "'ev 1 capacity 3' refused: no EV model" in out
+    assert ("plug the EV into connector 1 had no visible effect: connector 1 is Available, "
+            "expected Preparing") in out
+    assert "tap card DEMO1234 had no visible effect" in out
+    assert "charging for" not in out  # no charging wait when charging never started
+    assert "demo: last status: [1] Available | [2] Available" in out

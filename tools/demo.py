@@ -24,6 +24,7 @@ STATION = os.path.join(ROOT, "boards", "sim", "station")
 DEMO_TAG = "DEMO1234"
 STATUS_EVERY_S = 2
 STEP_TIMEOUT_S = 10
+REGISTRATION_TIMEOUT_S = 20
 # A small battery: the SoC visibly climbs within half a minute without reaching full.
 EV_SETUP = ("ev 1 capacity 3", "ev 1 soc 40")
 METER_INTERVAL_S = 5
@@ -123,7 +124,8 @@ async def print_status_forever(control):
 
 
 async def play(control, charge_s, pause_s, central, identity):
-    status = await wait_for(control, lambda s: s.get("registration") == "Accepted", 20)
+    status = await wait_for(control, lambda s: s.get("registration") == "Accepted",
+                            REGISTRATION_TIMEOUT_S)
     if status.get("registration") != "Accepted":
         say("the Central System has not accepted the station (registration %s, link %s);"
             " playing the session anyway" % (status.get("registration"), status.get("connection")))
