@@ -4,6 +4,8 @@ station as a separate process (MicroPython or CPython), both on loopback.
 import asyncio
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
@@ -82,12 +84,27 @@ class CentralThread:
         return wait_until(lambda: self.central.links.get(identity), 10, "station link")
 
 
-class StationProcess:
-    """The simulated station launched as a user would, its console collected line by line."""
+def control(port, line, timeout_s=5):
+    """Sends one command line to a station's control port; returns the parsed reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout_s) as sock:
+        sock.sendall(line.encode() + b"\n")
+        with sock.makefile("rb") as replies:
+            return json.loads(replies.readline())
 
-    def __init__(self, url, runtime="micropython", identity="CP001", extra=()):
+
+class StationProcess:
+    """The simulated station launched as a user would, its console collected line by line.
+    `control=True` opens its control port on a free loopback port (`control_port`);
+    `state` is its --state folder."""
+
+    def __init__(self, url, runtime="micropython", identity="CP001", extra=(), control=False,
+                 state=None):
         self.lines = []
         argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
+        if control:
+            argv += ["--control", "127.0.0.1:0"]
+        if state is not None:
+            argv += ["--state", str(state)]
         self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -114,8 +131,18 @@ class StationProcess:
         self._reader.join(5)
 
     def wait_for_line(self, text, timeout_s=10):
-        return wait_until(lambda: any(text in line for line in self.lines), timeout_s,
+        """The first console line that holds `text`."""
+        return wait_until(lambda: next((line for line in self.lines if text in line), None),
+                          timeout_s,
                           "%r in station output:\n%s" % (text, "\n".join(self.lines[-30:])))
+
+    @property
+    def control_port(self):
+        line = self.wait_for_line("control: listening on ")
+        return int(re.search(r"control: listening on [^ ]+:(\d+)", line).group(1))
+
+    def control(self, line, timeout_s=5):
+        return control(self.control_port, line, timeout_s)
 
     @property
     def alive(self):

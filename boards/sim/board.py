@@ -19,6 +19,7 @@ from boards.sim.meter import Meter
 from boards.sim.network import Network
 from boards.sim.power_stage import PowerStage, connector_ask_w
 from boards.sim.reader import TagReader
+from store.atomic import ensure_dir, read_or_none, write_atomic
 
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
@@ -43,13 +44,6 @@ else:  # CPython: a monotonic millisecond counter with the same interface
 
     def ticks_diff(end, start):
         return end - start
-
-
-def _ensure_dir(path):
-    try:
-        os.mkdir(path)
-    except OSError:  # already there (a missing parent shows at the first file write)
-        pass
 
 
 def power_cut():
@@ -80,8 +74,8 @@ class SimBoard:
         if state_root is not None:
             self.state_dir = state_root + "/flash"
             hw_dir = state_root + "/hw"
-            for folder in (state_root, self.state_dir, hw_dir):
-                _ensure_dir(folder)
+            ensure_dir(self.state_dir)
+            ensure_dir(hw_dir)
             self._hw_path = hw_dir + "/connectors.json"
         self.connectors = []
         for connector_id, (cable, ev) in enumerate(CONNECTORS, 1):
@@ -164,9 +158,8 @@ class SimBoard:
         if self._hw_path is None:
             return
         try:
-            with open(self._hw_path) as f:
-                saved = json.load(f)
-        except (OSError, ValueError):  # a new station, or nothing usable kept
+            saved = json.loads(read_or_none(self._hw_path) or b"null")
+        except ValueError:  # nothing usable kept: the hardware as it leaves the factory
             return
         if type(saved) is not dict:
             return
@@ -182,7 +175,4 @@ class SimBoard:
         state = {}
         for connector in self.connectors:
             state[str(connector.connector_id)] = connector.state()
-        temporary = self._hw_path + ".tmp"
-        with open(temporary, "w") as f:
-            json.dump(state, f)
-        os.rename(temporary, self._hw_path)
+        write_atomic(self._hw_path, json.dumps(state).encode())

@@ -6,9 +6,8 @@ never take a reading back: energy is integrated in W*ms, and at most about once 
 the old one) and only then shown. Less than a second of energy may be lost at a power cut,
 as a meter that updates its register once a second would.
 """
-import os
-
 from boards.sim.ev import WMS_PER_WH
+from store.atomic import read_or_none, write_atomic
 
 SAVE_INTERVAL_MS = 1000
 
@@ -36,10 +35,7 @@ class Meter:
     def _save(self, now_ms):
         value = self.register_wh + self._pending_wh
         if self._path is not None:
-            temporary = self._path + ".tmp"
-            with open(temporary, "w") as f:
-                f.write("%d\n" % value)
-            os.rename(temporary, self._path)
+            write_atomic(self._path, b"%d\n" % value)
         self.register_wh = value
         self._pending_wh = 0
         self._saved_at_ms = now_ms
@@ -49,9 +45,6 @@ class Meter:
 def _load(path):
     if path is None:  # a meter without memory (a board without a state directory)
         return 0
-    try:
-        with open(path) as f:
-            text = f.read().strip()
-    except OSError:  # a new meter
-        return 0
+    text = read_or_none(path)
+    text = text.strip() if text else b""  # None: a new meter
     return int(text) if text.isdigit() else 0

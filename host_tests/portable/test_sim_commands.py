@@ -1,0 +1,272 @@
+# The sim board's control port: every command, bad input answered, the TCP side bounded.
+import asyncio
+import json
+
+from boards.sim.board import SimBoard
+from boards.sim.control import MAX_CLIENTS, MAX_LINE_BYTES, Control
+from boards.sim.network import Network
+from boards.sim.reader import QUEUE_BOUND
+
+
+class StandInStation:
+    """Only what the control port uses: the firmware's snapshot() shape."""
+
+    def __init__(self):
+        self.fail = False
+
+    def snapshot(self):
+        if self.fail:
+            raise KeyError("boom")
+        return {"connection": "online", "registration": "Accepted", "queued": 2,
+                "connectors": [{"id": 0, "status": "Available"},
+                               {"id": 1, "status": "Charging", "errorCode": "NoError",
+                                "transactionId": 7, "idTag": "TAG1"},
+                               {"id": 2, "status": "Available", "errorCode": "NoError",
+                                "transactionId": None, "idTag": None}]}
+
+
+class Rig:
+    def __init__(self):
+        self.board = SimBoard("CP1", "ws://h/ocpp/CP1")
+        self.powered_off = 0
+        self.board.power_off = self._power_off
+        self.station = StandInStation()
+        self.control = Control(self.board, self.station)
+
+    def _power_off(self):
+        self.powered_off += 1
+
+    def ok(self, line):
+        reply = self.control.execute(line)
+        assert reply == {"ok": True}, (line, reply)
+
+    def refused(self, line, text=None):
+        reply = self.control.execute(line)
+        assert reply["ok"] is False and type(reply["error"]) is str, (line, reply)
+        assert len(reply) == 2
+        if text is not None:
+            assert text in reply["error"], (line, reply)
+
+
+def test_status_merges_the_firmware_view_with_the_hardware():
+    rig = Rig()
+    rig.ok("plug 1")
+    reply = rig.control.execute("status")
+    assert reply["ok"] is True
+    assert reply["connection"] == "online" and reply["registration"] == "Accepted"
+    assert reply["queued"] == 2
+    zero, one, two = reply["connectors"]
+    assert zero == {"id": 0, "status": "Available"}
+    assert one == {"id": 1, "status": "Charging", "errorCode": "NoError", "transactionId": 7,
+                   "idTag": "TAG1", "plugged": True, "energyWh": 0, "powerW": 0, "soc": 20}
+    assert two["plugged"] is False and two["soc"] is None and two["transactionId"] is None
+    assert json.loads(json.dumps(reply)) == reply
+    rig.refused("status now", "usage")
+
+
+def test_status_when_the_station_fails_is_an_error_reply():
+    rig = Rig()
+    rig.station.fail = True
+    rig.refused("status", "snapshot")
+
+
+def test_plug_unplug_set_the_cable_and_signal_the_firmware():
+    rig = Rig()
+    rig.board.changed.clear()
+    rig.ok("plug 2")
+    assert rig.board.connector(2).plugged() and rig.board.changed.is_set()
+    assert rig.board.connector(2).ev_demand()
+    rig.board.changed.clear()
+    rig.ok("unplug 2")
+    assert not rig.board.connector(2).plugged() and rig.board.changed.is_set()
+    for line in ("plug", "plug 0", "plug 3", "plug x", "plug -1", "plug 1 2", "unplug 1.0"):
+        rig.refused(line)
+
+
+def test_tap_presents_a_card_at_the_single_reader():
+    rig = Rig()
+    rig.board.changed.clear()
+    rig.ok("tap 04A2B3C4D5E6F7")
+    assert rig.board.changed.is_set()
+    assert rig.board.read_tag() == "04A2B3C4D5E6F7" and rig.board.read_tag() is None
+    rig.refused("tap " + "A" * 21, "20")
+    rig.refused("tap", "usage")
+    rig.refused("tap A B", "usage")
+    rig.refused("tap caf\u00e9")
+    for i in range(QUEUE_BOUND):
+        rig.ok("tap T%d" % i)
+    rig.refused("tap LATE", "busy")
+
+
+def test_ev_commands():
+    rig = Rig()
+    ev = rig.board.connector(1).ev
+    rig.ok("ev 1 suspend")
+    assert ev.suspended
+    rig.ok("ev 1 resume")
+    assert not ev.suspended
+    rig.ok("ev 1 capacity 60")
+    assert ev.capacity_wh == 60000
+    rig.ok("ev 1 capacity 77.5")
+    assert ev.capacity_wh == 77500
+    rig.ok("ev 1 soc 100")
+    assert ev.full() and ev.soc() == 100
+    rig.ok("ev 1 soc 0")
+    assert ev.soc() == 0
+    rig.ok("ev 1 maxpower 50")
+    assert ev.max_power_w == 50000
+    rig.ok("ev 1 maxpower 7.4")
+    assert ev.max_power_w == 7400
+    for line in ("ev", "ev 1", "ev 3 suspend", "ev 1 fly", "ev 1 suspend now", "ev 1 soc",
+                 "ev 1 soc 101", "ev 1 soc -5", "ev 1 soc 50.5", "ev 1 soc abc",
+                 "ev 1 capacity 0", "ev 1 capacity 1e3", "ev 1 capacity 5000",
+                 "ev 1 capacity 1.2345", "ev 1 maxpower 0", "ev 1 maxpower 2000",
+                 "ev 1 maxpower nan", "ev 1 soc 1_0"):
+        rig.refused(line)
+    assert ev.max_power_w == 7400 and ev.capacity_wh == 77500
+
+
+def test_fault_and_clear_take_any_charge_point_error_code():
+    rig = Rig()
+    rig.ok("fault 2 GroundFailure")
+    assert rig.board.connector(2).error_code() == "GroundFailure"
+    rig.ok("fault 2 PowerMeterFailure")
+    assert rig.board.connector(2).error_code() == "PowerMeterFailure"
+    rig.ok("clear 2")
+    assert rig.board.connector(2).error_code() == "NoError"
+    rig.refused("fault 2 NoError", "ChargePointErrorCode")
+    rig.refused("fault 2 groundfailure")
+    rig.refused("fault 2")
+    rig.refused("clear")
+
+
+def test_net_and_power_off():
+    rig = Rig()
+    rig.ok("net down")
+    assert not rig.board.network.up
+    rig.ok("net up")
+    assert rig.board.network.up
+    rig.refused("net sideways")
+    rig.refused("net")
+    rig.refused("power on")
+    rig.refused("power")
+    assert rig.powered_off == 0
+    rig.control.execute("power off")
+    assert rig.powered_off == 1
+
+
+def test_garbage_is_answered_and_changes_nothing():
+    rig = Rig()
+    before = rig.control.execute("status")
+    for line in ("", "   ", "bogus", "STATUS", "plug\x001", "\x00\x01\x02", "{\"cmd\": 1}",
+                 "x" * 600, b"\xff\xfe\xfd", b"plug \xc3", bytearray(b"\x80")):
+        reply = rig.control.execute(line)
+        assert reply["ok"] is False and reply["error"], (line, reply)
+        assert len(reply["error"]) < 120
+    assert rig.control.execute("status") == before
+
+
+async def exchange(port, payload, replies):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(payload)
+    await writer.drain()
+    lines = []
+    for _ in range(replies):
+        line = await asyncio.wait_for(reader.readline(), 5)
+        lines.append(json.loads(line))
+    writer.close()
+    await writer.wait_closed()
+    return lines
+
+
+async def test_tcp_one_json_line_per_command_line():
+    rig = Rig()
+    port = await rig.control.serve("127.0.0.1", 0)
+    try:
+        lines = await exchange(port, b"plug 1\r\nstatus\nnope\n\xff\xff\n", 4)
+        assert lines[0] == {"ok": True}
+        assert lines[1]["ok"] is True and lines[1]["connectors"][1]["plugged"] is True
+        assert lines[2]["ok"] is False and lines[3]["ok"] is False
+        # A line over the bound is answered once and skipped, however long it goes on.
+        long_line = b"plug 2 " + b"9" * (4 * MAX_LINE_BYTES)
+        lines = await exchange(port, long_line + b"\nunplug 1\n", 2)
+        assert lines == [{"ok": False, "error": "line too long"}, {"ok": True}]
+        assert not rig.board.connector(2).plugged() and not rig.board.connector(1).plugged()
+    finally:
+        rig.control._server.close()
+
+
+async def test_tcp_clients_are_bounded_and_freed_when_they_leave():
+    rig = Rig()
+    port = await rig.control.serve("127.0.0.1", 0)
+    try:
+        held = []
+        for _ in range(MAX_CLIENTS):
+            held.append(await asyncio.open_connection("127.0.0.1", port))
+        await asyncio.sleep(0.1)
+        lines = await exchange(port, b"status\n", 1)
+        assert lines == [{"ok": False, "error": "too many control clients"}]
+        for reader, writer in held:
+            writer.close()
+            await writer.wait_closed()
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if rig.control.clients == 0:
+                break
+        assert rig.control.clients == 0
+        assert (await exchange(port, b"plug 1\n", 1)) == [{"ok": True}]
+    finally:
+        rig.control._server.close()
+
+
+async def echo_server():
+    async def serve(reader, writer):
+        while True:
+            data = await reader.read(100)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    for port in range(21500, 21600):
+        try:
+            return await asyncio.start_server(serve, "127.0.0.1", port), port
+        except OSError:
+            continue
+    raise AssertionError("no free port")
+
+
+async def test_network_down_cuts_open_connections_and_refuses_new_ones():
+    server, port = await echo_server()
+    try:
+        network = Network()
+        reader, writer = await network.open_connection("127.0.0.1", port)
+        writer.write(b"ping")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(10), 5) == b"ping"
+        outcome = []
+
+        async def pending_read():
+            try:
+                outcome.append(await reader.read(10))
+            except OSError as e:  # MicroPython: the closed socket wakes the read with EBADF
+                outcome.append(e)
+
+        task = asyncio.create_task(pending_read())
+        await asyncio.sleep(0.05)
+        network.set_up(False)
+        await asyncio.wait_for(task, 5)
+        assert outcome[0] == b"" or isinstance(outcome[0], OSError)
+        try:
+            await network.open_connection("127.0.0.1", port)
+            raise AssertionError("connected while the link is down")
+        except OSError:
+            pass
+        network.set_up(True)
+        reader, writer = await network.open_connection("127.0.0.1", port)
+        writer.write(b"back")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(10), 5) == b"back"
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        server.close()
