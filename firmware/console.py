@@ -12,7 +12,7 @@ PROMPT = ">>> "
 PROMPT_MORE = "... "
 # A log line longer than this is cut: the ring's memory is bounded by slots x this.
 LOG_LINE_MAX = 240
-LOG_SLOTS_DEFAULT = 64
+LOG_SLOTS_DEFAULT = 32
 
 HELP = """helpers:
   status()      connectors, link, registration, queued messages
