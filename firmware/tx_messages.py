@@ -38,6 +38,9 @@ class TransactionMessages:
     def __len__(self):
         return len(self._queue)
 
+    def __iter__(self):
+        return iter(list(self._queue))
+
     def push(self, action, payload, transaction=None, on_answer=None):
         if len(self._queue) >= MAX_QUEUED:
             for i in range(len(self._queue)):
