@@ -95,18 +95,22 @@ def control(port, line, timeout_s=5):
 class StationProcess:
     """The simulated station launched as a user would, its console collected line by line.
     `control=True` opens its control port on a free loopback port (`control_port`);
-    `state` is its --state folder."""
+    `state` is its --state folder; `console=True` runs the field console on its stdin
+    (`type()` a line into it)."""
 
     def __init__(self, url, runtime="micropython", identity="CP001", extra=(), control=False,
-                 state=None):
+                 state=None, console=False):
         self.lines = []
         argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
         if control:
             argv += ["--control", "127.0.0.1:0"]
         if state is not None:
             argv += ["--state", str(state)]
+        if console:
+            argv += ["--console"]
         self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+                                        stderr=subprocess.STDOUT, text=True,
+                                        stdin=subprocess.PIPE if console else None)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -143,6 +147,10 @@ class StationProcess:
 
     def control(self, line, timeout_s=5):
         return control(self.control_port, line, timeout_s)
+
+    def type(self, line):
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
 
     @property
     def alive(self):

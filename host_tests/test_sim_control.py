@@ -126,6 +126,21 @@ def test_net_down_goes_offline_and_net_up_reconnects_without_a_new_boot(tmp_path
         assert station.alive
 
 
+@pytest.mark.parametrize("runtime", ["micropython", "cpython"])
+def test_console_drives_the_same_hardware_as_the_control_port(tmp_path, runtime):
+    with CentralThread(heartbeat_interval_s=30) as cs, \
+            StationProcess(cs.url(), runtime, control=True, state=tmp_path,
+                           console=True) as station:
+        port = station.control_port
+        wait_until(lambda: cs.answers_to("BootNotification"), 10, "boot")
+        station.type('hw("plug 2")')
+        wait_until(lambda: connector(control(port, "status"), 2)["plugged"], 10, "plugged")
+        station.type('hw("bogus")["ok"]')
+        wait_until(lambda: [line for line in station.lines if line.endswith("False")], 10,
+                   "the console's answer")
+        assert station.alive
+
+
 @pytest.mark.parametrize("args, reason", [
     (["--csms", "http://127.0.0.1:9000/ocpp"], "ws:// or wss://"),
     (["--csms", "ws://127.0.0.1:99999/ocpp"], "--csms"),

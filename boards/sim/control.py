@@ -1,6 +1,6 @@
 """The control port of the simulated station: the world outside the controller (cables,
 EVs, cards, faults, the network, the mains) driven one text command per line, answered
-with one JSON object per line. See boards/sim/README.md for the commands.
+with one JSON object per line. boards/sim/README.md lists the commands.
 
 `Control.execute(line)` is the whole command set as a plain call (the field console's
 `hw("plug 1")`); `Control.serve()` puts it on TCP. Neither ever raises into the station.
@@ -16,6 +16,8 @@ MAX_LINE_BYTES = 512
 MAX_CLIENTS = 4
 READ_CHUNK_BYTES = 256
 REPLY_TIMEOUT_S = 5
+# A client silent for this long gives its place up (there are only MAX_CLIENTS).
+CLIENT_IDLE_S = 600
 # Port 0 asks for any free port. MicroPython's server does not tell the port it bound, so
 # free ports are tried at random below Linux's ephemeral range (no outgoing connection
 # takes them).
@@ -185,24 +187,25 @@ class Control:
         raise error
 
     async def _client(self, reader, writer):
-        if self.clients >= MAX_CLIENTS:
-            await _reply(writer, _error("too many control clients"))
-            await _close(writer)
-            return
-        self.clients += 1
         try:
-            await self._converse(reader, writer)
-        except Exception:  # the client went away mid-line or mid-reply
+            if self.clients >= MAX_CLIENTS:
+                await _reply(writer, _error("too many control clients"))
+                return
+            self.clients += 1
+            try:
+                await self._converse(reader, writer)
+            finally:
+                self.clients -= 1
+        except Exception:  # the client went away, stalled, or never read its replies
             pass
         finally:
-            self.clients -= 1
             await _close(writer)
 
     async def _converse(self, reader, writer):
         pending = b""
         skipping = False  # inside a line already answered as too long
         while True:
-            data = await reader.read(READ_CHUNK_BYTES)
+            data = await asyncio.wait_for(reader.read(READ_CHUNK_BYTES), CLIENT_IDLE_S)
             if not data:
                 return
             pending += data
