@@ -6,13 +6,10 @@ Expressions print their repr, statements run, a line ending in ':' opens a block
 blank line closes, `await EXPR` is handed back to the adapter to await. An error prints one
 line and the station carries on.
 
-`LogRing` keeps the last log lines in a fixed number of slots so `log()` can show them.
+`log()` reads the board's `log_ring` (lib/logring.py) when it has one.
 """
 PROMPT = ">>> "
 PROMPT_MORE = "... "
-# A log line longer than this is cut: the ring's memory is bounded by slots x this.
-LOG_LINE_MAX = 240
-LOG_SLOTS_DEFAULT = 32
 
 HELP = """helpers:
   status()      connectors, link, registration, queued messages
@@ -22,29 +19,6 @@ HELP = """helpers:
   help()        this text
 names: station, board%s
 'await EXPR' awaits a coroutine, e.g. await station.link.call("Heartbeat", {})"""
-
-
-class LogRing:
-    """The last `slots` log lines, oldest overwritten first; each line cut at LOG_LINE_MAX."""
-
-    def __init__(self, slots=LOG_SLOTS_DEFAULT):
-        self._slots = [None] * slots
-        self._next = 0
-        self.count = 0  # lines appended since start, including those overwritten
-
-    def append(self, line):
-        if len(line) > LOG_LINE_MAX:
-            line = line[:LOG_LINE_MAX - 3] + "..."
-        self._slots[self._next] = line
-        self._next = (self._next + 1) % len(self._slots)
-        self.count += 1
-
-    def lines(self, n=20):
-        """The last n lines (at most the number of slots), oldest first."""
-        size = len(self._slots)
-        n = min(n, size, self.count)
-        start = self._next - n
-        return [self._slots[(start + i) % size] for i in range(n)]
 
 
 # Statuses that already say an EV is plugged in (OCPP 1.6 ChargePointStatus).
@@ -169,49 +143,21 @@ class Console:
     # Helpers put in the namespace. They print and return None, like help() in the REPL.
 
     def status(self):
-        station = self._station
-        if hasattr(station, "snapshot"):
-            snapshot = station.snapshot()
-        else:
-            snapshot = {"connection": getattr(getattr(station, "link", None), "state", None),
-                        "registration": getattr(getattr(station, "registration", None),
-                                                "status", None)}
-        self._print_lines(snapshot_lines(snapshot))
+        self._print_lines(snapshot_lines(self._station.snapshot()))
 
     def config(self, name=None):
-        station = self._station
-        service = getattr(station, "config", None)
-        if hasattr(service, "listing"):
-            entries, unknown = service.listing(None if name is None else [name])
-            for entry in entries:
-                self._write("%s = %s%s" % (entry["key"], entry["value"],
-                                           " (read-only)" if entry["readonly"] else ""))
-            for key in unknown:
-                self._write("%s: no such key" % key)
-            return
-        # No configuration service: what the station knows without one.
-        registration = getattr(station, "registration", None)
-        interval = getattr(registration, "heartbeat_interval_s", None)
-        if interval is not None:
-            self._write("HeartbeatInterval = %s" % interval)
-        self._write("(no configuration service in this firmware)")
+        entries, unknown = self._station.config.listing(None if name is None else [name])
+        for entry in entries:
+            self._write("%s = %s%s" % (entry["key"], entry["value"],
+                                       " (read-only)" if entry["readonly"] else ""))
+        for key in unknown:
+            self._write("%s: no such key" % key)
 
     def queued(self):
-        station = self._station
-        queue = getattr(station, "messages", None)
-        if queue is None:
-            self._write("(no transaction message queue in this firmware)")
-            return
-        try:
-            items = list(queue)
-        except TypeError:  # a queue that only tells its length
-            items = None
-        if items is not None:
-            for item in items:
-                attempts = getattr(item, "attempts", 0)
-                self._write("%s %r%s" % (getattr(item, "action", "?"),
-                                         getattr(item, "payload", item),
-                                         " (%d attempts)" % attempts if attempts else ""))
+        queue = self._station.messages
+        for item in queue:
+            self._write("%s %r%s" % (item.action, item.payload,
+                                     " (%d attempts)" % item.attempts if item.attempts else ""))
         self._write("%d queued" % len(queue))
 
     def log(self, n=20):

@@ -5,9 +5,11 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -104,8 +106,11 @@ class StationProcess:
         argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
         if control:
             argv += ["--control", "127.0.0.1:0"]
-        if state is not None:
-            argv += ["--state", str(state)]
+        # A fresh board unless a test reboots the same one: the default state folder is
+        # shared by every run of an identity.
+        self._own_state = state is None
+        self.state = str(state) if state is not None else tempfile.mkdtemp(prefix="station-")
+        argv += ["--state", self.state]
         if console:
             argv += ["--console"]
         self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
@@ -133,6 +138,8 @@ class StationProcess:
                 self.process.kill()
                 self.process.wait(5)
         self._reader.join(5)
+        if self._own_state:
+            shutil.rmtree(self.state, ignore_errors=True)
 
     def wait_for_line(self, text, timeout_s=10):
         """The first console line that holds `text`."""

@@ -35,7 +35,7 @@ async def accepted(station):
 
 
 async def probe(url, settle_s):
-    station = Station(QuietBoard("BENCH", url))
+    station = Station(QuietBoard("BENCH", url, state_root="build/bench_state"))
     runner = asyncio.create_task(station.run())
     # Out of heap, a task dies and the station never gets accepted: give up then.
     await asyncio.wait_for(accepted(station), 10)

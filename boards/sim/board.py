@@ -19,6 +19,7 @@ from boards.sim.meter import Meter
 from boards.sim.network import Network
 from boards.sim.power_stage import PowerStage, connector_ask_w
 from boards.sim.reader import TagReader
+from logring import LogRing
 from store.atomic import ensure_dir, read_or_none, write_atomic
 
 VENDOR = "OpenVolt"
@@ -65,6 +66,7 @@ class SimBoard:
         self.ticks_ms = ticks_ms
         self.ticks_diff = ticks_diff
         self.changed = asyncio.Event()
+        self.log_ring = LogRing()  # what the field console's log() shows
         self.network = Network()
         self.reader = TagReader()
         self.power_stage = PowerStage()
@@ -90,6 +92,7 @@ class SimBoard:
     # ---- the firmware's side (boards/README.md) ----------------------------------------
 
     def log(self, line):
+        self.log_ring.append(line)
         print(line)
 
     def boot_payload(self):

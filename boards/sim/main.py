@@ -54,7 +54,10 @@ async def run(options, ca_der):
 def main(argv):
     options = parse_options(argv)
     ca_der = read_ca(options["ca"]) if "ca" in options else None
-    asyncio.run(run(options, ca_der))
+    try:
+        asyncio.run(run(options, ca_der))
+    except KeyboardInterrupt:  # Ctrl-C at the console ends the simulation quietly
+        pass
 
 
 main(sys.argv[1:])

@@ -1,7 +1,10 @@
 # The field console core: lines in, REPL behaviour out, never an exception into the station.
 import asyncio
 
-from firmware.console import LOG_LINE_MAX, Console, LogRing, connector_line
+from firmware.config import INTEGER, Configuration, Key
+from firmware.console import Console, connector_line
+from logring import LOG_LINE_MAX, LogRing
+from firmware.tx_messages import TransactionMessages
 
 
 class Link:
@@ -14,13 +17,16 @@ class Link:
 
 class Registration:
     status = "Accepted"
-    heartbeat_interval_s = 60
 
 
 class Station:
     def __init__(self):
         self.link = Link()
         self.registration = Registration()
+        self.config = Configuration("/nonexistent-console-test/config.json", lambda line: None)
+        self.config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
+        self.config.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
+        self.messages = TransactionMessages(lambda line: None)
 
     def snapshot(self):
         return {"connection": "online", "registration": "Accepted", "queued": 2,
@@ -125,96 +131,12 @@ def test_status_prints_link_and_every_connector():
                    "[2] Faulted GroundFailure"]
 
 
-def test_status_without_snapshot_shows_link_and_registration():
-    class Bare:
-        link = Link()
-        registration = Registration()
-    console, out, ns = make(Bare())
-    feed(console, "status()")
-    assert out == ["link online, registration Accepted"]
-
-
 def test_connector_line_only_shows_what_is_known():
     assert connector_line({"id": 2, "status": "Available"}) == "[2] Available"
     assert connector_line({"id": 1, "status": "Preparing", "plugged": True, "powerW": 0,
                            "soc": 20, "transactionId": None}) == "[1] Preparing SoC 20%"
     assert connector_line({"id": 1, "status": "Faulted", "errorCode": "GroundFailure",
                            "plugged": True}) == "[1] Faulted GroundFailure plugged"
-
-
-def test_config_without_configuration_service_shows_what_exists():
-    console, out, ns = make()
-    feed(console, "config()")
-    assert out == ["HeartbeatInterval = 60", "(no configuration service in this firmware)"]
-
-
-class Configuration:
-    # The listing() of firmware/config.py: (configurationKey entries, unknownKey names).
-    values = {"HeartbeatInterval": ("60", False), "NumberOfConnectors": ("2", True)}
-
-    def listing(self, names=None):
-        entries = []
-        unknown = []
-        for name in names or sorted(self.values):
-            if name in self.values:
-                value, readonly = self.values[name]
-                entries.append({"key": name, "readonly": readonly, "value": value})
-            else:
-                unknown.append(name)
-        return entries, unknown
-
-
-def test_config_lists_the_configuration_service_keys():
-    station = Station()
-    station.config = Configuration()
-    console, out, ns = make(station)
-    feed(console, "config()")
-    assert out == ["HeartbeatInterval = 60", "NumberOfConnectors = 2 (read-only)"]
-    del out[:]
-    feed(console, "config('HeartbeatInterval')", "config('Nope')")
-    assert out == ["HeartbeatInterval = 60", "Nope: no such key"]
-
-
-class Pending:
-    def __init__(self, action, payload, attempts):
-        self.action = action
-        self.payload = payload
-        self.attempts = attempts
-
-
-class ListedQueue:
-    def __init__(self, items):
-        self._items = items
-
-    def __len__(self):
-        return len(self._items)
-
-    def __iter__(self):
-        return iter(self._items)
-
-
-class CountedQueue:
-    def __len__(self):
-        return 3
-
-
-def test_queued_lists_the_transaction_messages_or_counts_them():
-    station = Station()
-    station.messages = ListedQueue([Pending("StartTransaction", {"connectorId": 1}, 0),
-                                    Pending("StopTransaction", {"transactionId": 7}, 2)])
-    console, out, ns = make(station)
-    feed(console, "queued()")
-    assert out == ["StartTransaction {'connectorId': 1}",
-                   "StopTransaction {'transactionId': 7} (2 attempts)", "2 queued"]
-
-    station.messages = CountedQueue()
-    console, out, ns = make(station)
-    feed(console, "queued()")
-    assert out == ["3 queued"]
-
-    console, out, ns = make(Station())
-    feed(console, "queued()")
-    assert out == ["(no transaction message queue in this firmware)"]
 
 
 def test_log_helper_reads_the_board_ring():
@@ -263,13 +185,20 @@ def test_names_given_by_the_board_are_not_replaced():
     assert out == ["'board status'"]
 
 
-def test_config_reads_the_firmware_configuration_service():
-    from firmware.config import INTEGER, Configuration as Real, Key
-    real = Real("/nonexistent-console-test/config.json", lambda line: None)
-    real.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
-    real.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
-    station = Station()
-    station.config = real
-    console, out, ns = make(station)
+def test_config_lists_the_configuration_keys():
+    console, out, ns = make()
     feed(console, "config()")
     assert out == ["HeartbeatInterval = 300", "NumberOfConnectors = 2 (read-only)"]
+    del out[:]
+    feed(console, "config('HeartbeatInterval')", "config('Nope')")
+    assert out == ["HeartbeatInterval = 300", "Nope: no such key"]
+
+
+def test_queued_lists_the_transaction_messages():
+    station = Station()
+    station.messages.push("StartTransaction", {"connectorId": 1})
+    station.messages.push("StopTransaction", {"reason": "Local"})
+    console, out, ns = make(station)
+    feed(console, "queued()")
+    assert out == ["StartTransaction {'connectorId': 1}", "StopTransaction {'reason': 'Local'}",
+                   "2 queued"]

@@ -1,0 +1,41 @@
+# BootNotification per OCPP 1.6 section 4.2: retry after `interval`, own bounded choice at 0.
+from firmware.clock import Clock
+from firmware.registration import RETRY_WHEN_UNSPECIFIED_S, Registration
+
+
+class CentralSystem:
+    def __init__(self, answers):
+        self.answers = answers
+        self.boots = 0
+
+    async def call(self, action, payload):
+        assert action == "BootNotification" and payload["chargePointVendor"] == "V"
+        answer = self.answers[self.boots]
+        self.boots += 1
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def conf(status, interval):
+    return {"status": status, "interval": interval, "currentTime": "2026-11-25T10:00:00Z"}
+
+
+async def test_rejected_pending_and_failures_wait_as_told_then_accept_once():
+    central = CentralSystem([conf("Rejected", 7), conf("Pending", 0), OSError("offline"),
+                             conf("Accepted", 42)])
+    slept = []
+    accepted = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    clock = Clock(lambda: 0, lambda a, b: a - b)
+    registration = Registration(central.call, clock, {"chargePointVendor": "V"},
+                                lambda line: None, accepted.append, sleep)
+    await registration.register()
+    assert slept == [7, RETRY_WHEN_UNSPECIFIED_S, RETRY_WHEN_UNSPECIFIED_S]
+    assert registration.status == "Accepted" and accepted == [42]
+    assert clock.now_iso8601() == "2026-11-25T10:00:00Z"
+    await registration.register()  # a reconnect without a reboot: no new BootNotification
+    assert central.boots == 4
