@@ -12,8 +12,10 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -156,9 +158,11 @@ async def play(control, charge_s, pause_s, central, identity):
 async def run_station(args, url, central=None):
     control = ControlPort(free_port())
     say("station %s on %s, Central System %s" % (args.id, args.runtime, url))
+    # A new board each time: the demo starts from unplugged connectors and empty meters.
+    state = tempfile.mkdtemp(prefix="demo-station-")
     station = await asyncio.create_subprocess_exec(
         sys.executable, STATION, "--csms", url, "--id", args.id, "--runtime", args.runtime,
-        "--control", "127.0.0.1:%d" % control.port, "--console")
+        "--control", "127.0.0.1:%d" % control.port, "--console", "--state", state)
     try:
         if not await control.connect(station, 15):
             say("no control port on 127.0.0.1:%d; the station runs without the demo session"
@@ -186,6 +190,7 @@ async def run_station(args, url, central=None):
         if station.returncode is None:
             station.terminate()
             await station.wait()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 async def demo(args):
