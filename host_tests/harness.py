@@ -72,7 +72,12 @@ class CentralThread:
 
     def frames(self, direction):
         """Parsed frames the central system received ('<-') or sent ('->')."""
-        return [json.loads(text) for _, d, text in list(self.central.traffic) if d == direction]
+        return [json.loads(text) for _, d, text, _ in list(self.central.traffic) if d == direction]
+
+    def request_times(self, action):
+        """Monotonic times at which the station's `action` requests arrived."""
+        return [t for _, d, text, t in list(self.central.traffic)
+                if d == "<-" and json.loads(text)[:1] == [2] and json.loads(text)[2] == action]
 
     def requests(self, action):
         return [f[3] for f in self.frames("<-") if f[0] == 2 and f[2] == action]
@@ -81,6 +86,17 @@ class CentralThread:
         """The frames the central system sent in answer to the station's `action` calls."""
         ids = {f[1] for f in self.frames("<-") if f[0] == 2 and f[2] == action}
         return [f for f in self.frames("->") if f[0] in (3, 4) and f[1] in ids]
+
+    def statuses(self, connector_id):
+        """(status, errorCode) of every StatusNotification for the connector, in order."""
+        return [(p["status"], p["errorCode"]) for p in self.requests("StatusNotification")
+                if p["connectorId"] == connector_id]
+
+    def wait_status(self, connector_id, status, error="NoError", timeout_s=10):
+        """Waits until the connector's latest StatusNotification is status/error."""
+        wait_until(lambda: self.statuses(connector_id)[-1:] == [(status, error)], timeout_s,
+                   "connector %d %s/%s, got %s" % (connector_id, status, error,
+                                                   self.statuses(connector_id)))
 
     def link(self, identity):
         return wait_until(lambda: self.central.links.get(identity), 10, "station link")

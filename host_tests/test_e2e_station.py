@@ -9,17 +9,6 @@ from harness import CentralThread, StationProcess, wait_until
 RUNTIMES = ["micropython", "cpython"]
 
 
-def statuses(cs, connector_id):
-    return [(p["status"], p["errorCode"]) for p in cs.requests("StatusNotification")
-            if p["connectorId"] == connector_id]
-
-
-def wait_status(cs, connector_id, status, error="NoError", timeout_s=10):
-    wait_until(lambda: statuses(cs, connector_id)[-1:] == [(status, error)], timeout_s,
-               "connector %d %s/%s, got %s" % (connector_id, status, error,
-                                               statuses(cs, connector_id)))
-
-
 def connector(station, connector_id):
     return station.control("status")["connectors"][connector_id]
 
@@ -46,38 +35,38 @@ def test_after_boot_a_status_notification_for_every_connector(runtime):
 def test_plug_unplug_fault_clear_transitions(runtime):
     with CentralThread(heartbeat_interval_s=60) as cs, \
             StationProcess(cs.url(), runtime, control=True) as station:
-        wait_status(cs, 2, "Available", timeout_s=15)
+        cs.wait_status(2, "Available", timeout_s=15)
         assert station.control("plug 1")["ok"]
-        wait_status(cs, 1, "Preparing")
+        cs.wait_status(1, "Preparing")
         assert connector(station, 1)["plugged"] is True
         assert station.control("fault 2 GroundFailure")["ok"]
-        wait_status(cs, 2, "Faulted", "GroundFailure")
+        cs.wait_status(2, "Faulted", "GroundFailure")
         assert connector(station, 2)["errorCode"] == "GroundFailure"
         assert station.control("clear 2")["ok"]
-        wait_status(cs, 2, "Available")
+        cs.wait_status(2, "Available")
         assert station.control("unplug 1")["ok"]
-        wait_status(cs, 1, "Available")
-        assert statuses(cs, 1) == [("Available", "NoError"), ("Preparing", "NoError"),
+        cs.wait_status(1, "Available")
+        assert cs.statuses(1) == [("Available", "NoError"), ("Preparing", "NoError"),
                                    ("Available", "NoError")]
-        assert statuses(cs, 2) == [("Available", "NoError"), ("Faulted", "GroundFailure"),
+        assert cs.statuses(2) == [("Available", "NoError"), ("Faulted", "GroundFailure"),
                                    ("Available", "NoError")]
-        assert statuses(cs, 0) == [("Available", "NoError")]
+        assert cs.statuses(0) == [("Available", "NoError")]
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_tap_on_plugged_connector_charges_meters_and_second_tap_stops(runtime):
     with CentralThread(heartbeat_interval_s=60) as cs, \
             StationProcess(cs.url(), runtime, control=True) as station:
-        wait_status(cs, 2, "Available", timeout_s=15)
+        cs.wait_status(2, "Available", timeout_s=15)
         link = cs.link("CP001")
         answer = cs.run(link.call(call.ChangeConfiguration(key="MeterValueSampleInterval",
                                                            value="5")))
         assert answer.status == "Accepted"
         station.control("ev 1 soc 50")
         station.control("plug 1")
-        wait_status(cs, 1, "Preparing")
+        cs.wait_status(1, "Preparing")
         station.control("tap CARD-0001")
-        wait_status(cs, 1, "Charging")
+        cs.wait_status(1, "Charging")
         assert cs.requests("Authorize") == [{"idTag": "CARD-0001"}]
         start = cs.requests("StartTransaction")[0]
         assert start["connectorId"] == 1 and start["idTag"] == "CARD-0001"
@@ -89,30 +78,30 @@ def test_tap_on_plugged_connector_charges_meters_and_second_tap_stops(runtime):
         assert {"Energy.Active.Import.Register", "Voltage", "Current.Import", "SoC"} <= measurands
         assert connector(station, 1)["powerW"] > 0
         station.control("tap CARD-0001")
-        wait_status(cs, 1, "Finishing")
+        cs.wait_status(1, "Finishing")
         stop = wait_until(lambda: cs.requests("StopTransaction"), 5, "StopTransaction")[0]
         assert stop["transactionId"] == transaction_id and stop["reason"] == "Local"
         assert stop["idTag"] == "CARD-0001" and stop["meterStop"] > start["meterStart"]
         station.control("unplug 1")
-        wait_status(cs, 1, "Available")
+        cs.wait_status(1, "Available")
         assert {f[0] for f in cs.frames("->") if f[0] != 2} == {3}  # every answer a CALLRESULT
 
 
 def test_tap_first_then_plug_within_connection_timeout_starts_there():
     with CentralThread(heartbeat_interval_s=60) as cs, \
             StationProcess(cs.url(), control=True) as station:
-        wait_status(cs, 2, "Available", timeout_s=15)
+        cs.wait_status(2, "Available", timeout_s=15)
         station.control("tap CARD-0002")
         wait_until(lambda: cs.requests("Authorize"), 5, "Authorize")
         station.control("plug 2")
-        wait_status(cs, 2, "Charging")
+        cs.wait_status(2, "Charging")
         assert cs.requests("StartTransaction")[0]["connectorId"] == 2
         station.control("ev 2 suspend")
-        wait_status(cs, 2, "SuspendedEV")
+        cs.wait_status(2, "SuspendedEV")
         station.control("ev 2 resume")
-        wait_status(cs, 2, "Charging")
+        cs.wait_status(2, "Charging")
         station.control("unplug 2")  # StopTransactionOnEVSideDisconnect defaults to true
-        wait_status(cs, 2, "Available")
+        cs.wait_status(2, "Available")
         stop = wait_until(lambda: cs.requests("StopTransaction"), 5, "StopTransaction")[0]
         assert stop["reason"] == "EVDisconnected"
 
@@ -130,7 +119,7 @@ def test_boot_rejected_then_accepted_after_the_interval(runtime):
                    "accepted")
         boots = [f for f in cs.frames("<-") if f[0] == 2]
         assert [f[2] for f in boots[:2]] == ["BootNotification", "BootNotification"]
-        wait_status(cs, 1, "Preparing")
+        cs.wait_status(1, "Preparing")
         assert cs.requests("Authorize") == [] and cs.requests("StartTransaction") == []
 
 

@@ -18,6 +18,7 @@ import datetime
 import itertools
 import json
 import ssl
+import time
 import sys
 import threading
 import uuid
@@ -133,7 +134,7 @@ class CentralSystem:
     """Accepts stations on ws(s)://host:port/<path>/<identity>, optionally with Basic auth.
 
     `passwords` maps identity -> AuthorizationKey; None accepts every station without
-    authentication. Every frame is recorded in `traffic` as (identity, direction, text).
+    authentication. Every frame is recorded in `traffic` as (identity, direction, text, monotonic time).
     """
 
     def __init__(self, passwords=None, heartbeat_interval_s=60, boot_status="Accepted",
@@ -150,7 +151,7 @@ class CentralSystem:
         self.rejected_auth = 0
 
     def record(self, identity, direction, text):
-        self.traffic.append((identity, direction, text))
+        self.traffic.append((identity, direction, text, time.monotonic()))
         if self.echo:
             print("CS  %s %s %s" % (identity, direction, text), flush=True)
 
@@ -192,7 +193,7 @@ class CentralSystem:
                 print("CS  %s disconnected" % identity, flush=True)
 
     def _answer_to(self, identity, unique_id):
-        for who, direction, text in reversed(self.traffic):
+        for who, direction, text, _ in reversed(self.traffic):
             if who == identity and direction == "<-":
                 frame = json.loads(text)
                 if frame[0] in (3, 4) and frame[1] == unique_id:

@@ -1,9 +1,11 @@
 """Cross-compiles every device module (lib/, firmware/, boards/) to .mpy with mpy-cross.
 
 Usage: python tools/mpy_build.py [OUT_DIR]   (default build/mpy)
-Exits non-zero naming every module that does not compile.
+Up-to-date modules are skipped and .mpy files whose source is gone are removed, so the tree
+always mirrors the sources. Exits non-zero naming every module that does not compile.
 """
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,25 +21,54 @@ def device_modules():
                     yield os.path.relpath(os.path.join(folder, name), ROOT)
 
 
+def target_of(module):
+    # lib/ is a path entry on the board, so its modules land at the top of the image.
+    return module[len("lib/"):] if module.startswith("lib/") else module
+
+
+def mpy_cross_path():
+    beside = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    in_venv = os.path.join(ROOT, ".venv", "bin", "mpy-cross")
+    for candidate in (beside, in_venv):
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("mpy-cross") or "mpy-cross"
+
+
+def remove_orphans(out_dir, wanted):
+    for folder, _, files in os.walk(out_dir):
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(".mpy") and path not in wanted:
+                os.remove(path)
+
+
 def main(out_dir):
-    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    mpy_cross = mpy_cross_path()
     failures = []
-    count = 0
-    for module in device_modules():
-        # lib/ is a path entry on the board, so its modules land at the top of the image.
-        target = module[len("lib/"):] if module.startswith("lib/") else module
+    wanted = set()
+    modules = list(device_modules())
+    for module in modules:
+        target = target_of(module)
         out = os.path.join(out_dir, target[:-3] + ".mpy")
+        wanted.add(out)
+        if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(module):
+            continue
         os.makedirs(os.path.dirname(out), exist_ok=True)
         result = subprocess.run([mpy_cross, "-o", out, "-s", target, module], cwd=ROOT,
                                 capture_output=True, text=True)
-        count += 1
         if result.returncode != 0:
             failures.append("%s: %s" % (module, result.stderr.strip()))
+            if os.path.exists(out):
+                os.remove(out)
+    remove_orphans(out_dir, wanted)
     for failure in failures:
         print("mpy-cross FAILED", failure)
-    print("mpy-cross: %d passed, %d failed" % (count - len(failures), len(failures)))
+    print("mpy-cross: %d passed, %d failed" % (len(modules) - len(failures), len(failures)))
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "mpy")))
+    os.chdir(ROOT)
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join("build", "mpy")
+    sys.exit(main(os.path.abspath(out)))
