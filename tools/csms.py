@@ -18,9 +18,9 @@ import datetime
 import itertools
 import json
 import ssl
-import time
 import sys
 import threading
+import time
 import uuid
 
 from ocpp.charge_point import camel_to_snake_case
