@@ -123,9 +123,10 @@ def test_boot_rejected_then_accepted_after_the_interval(runtime):
         assert cs.requests("Authorize") == [] and cs.requests("StartTransaction") == []
 
 
-def test_boot_pending_then_accepted():
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_boot_pending_then_accepted(runtime):
     with CentralThread(heartbeat_interval_s=2, boot_status="Pending") as cs, \
-            StationProcess(cs.url(), control=True) as station:
+            StationProcess(cs.url(), runtime, control=True) as station:
         wait_until(lambda: cs.answers_to("BootNotification"), 10, "first boot")
         assert station.control("status")["registration"] == "Pending"
         assert cs.requests("StatusNotification") == []
