@@ -63,6 +63,7 @@ class Inputs:
         self.operative = True          # ChangeAvailability: Operative / Inoperative
         self.reserved = False
         self.authorized = False        # an idTag was accepted and waits for the plug
+        self.connection_timed_out = False  # plugged, no idTag within ConnectionTimeOut (B6)
         self.in_transaction = False
         self.evse_allows = True        # the EVSE lets energy flow (not deauthorized, limit > 0)
         self.ev_demand = False         # the EV asks for energy
@@ -84,7 +85,7 @@ def derive_status(inputs):
         return UNAVAILABLE
     if inputs.finishing and inputs.plugged:
         return FINISHING
-    if inputs.plugged or inputs.authorized:
+    if (inputs.plugged and not inputs.connection_timed_out) or inputs.authorized:
         return PREPARING
     if inputs.reserved:
         return RESERVED

@@ -1,0 +1,250 @@
+"""Whether an id tag may charge (OCPP 1.6 sections 3.5, 4.1 and 9.1), and the Authorization
+Cache that decision is made from when the Central System is not asked or cannot answer.
+
+Online, a tag is authorized by Authorize.req, unless LocalPreAuthorize lets a valid cache
+entry answer at once. Offline, a valid cache entry authorizes when LocalAuthorizeOffline is
+true, a tag the cache does not know is accepted when AllowOfflineTxForUnknownId is true, and
+a tag the cache knows as not valid (or valid but apparently expired) is always rejected.
+
+The cache keeps the idTagInfo of every tag the Central System answered for (Authorize.conf,
+StartTransaction.conf, StopTransaction.conf), at most CACHE_MAX_ENTRIES of them, in one file
+of the board's flash that is rewritten only when an entry actually changes.
+"""
+import json
+
+from firmware.clock import parse_iso8601
+from firmware.config import BOOLEAN, Key
+from store.atomic import read_or_none, write_atomic
+
+ACCEPTED = "Accepted"
+BLOCKED = "Blocked"
+EXPIRED = "Expired"
+INVALID = "Invalid"
+CONCURRENT_TX = "ConcurrentTx"
+STATUSES = (ACCEPTED, BLOCKED, EXPIRED, INVALID, CONCURRENT_TX)
+# Valid entries in the cache's sense (3.5.1 evicts NOT-valid ones first); only Accepted
+# lets a transaction start.
+VALID = (ACCEPTED, CONCURRENT_TX)
+
+# The station's regular cards several times over: about 4 KB of flash when full, and a few
+# KB of heap (each entry is a 4-item list and short strings).
+CACHE_MAX_ENTRIES = 64
+# IdToken is CiString20.
+MAX_ID_TAG_LENGTH = 20
+
+_STATUS, _EXPIRY_S, _PARENT, _CHANGE = 0, 1, 2, 3
+
+
+def accepted(info):
+    """True when an idTagInfo (or None: no authorization obtained) lets a transaction start."""
+    return info is not None and info.get("status") == ACCEPTED
+
+
+def _is_int(value):
+    return type(value) is int  # bool is not int here: MicroPython and CPython agree
+
+
+def _well_formed(id_tag, entry):
+    return type(id_tag) is str and 0 < len(id_tag) <= MAX_ID_TAG_LENGTH \
+        and type(entry) is list and len(entry) == 4 and entry[_STATUS] in STATUSES \
+        and (entry[_EXPIRY_S] is None or _is_int(entry[_EXPIRY_S])) \
+        and (entry[_PARENT] is None or (type(entry[_PARENT]) is str
+                                         and len(entry[_PARENT]) <= MAX_ID_TAG_LENGTH)) \
+        and _is_int(entry[_CHANGE])
+
+
+class AuthorizationCache:
+    """id tag -> [status, expiry (Unix s) or None, parentIdTag or None, change number].
+
+    The change number orders entries by their last change: the oldest valid entry is the
+    one evicted when the cache is full and holds no NOT-valid entry.
+    """
+
+    def __init__(self, path, log):
+        self._path = path
+        self._log = log
+        self._entries = {}
+        self._changes = 0
+        self.flash_writes = 0
+        self._load()
+
+    def _load(self):
+        raw = read_or_none(self._path)
+        if not raw:
+            return
+        try:
+            stored = json.loads(raw)
+        except ValueError:
+            self._log("auth: cache %s unreadable, starting empty" % self._path)
+            return
+        tags = stored.get("tags") if type(stored) is dict else None
+        if type(tags) is not dict:
+            self._log("auth: cache %s malformed, starting empty" % self._path)
+            return
+        dropped = 0
+        for id_tag in tags:
+            entry = tags[id_tag]
+            if _well_formed(id_tag, entry):
+                self._entries[id_tag] = entry
+                self._changes = max(self._changes, entry[_CHANGE])
+            else:
+                dropped += 1
+        while len(self._entries) > CACHE_MAX_ENTRIES:
+            self._evict()
+        if dropped:
+            self._log("auth: %d malformed cache entries dropped" % dropped)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __contains__(self, id_tag):
+        return id_tag in self._entries
+
+    def lookup(self, id_tag, now_s):
+        """The entry's idTagInfo, or None. A valid entry whose expiry has passed is changed
+        to Expired first (3.5.1); `now_s` None (clock unknown) decides no expiry."""
+        entry = self._entries.get(id_tag)
+        if entry is None:
+            return None
+        expiry_s = entry[_EXPIRY_S]
+        if now_s is not None and expiry_s is not None and expiry_s <= now_s \
+                and entry[_STATUS] in VALID:
+            entry[_STATUS] = EXPIRED
+            self._changes += 1
+            entry[_CHANGE] = self._changes
+            self._save()
+        info = {"status": entry[_STATUS]}
+        if expiry_s is not None:
+            info["expiry_s"] = expiry_s
+        if entry[_PARENT] is not None:
+            info["parentIdTag"] = entry[_PARENT]
+        return info
+
+    def put(self, id_tag, status, expiry_s, parent):
+        """Stores what the Central System said about id_tag; writes flash only on a change."""
+        entry = self._entries.get(id_tag)
+        if entry is not None and entry[_STATUS] == status and entry[_EXPIRY_S] == expiry_s \
+                and entry[_PARENT] == parent:
+            return
+        if entry is None and len(self._entries) >= CACHE_MAX_ENTRIES:
+            self._evict()
+        self._changes += 1
+        self._entries[id_tag] = [status, expiry_s, parent, self._changes]
+        self._save()
+
+    def clear(self):
+        self._entries = {}
+        self._save()
+
+    def _evict(self):
+        # 3.5.1: remove the NOT-valid entries, then, if necessary, the oldest valid one.
+        invalid = [t for t in self._entries if self._entries[t][_STATUS] not in VALID]
+        for id_tag in invalid:
+            del self._entries[id_tag]
+        if invalid and len(self._entries) < CACHE_MAX_ENTRIES:
+            return
+        oldest = None
+        for id_tag in self._entries:
+            if oldest is None or self._entries[id_tag][_CHANGE] < self._entries[oldest][_CHANGE]:
+                oldest = id_tag
+        if oldest is not None:
+            del self._entries[oldest]
+
+    def _save(self):
+        write_atomic(self._path, json.dumps({"tags": self._entries}).encode())
+        self.flash_writes += 1
+
+
+class Authorization:
+    """`call(action, payload)` sends a request to the Central System; `online()` says whether
+    one can be answered now; `clock` gives the time expiry dates are judged by."""
+
+    def __init__(self, config, cache_path, call, online, clock, log):
+        config.declare(Key("AuthorizeRemoteTxRequests", BOOLEAN, True))
+        config.declare(Key("LocalPreAuthorize", BOOLEAN, False))
+        config.declare(Key("LocalAuthorizeOffline", BOOLEAN, True))
+        config.declare(Key("AllowOfflineTxForUnknownId", BOOLEAN, False))
+        config.declare(Key("AuthorizationCacheEnabled", BOOLEAN, True,
+                           on_change=self._cache_switched))
+        self._config = config
+        self._call = call
+        self._online = online
+        self._clock = clock
+        self._log = log
+        self.cache = AuthorizationCache(cache_path, log)
+
+    def register(self, handlers):
+        handlers["ClearCache"] = self.clear_cache
+
+    def clear_cache(self, payload):
+        self.cache.clear()
+        self._log("auth: cache cleared")
+        return {"status": "Accepted"}
+
+    def _cache_switched(self, enabled):
+        # A cache that was not kept up to date while off must not authorize anyone later.
+        if not enabled:
+            self.cache.clear()
+
+    def _now_s(self):
+        # Before the clock is set, expiry dates cannot be judged: see cached().
+        return self._clock.now_s() if self._clock.synchronised else None
+
+    def update(self, id_tag, info):
+        """Keeps the cache in step with an idTagInfo the Central System sent for id_tag
+        (Authorize.conf, StartTransaction.conf, StopTransaction.conf)."""
+        if not self._config.get("AuthorizationCacheEnabled") or type(info) is not dict:
+            return
+        expiry_s = None
+        if info.get("expiryDate") is not None:
+            try:
+                expiry_s = parse_iso8601(info["expiryDate"])
+            except ValueError:
+                self._log("auth: bad expiryDate for %s, not cached" % id_tag)
+                return
+        self.cache.put(id_tag, info["status"], expiry_s, info.get("parentIdTag"))
+
+    def cached(self, id_tag):
+        """The idTagInfo the cache holds for id_tag, or None when it is off or has none. An
+        Accepted entry with an expiry date counts as Expired while the clock is unknown:
+        it may have passed (3.5.4: apparently expired ids are rejected)."""
+        if not self._config.get("AuthorizationCacheEnabled"):
+            return None
+        now_s = self._now_s()
+        info = self.cache.lookup(id_tag, now_s)
+        if info is not None and now_s is None and "expiry_s" in info \
+                and info["status"] in VALID:
+            info["status"] = EXPIRED
+        return info
+
+    async def authorize(self, id_tag):
+        """The idTagInfo this station goes by for id_tag now; None when nobody could
+        authorize it. See accepted()."""
+        local = self.cached(id_tag)
+        if self._online():
+            if accepted(local) and self._config.get("LocalPreAuthorize"):
+                self._log("auth: %s Accepted from the cache" % id_tag)
+                return local
+            try:
+                conf = await self._call("Authorize", {"idTag": id_tag})
+            except Exception as error:  # no answer: decide as an offline station does
+                self._log("auth: %s no answer (%s: %s)" % (id_tag, type(error).__name__, error))
+            else:
+                info = conf["idTagInfo"]
+                self.update(id_tag, info)
+                self._log("auth: %s %s" % (id_tag, info["status"]))
+                return info
+        return self._offline(id_tag, local)
+
+    def _offline(self, id_tag, local):
+        if local is not None and not accepted(local):
+            decision = local  # known as not valid: rejected whatever the settings
+        elif local is not None and self._config.get("LocalAuthorizeOffline"):
+            decision = local
+        elif self._config.get("AllowOfflineTxForUnknownId"):
+            decision = {"status": ACCEPTED}
+        else:
+            decision = None
+        self._log("auth: %s offline, %s" % (id_tag, decision["status"] if decision
+                                            else "not authorized"))
+        return decision

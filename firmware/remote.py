@@ -1,0 +1,62 @@
+"""RemoteStartTransaction and RemoteStopTransaction (OCPP 1.6 sections 5.11, 5.12 and
+errata 3.32/3.33): the answer says whether the station accepted the request; the work is
+done right after the answer has been sent.
+
+A remote start is Rejected for connector 0 or one the station does not have, for a connector
+with a transaction, a fault, an inoperative state or another remote start waiting for its
+plug, and while the station is not accepted by the Central System. Without a connectorId
+the station takes the connector an EV waits at, else the next one plugged. With
+AuthorizeRemoteTxRequests true the idTag is authorized as for a card at the reader first.
+A remote stop is Rejected unless a running transaction has the given transactionId.
+"""
+from firmware.identification import ANY_CONNECTOR
+
+ACCEPTED = "Accepted"
+REJECTED = "Rejected"
+
+
+class Remote:
+    def __init__(self, config, identification, transactions, connector_count, may_charge, log):
+        self._config = config
+        self._identification = identification
+        self._transactions = transactions
+        self._connector_count = connector_count
+        self._may_charge = may_charge
+        self._log = log
+
+    def register(self, handlers):
+        handlers["RemoteStartTransaction"] = self.remote_start
+        handlers["RemoteStopTransaction"] = self.remote_stop
+
+    def _startable(self, connector_id):
+        identification = self._identification
+        return (identification.waiting(connector_id) or identification.free(connector_id)) \
+            and identification.held_for(connector_id) is None
+
+    def remote_start(self, payload):
+        id_tag = payload["idTag"]
+        connector_id = payload.get("connectorId")
+        if connector_id is None:
+            connector_id = ANY_CONNECTOR
+            possible = False
+            for candidate in range(1, self._connector_count + 1):
+                possible = possible or self._startable(candidate)
+        else:
+            possible = 1 <= connector_id <= self._connector_count \
+                and self._startable(connector_id)
+        if not possible or not self._may_charge():
+            self._log("remote: start for %s on connector %s Rejected" % (id_tag, connector_id))
+            return {"status": REJECTED}
+        authorize_first = self._config.get("AuthorizeRemoteTxRequests")
+        start = self._identification.remote_start
+        return {"status": ACCEPTED}, lambda: start(id_tag, connector_id, authorize_first)
+
+    def remote_stop(self, payload):
+        transaction_id = payload["transactionId"]
+        for connector_id in range(1, self._connector_count + 1):
+            transaction = self._transactions.on_connector(connector_id)
+            if transaction is not None and transaction.transaction_id == transaction_id:
+                stop = self._transactions.stop
+                return {"status": ACCEPTED}, lambda: stop(connector_id, "Remote")
+        self._log("remote: stop of unknown transaction %s Rejected" % transaction_id)
+        return {"status": REJECTED}
