@@ -6,6 +6,7 @@ value actually changes.
 """
 import json
 
+from ocppj.errors import OccurenceConstraintViolation
 from store.atomic import read_or_none, write_atomic
 
 INTEGER = "integer"
@@ -20,6 +21,8 @@ NOT_SUPPORTED = "NotSupported"
 
 # ChangeConfiguration.req value and KeyValue.value are CiString500 in the schema.
 MAX_VALUE_LENGTH = 500
+# The most keys one GetConfiguration.req may name (the reference station's limit).
+GET_CONFIGURATION_MAX_KEYS = 21
 
 
 class Key:
@@ -161,7 +164,13 @@ class Configuration:
     # ---- OCPP handlers ----------------------------------------------------------------
 
     def get_configuration(self, payload):
-        entries, unknown = self.listing(payload.get("key"))
+        names = payload.get("key")
+        if names and len(names) > GET_CONFIGURATION_MAX_KEYS:
+            # OCPP 1.6 5.8: the Charge Point MAY limit the keys per request; more than it
+            # declares violates that bound, which is an occurrence constraint of the payload.
+            raise OccurenceConstraintViolation("at most %d keys per GetConfiguration.req"
+                                               % GET_CONFIGURATION_MAX_KEYS)
+        entries, unknown = self.listing(names or None)  # an empty list asks for every key
         answer = {"configurationKey": entries}
         if unknown:
             answer["unknownKey"] = unknown
@@ -173,5 +182,7 @@ class Configuration:
         return {"status": status}
 
     def register(self, handlers):
+        self.declare(Key("GetConfigurationMaxKeys", INTEGER, GET_CONFIGURATION_MAX_KEYS,
+                         writable=False))
         handlers["GetConfiguration"] = self.get_configuration
         handlers["ChangeConfiguration"] = self.change_configuration

@@ -1,16 +1,20 @@
 """Composition root: builds the station's services for a board and wires them together."""
 import asyncio
 
+from firmware import unlock
+from firmware.availability import Availability
 from firmware.clock import Clock
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
-from firmware.connector import NO_ERROR, Inputs, derive_status
+from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
 from firmware.registration import REJECTED, Registration
+from firmware.reset import ResetService
 from firmware.status import StatusService
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
+from firmware.vendor import VendorExtensions
 from ws.tls import client_context
 
 # The board signals input changes at once; this only bounds how stale a missed one can get.
@@ -18,17 +22,12 @@ HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
 
 
-def data_transfer(payload):
-    # Core requires an answer; no vendor-specific extensions are defined yet.
-    return {"status": "UnknownVendorId"}
-
-
 class Station:
     def __init__(self, board):
         self.board = board
         log = board.log
         self.clock = Clock(board.ticks_ms, board.ticks_diff)
-        self.handlers = {"DataTransfer": data_transfer}
+        self.handlers = {}
         self.config = config = Configuration(board.state_dir + "/config.json", log)
         config.register(self.handlers)
         config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
@@ -40,13 +39,24 @@ class Station:
                          ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
-        self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log)
+        self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
+                                    config, board.ticks_diff)
         self.messages = TransactionMessages(log)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
         self.identification = Identification(config, self.link.call, self.transactions,
                                              self._waiting_connector, self._may_charge,
                                              board.ticks_ms, board.ticks_diff, log)
+        self.availability = Availability(board.state_dir + "/availability.json",
+                                         len(board.connectors), self.transactions.on_connector,
+                                         self.refresh, log)
+        self.availability.register(self.handlers)
+        self.reset = ResetService(config, board.reset, self.transactions, self._drained, log)
+        self.reset.register(self.handlers)
+        # Board code adds its vendorId handlers to self.vendor.handlers.
+        self.vendor = VendorExtensions(self.link.call)
+        self.vendor.register(self.handlers)
+        unlock.register(config, self.handlers)
         self.inputs = [Inputs() for _ in board.connectors]
         self._boot_reported = False
         self._tasks = []
@@ -57,8 +67,16 @@ class Station:
         return self.registration.status == REJECTED
 
     def _may_charge(self):
-        # OCPP 1.6 4.2: a station that was never accepted does not start charging.
-        return self.registration.accepted
+        # OCPP 1.6 4.2: a station that was never accepted does not start charging; nor
+        # does one about to reset.
+        return self.registration.accepted and self.reset.pending is None
+
+    def _drained(self):
+        return len(self.messages) == 0 and self.status.pending == 0
+
+    async def data_transfer(self, vendor_id, message_id=None, data=None):
+        """The station's own DataTransfer.req; returns the DataTransfer.conf payload."""
+        return await self.vendor.send(vendor_id, message_id, data)
 
     def _accepted(self, interval_s):
         # OCPP 1.6 4.2: the heartbeat interval follows the accepting BootNotification.conf.
@@ -92,11 +110,16 @@ class Station:
         self._tasks = [t for t in self._tasks if not t.done()]
         self._tasks.append(asyncio.create_task(coroutine))
 
+    def _may_start_on(self, connector_id):
+        """No fault (TC_041), operative (ChangeAvailability), no transaction there yet."""
+        inputs = self.inputs[connector_id - 1]
+        return inputs.error_code == NO_ERROR and self.availability.operative(connector_id) \
+            and self.transactions.on_connector(connector_id) is None
+
     def _waiting_connector(self):
-        """The first connector with an EV plugged and no transaction, or None."""
+        """The first connector with an EV plugged that may start a transaction, or None."""
         for connector_id, inputs in enumerate(self.inputs, 1):
-            if inputs.plugged and inputs.error_code == NO_ERROR \
-                    and self.transactions.on_connector(connector_id) is None:
+            if inputs.plugged and self._may_start_on(connector_id):
                 return connector_id
         return None
 
@@ -120,7 +143,7 @@ class Station:
 
     def _plugged(self, connector_id):
         id_tag = self.identification.take_held_tag()
-        if id_tag is not None and self._may_charge():
+        if id_tag is not None and self._may_charge() and self._may_start_on(connector_id):
             self.transactions.start(connector_id, id_tag)
 
     def _unplugged(self, connector_id):
@@ -143,12 +166,15 @@ class Station:
     def refresh(self):
         """Recomputes every connector's status from its inputs and reports what changed."""
         coalesce = self.link.state != ONLINE
+        self.status.update(0, AVAILABLE if self.availability.operative(0) else UNAVAILABLE,
+                           NO_ERROR, None, coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):
+            inputs.operative = self.availability.operative(connector_id)
             in_transaction = self.transactions.on_connector(connector_id) is not None
             if inputs.in_transaction and not in_transaction:
                 inputs.finishing = inputs.plugged
-            if not inputs.plugged:
-                inputs.finishing = False
+            if not inputs.plugged or not inputs.operative:
+                inputs.finishing = False  # an Unavailable connector has no session to finish
             inputs.in_transaction = in_transaction
             info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
             self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,

@@ -88,6 +88,8 @@ class SimBoard:
         self._demand = [c.ev_demand() for c in self.connectors]
         self._hw_saved_at_ms = ticks_ms()
         self._physics = None
+        self._main_task = None
+        self.reset_requested = None  # "hard" or "soft" once the firmware asked for a reset
 
     # ---- the firmware's side (boards/README.md) ----------------------------------------
 
@@ -123,11 +125,24 @@ class SimBoard:
             self._save_hw(self.ticks_ms())
         self.changed.set()
 
+    def reset(self, hard):
+        """The firmware restarts the controller: the hardware state is kept and the main
+        task ends, after which the device process exits with REBOOT_EXIT_STATUS and the
+        launcher starts it again with the same state (a soft and a hard reset look alike
+        here: the whole simulated controller restarts)."""
+        self.reset_requested = "hard" if hard else "soft"
+        self.log("board: %s reset" % self.reset_requested)
+        self._save_hw(self.ticks_ms())
+        if self._main_task is not None:
+            self._main_task.cancel()
+
     def power_off(self):
         power_cut()
 
     def start(self):
-        """Starts the physics on its own task (the event loop must be running)."""
+        """Starts the physics on its own task; called from the main task, which a reset
+        ends (the event loop must be running)."""
+        self._main_task = asyncio.current_task()
         self._physics = asyncio.create_task(self._run_physics())
 
     async def _run_physics(self):

@@ -11,6 +11,9 @@ from boards.sim.control import Control
 from firmware.station import Station
 from ws.tls import pem_to_der
 
+# The exit status that asks the launcher (boards/sim/station) to start the device again.
+REBOOT_EXIT_STATUS = 75
+
 
 def parse_options(argv):
     options = {}
@@ -48,16 +51,23 @@ async def run(options, ca_der):
         # Imported only when asked for: a board without a console never loads it.
         from boards.sim.console_io import start_console
         tasks.append(start_console({"station": station, "board": board, "hw": control.execute}))
-    await station.run()
+    try:
+        await station.run()
+    except asyncio.CancelledError:
+        if board.reset_requested is None:
+            raise
+    return board.reset_requested
 
 
 def main(argv):
     options = parse_options(argv)
     ca_der = read_ca(options["ca"]) if "ca" in options else None
     try:
-        asyncio.run(run(options, ca_der))
+        reset = asyncio.run(run(options, ca_der))
     except KeyboardInterrupt:  # Ctrl-C at the console ends the simulation quietly
-        pass
+        return
+    if reset is not None:
+        sys.exit(REBOOT_EXIT_STATUS)
 
 
 main(sys.argv[1:])

@@ -1,0 +1,47 @@
+# GetConfigurationMaxKeys (OCPP 1.6 5.8, 9.1.9; TC_019) and the keys of the Core services
+# declared by their owners.
+from firmware.config import GET_CONFIGURATION_MAX_KEYS, INTEGER, Configuration, Key
+from ocppj.errors import OccurenceConstraintViolation
+from store.atomic import ensure_dir
+
+ROOT = "build/test_config_core"
+
+
+def configuration(name):
+    ensure_dir(ROOT)
+    path = ROOT + "/" + name + ".json"
+    try:
+        import os
+        os.remove(path)
+    except OSError:
+        pass
+    config = Configuration(path, lambda line: None)
+    handlers = {}
+    config.register(handlers)
+    config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
+    return config, handlers
+
+
+def test_get_configuration_max_keys_is_read_only_21():
+    config, _ = configuration("maxkeys")
+    assert GET_CONFIGURATION_MAX_KEYS == 21
+    entries, unknown = config.listing(["GetConfigurationMaxKeys"])
+    assert entries == [{"key": "GetConfigurationMaxKeys", "readonly": True, "value": "21"}]
+    assert config.change("GetConfigurationMaxKeys", "50") == "Rejected"
+
+
+def test_up_to_max_keys_answered_more_is_an_occurrence_constraint_violation():
+    config, handlers = configuration("bound")
+    get = handlers["GetConfiguration"]
+    names = ["HeartbeatInterval"] + ["Unknown%d" % i for i in range(20)]
+    answer = get({"key": names})
+    assert [e["key"] for e in answer["configurationKey"]] == ["HeartbeatInterval"]
+    assert len(answer["unknownKey"]) == 20
+    try:
+        get({"key": names + ["OneTooMany"]})
+    except OccurenceConstraintViolation:
+        pass
+    else:
+        raise AssertionError("22 keys were answered")
+    # No key list, or an empty one: every key, whatever their number.
+    assert len(get({})["configurationKey"]) == len(get({"key": []})["configurationKey"]) == 2
