@@ -1,7 +1,8 @@
 """Heap of an idle connected station, run under MicroPython by tools/bench.py.
 
-    micropython tools/bench_idle.py URL [ROMFS_IMAGE]
-Boots the real firmware on the sim board against URL, waits for BootNotification Accepted
+    micropython tools/bench_idle.py URL HW_HOST:PORT [ROMFS_IMAGE]
+Boots the real firmware on the sim board against URL, its hardware (boards/sim/hardware.py)
+served by tools/bench.py at HW_HOST:PORT, waits for BootNotification Accepted
 and a few heartbeats, collects garbage and prints `IDLE-HEAP <in use> <free>`. With a ROMFS
 image the code runs from it in place, as from a board's ROM partition; the image itself is
 read into the heap here (a board keeps it in flash), so its size is not counted.
@@ -11,10 +12,10 @@ import gc
 import sys
 
 image_bytes = 0
-if len(sys.argv) > 2:
+if len(sys.argv) > 3:
     import vfs
 
-    with open(sys.argv[2], "rb") as f:
+    with open(sys.argv[3], "rb") as f:
         image = f.read()
     image_bytes = len(image)
     vfs.mount(vfs.VfsRom(image), "/rom")
@@ -34,8 +35,12 @@ async def accepted(station):
         await asyncio.sleep(0.05)
 
 
-async def probe(url, settle_s):
-    station = Station(QuietBoard("BENCH", url, state_root="build/bench_state"))
+async def probe(url, hardware, settle_s):
+    board = QuietBoard("BENCH", url, state_root="build/bench_state")
+    host, _, port = hardware.rpartition(":")
+    link = asyncio.create_task(board.run_link(await board.attach(host, int(port))))
+    station = Station(board)
+    board.station = station
     runner = asyncio.create_task(station.run())
     # Out of heap, a task dies and the station never gets accepted: give up then.
     await asyncio.wait_for(accepted(station), 10)
@@ -45,6 +50,7 @@ async def probe(url, settle_s):
     gc.collect()
     print("IDLE-HEAP", gc.mem_alloc() - image_bytes, gc.mem_free())
     runner.cancel()
+    link.cancel()
 
 
-asyncio.run(probe(sys.argv[1], 2.5))
+asyncio.run(probe(sys.argv[1], sys.argv[2], 2.5))

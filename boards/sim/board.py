@@ -1,40 +1,33 @@
-"""The simulated board: the reference station's hardware as seen by the firmware, on a host.
+"""The simulated board as the firmware sees it (boards/README.md): the controller's side only.
 
-Two DC connectors with fixed cables (1 = CCS2, 2 = CCS1) and no cable lock, an EV model at
-each cable, a 240 kW power stage shared by both, a DC meter per connector, one RFID reader
-and an Ethernet link. Runs under MicroPython's unix port and under CPython.
+The hardware around the controller -- EVs, power stage, meters, cables, faults -- is
+simulated in the launcher's process (boards/sim/hardware.py), outside this heap, as a real
+board's meter and power stage are outside its microcontroller. This board reaches it over
+a local TCP link, one JSON object per line: it keeps the latest inputs and readings the
+hardware sent, and sends the firmware's outputs (energize, power limit). The RFID reader's
+unread cards and the Ethernet link (boards/sim/network.py) are the controller's own.
 
-Its flash is a state directory: `flash/` is the firmware's (`state_dir`), `hw/` holds what
-the hardware itself keeps across a power cut (meter registers, EVs, cables, faults). Without
-a state directory nothing is kept.
+Its flash is `flash/` of the state folder (`state_dir`). Runs under MicroPython's unix port
+and under CPython.
 """
 import asyncio
+import gc
 import json
-import os
 import time
 
-from boards.sim.connector import SimConnector
-from boards.sim.ev import EV
-from boards.sim.meter import Meter
 from boards.sim.network import Network
-from boards.sim.power_stage import PowerStage, connector_ask_w
-from boards.sim.reader import TagReader
 from logring import LogRing
-from store.atomic import ensure_dir, read_or_none, write_atomic
+from store.atomic import ensure_dir
 
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
 FIRMWARE_VERSION = "0.1.0"
 METER_TYPE = "OpenVolt sim DC meter"
-
-PHYSICS_STEP_MS = 250
-# A stalled loop (GC, a slow host) integrates at most this much at once.
-MAX_STEP_MS = 2000
-# How often the EVs' state of charge is saved while they charge.
-HW_SAVE_INTERVAL_MS = 5000
-
-# Per connector: cable, and the EV that arrives at it: capacity Wh, SoC %, max power W, class V.
-CONNECTORS = (("CCS2", (77000, 20, 135000, 400)), ("CCS1", (98000, 20, 235000, 800)))
+READER_BOUND = 4  # unread cards the reader holds
+NO_ERROR = "NoError"
+# An io row from the hardware: plugged, errorCode, evDemand, energyWh, powerW, voltageV,
+# currentA, soc.
+_IDLE_IO = [False, NO_ERROR, False, 0, 0, 0.0, 0.0, None]
 
 if hasattr(time, "ticks_ms"):
     ticks_ms = time.ticks_ms
@@ -47,14 +40,47 @@ else:  # CPython: a monotonic millisecond counter with the same interface
         return end - start
 
 
-def power_cut():
-    """The mains fail: this process ends at once, nothing more is sent or written."""
-    try:
-        import signal
-    except ImportError:  # MicroPython's unix port: no signal, os.getpid or os._exit
-        os.system("kill -9 $PPID")  # the shell's parent is this interpreter
-    else:
-        os.kill(os.getpid(), signal.SIGKILL)
+class SimConnector:
+    """One connector's I/O: the latest readings from the hardware, outputs sent to it."""
+
+    def __init__(self, board, connector_id):
+        self._board = board
+        self.connector_id = connector_id
+        self.io = _IDLE_IO
+        self.energized = False
+
+    def plugged(self):
+        return self.io[0]
+
+    def error_code(self):
+        return self.io[1]
+
+    def ev_demand(self):
+        return self.io[2]
+
+    def set_energize(self, on):
+        on = bool(on)
+        if on != self.energized:
+            self.energized = on
+            self._board.send({"energize": [self.connector_id, on]})
+
+    def set_limit_w(self, watts):
+        self._board.send({"limit": [self.connector_id, None if watts is None else int(watts)]})
+
+    def energy_wh(self):
+        return self.io[3]
+
+    def power_w(self):  # switched off here is off at once, whatever was last reported
+        return self.io[4] if self.energized else 0
+
+    def voltage_v(self):
+        return self.io[5]
+
+    def current_a(self):
+        return self.io[6] if self.energized else 0.0
+
+    def soc(self):
+        return self.io[7]
 
 
 class SimBoard:
@@ -68,28 +94,17 @@ class SimBoard:
         self.changed = asyncio.Event()
         self.log_ring = LogRing()  # what the field console's log() shows
         self.network = Network()
-        self.reader = TagReader()
-        self.power_stage = PowerStage()
         self.state_dir = None
-        self._hw_path = None
-        hw_dir = None
         if state_root is not None:
             self.state_dir = state_root + "/flash"
-            hw_dir = state_root + "/hw"
             ensure_dir(self.state_dir)
-            ensure_dir(hw_dir)
-            self._hw_path = hw_dir + "/connectors.json"
-        self.connectors = []
-        for connector_id, (cable, ev) in enumerate(CONNECTORS, 1):
-            meter_path = None if hw_dir is None else "%s/meter%d" % (hw_dir, connector_id)
-            self.connectors.append(SimConnector(connector_id, cable, EV(*ev),
-                                                Meter(meter_path, ticks_diff)))
-        self._load_hw()
-        self._demand = [c.ev_demand() for c in self.connectors]
-        self._hw_saved_at_ms = ticks_ms()
-        self._physics = None
-        self._main_task = None
-        self.reset_requested = None  # "hard" or "soft" once the firmware asked for a reset
+        self.connectors = [SimConnector(self, 1), SimConnector(self, 2)]
+        self.station = None  # for the control commands that ask the firmware's view
+        self._tags = []
+        self._hardware = None  # (host, port) of the hardware link
+        self._writer = None
+        self.down = asyncio.Event()  # the controller stops: reset, or the hardware is gone
+        self.reset_kind = None
 
     # ---- the firmware's side (boards/README.md) ----------------------------------------
 
@@ -111,86 +126,116 @@ class SimBoard:
         return await self.network.open_connection(host, port, ssl, server_hostname)
 
     def read_tag(self):
-        return self.reader.read()
-
-    # ---- the hardware's side -------------------------------------------------------------
+        return self._tags.pop(0) if self._tags else None
 
     def connector(self, connector_id):
         return self.connectors[connector_id - 1]
 
-    def input_changed(self, saved=True):
-        """An input the firmware watches changed; `saved`: also keep the hardware state."""
-        self._demand = [c.ev_demand() for c in self.connectors]
-        if saved:
-            self._save_hw(self.ticks_ms())
-        self.changed.set()
+    # ---- the link to the hardware ----------------------------------------------------------
+
+    async def attach(self, host, port):
+        """Connects to the hardware and takes its first readings; returns the reader."""
+        self._hardware = (host, port)
+        reader, self._writer = await asyncio.open_connection(host, port)
+        self.send({"controller": 1})
+        await self._receive(reader)
+        return reader
+
+    async def run_link(self, reader):
+        """Follows the hardware until the link ends (the hardware is gone: power is off)."""
+        while await self._receive(reader):
+            pass
+        self.down.set()
 
     def reset(self, hard):
-        """The firmware restarts the controller: the hardware state is kept and the main
-        task ends, after which the device process exits with REBOOT_EXIT_STATUS and the
-        launcher starts it again with the same state (a soft and a hard reset look alike
-        here: the whole simulated controller restarts)."""
-        self.reset_requested = "hard" if hard else "soft"
-        self.log("board: %s reset" % self.reset_requested)
-        self._save_hw(self.ticks_ms())
-        if self._main_task is not None:
-            self._main_task.cancel()
+        """The controller restarts (the launcher starts the device process again); the
+        hardware keeps its state, and takes the outputs of a controller that stopped as
+        off. `down` is set: boards/sim/main.py returns at the firmware's next await."""
+        self.reset_kind = "hard" if hard else "soft"
+        self.down.set()
 
-    def power_off(self):
-        power_cut()
-
-    def start(self):
-        """Starts the physics on its own task; called from the main task, which a reset
-        ends (the event loop must be running)."""
-        self._main_task = asyncio.current_task()
-        self._physics = asyncio.create_task(self._run_physics())
-
-    async def _run_physics(self):
-        last_ms = self.ticks_ms()
-        while True:
-            await asyncio.sleep(PHYSICS_STEP_MS / 1000)
-            now_ms = self.ticks_ms()
-            self.step(min(self.ticks_diff(now_ms, last_ms), MAX_STEP_MS), now_ms)
-            last_ms = now_ms
-
-    def step(self, dt_ms, now_ms):
-        """Energy flows for dt_ms at the power set at the last step (none where the cable
-        left, a fault tripped or the firmware switched off since), then the power of the
-        next step is shared out from what the EVs accept and the firmware allows."""
-        charging = False
-        for connector in self.connectors:
-            power_w = connector.power_w()
-            connector.meter.integrate(power_w, dt_ms, now_ms)
-            connector.ev.charge(power_w * dt_ms)
-            charging = charging or power_w > 0
-        asks = [connector_ask_w(c.energized, c.acceptance_w(), c.limit_w)
-                for c in self.connectors]
-        for connector, power_w in zip(self.connectors, self.power_stage.share(asks)):
-            connector.delivered_w = power_w
-        if [c.ev_demand() for c in self.connectors] != self._demand:
-            self.input_changed(saved=False)
-        if charging and self.ticks_diff(now_ms, self._hw_saved_at_ms) >= HW_SAVE_INTERVAL_MS:
-            self._save_hw(now_ms)
-
-    def _load_hw(self):
-        if self._hw_path is None:
-            return
+    async def _receive(self, reader):
+        line = await reader.readline()
+        if not line:
+            return False
         try:
-            saved = json.loads(read_or_none(self._hw_path) or b"null")
-        except ValueError:  # nothing usable kept: the hardware as it leaves the factory
-            return
-        if type(saved) is not dict:
-            return
-        for connector in self.connectors:
-            state = saved.get(str(connector.connector_id))
-            if type(state) is dict:
-                connector.restore(state)
+            message = json.loads(line)
+        except ValueError:
+            return True
+        rows = message.get("io")
+        if rows:
+            changed = False
+            for connector, row in zip(self.connectors, rows):
+                old = connector.io
+                changed = changed or old[0] != row[0] or old[1] != row[1] or old[2] != row[2]
+                connector.io = row
+            if changed:
+                self.changed.set()
+        elif "do" in message:
+            self.send({"id": message.get("id"), "reply": self.execute(message["do"])})
+        return True
 
-    def _save_hw(self, now_ms):
-        self._hw_saved_at_ms = now_ms
-        if self._hw_path is None:
-            return
-        state = {}
-        for connector in self.connectors:
-            state[str(connector.connector_id)] = connector.state()
-        write_atomic(self._hw_path, json.dumps(state).encode())
+    def send(self, message):
+        if self._writer is not None:
+            self._writer.write(json.dumps(message).encode() + b"\n")
+
+    # ---- control commands carried out by the controller (checked by boards/sim/control.py) --
+
+    def execute(self, command):
+        try:
+            word, _, arg = command.partition(" ")
+            if word == "status":
+                return self._status()
+            if word == "tap":
+                if len(self._tags) >= READER_BOUND:
+                    return {"ok": False, "error": "reader busy: earlier cards not read yet"}
+                self._tags.append(arg)
+                self.changed.set()
+            elif word == "net":
+                self.network.set_up(arg == "up")
+            elif word == "heap":
+                if not hasattr(gc, "mem_alloc"):
+                    return {"ok": False, "error": "heap figures need MicroPython"}
+                gc.collect()
+                return {"ok": True, "allocBytes": gc.mem_alloc(), "freeBytes": gc.mem_free()}
+            else:
+                return {"ok": False, "error": "unknown command: " + command[:40]}
+            return {"ok": True}
+        except Exception as e:  # a bug here must not reach the station
+            return {"ok": False, "error": "%s: %s" % (type(e).__name__, str(e)[:40])}
+
+    def _status(self):
+        snapshot = self.station.snapshot()
+        reply = {"ok": True, "connection": snapshot["connection"],
+                 "registration": snapshot["registration"], "queued": snapshot["queued"],
+                 "connectors": snapshot["connectors"]}
+        for entry in reply["connectors"]:
+            if entry["id"] >= 1:
+                io = self.connector(entry["id"])
+                entry["plugged"] = io.plugged()
+                entry["energyWh"] = io.energy_wh()
+                entry["powerW"] = io.power_w()
+                entry["soc"] = io.soc()
+        return reply
+
+    def hw(self, line):
+        """The field console's hw("plug 2"): any control-port command, answered at once."""
+        import socket  # the console's alone: a board without it never loads it
+
+        sock = socket.socket()
+        try:
+            sock.settimeout(5)
+            sock.connect(socket.getaddrinfo(self._hardware[0], self._hardware[1])[0][-1])
+            sock.send(json.dumps({"hw": line}).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(512)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            sock.close()
+        answer = json.loads(data)
+        if "do" in answer:
+            return self.execute(answer["do"])
+        return answer["reply"]

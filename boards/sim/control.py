@@ -2,15 +2,19 @@
 EVs, cards, faults, the network, the mains) driven one text command per line, answered
 with one JSON object per line. boards/sim/README.md lists the commands.
 
-`Control.execute(line)` is the whole command set as a plain call (the field console's
-`hw("plug 1")`); `Control.serve()` puts it on TCP. Neither ever raises into the station.
+It runs in the launcher's process beside the hardware (boards/sim/hardware.py). Cables,
+EVs, faults and the mains are the hardware's; `status`, `tap`, `net` and `heap` are carried
+out by the controller (its own view, its reader input, its Ethernet link, its heap) over
+the hardware link. `await Control.execute(line)` is the whole command set as a call;
+`Control.serve()` puts it on TCP. Neither ever raises.
 """
 import asyncio
 import json
 import os
 
 from boards.sim.connector import ERROR_CODES
-from boards.sim.reader import TAG_MAX_CHARS
+
+TAG_MAX_CHARS = 20  # an OCPP 1.6 IdToken is CiString20
 
 MAX_LINE_BYTES = 512
 MAX_CLIENTS = 4
@@ -34,21 +38,30 @@ class CommandError(Exception):
 
 
 class Control:
-    def __init__(self, board, station):
-        self.board = board
-        self.station = station
+    def __init__(self, hardware, power_off):
+        """`power_off()`: the mains fail (ends the controller and this process)."""
+        self.hardware = hardware
+        self._power_off = power_off
         self.clients = 0
         self._server = None
         self._commands = {
             "status": self._status, "plug": self._plug, "unplug": self._unplug,
             "tap": self._tap, "ev": self._ev, "fault": self._fault, "clear": self._clear,
-            "net": self._net, "power": self._power,
+            "net": self._net, "power": self._power, "heap": self._heap,
         }
 
     # ---- commands --------------------------------------------------------------------------
 
-    def execute(self, line):
+    async def execute(self, line):
         """Carries out one command line (str or bytes); returns the reply as a dict."""
+        reply = self.resolve(line)
+        if type(reply) is str:
+            return await self.hardware.link.ask(reply)
+        return reply
+
+    def resolve(self, line):
+        """Carries out a hardware command and returns its reply (a dict), or checks a
+        command of the controller's and returns it, normalised, as a str to send it."""
         try:
             if type(line) is not str:
                 line = bytes(line).decode()
@@ -69,23 +82,7 @@ class Control:
 
     def _status(self, args):
         _arguments(args, 0, "status")
-        try:
-            snapshot = self.station.snapshot()
-        except Exception as e:
-            raise CommandError("station snapshot failed: %s: %s" % (type(e).__name__, e))
-        reply = {"ok": True, "connection": snapshot["connection"],
-                 "registration": snapshot["registration"], "queued": snapshot["queued"],
-                 "connectors": []}
-        for entry in snapshot["connectors"]:
-            entry = dict(entry)
-            if entry["id"] >= 1:
-                io = self.board.connector(entry["id"])
-                entry["plugged"] = io.plugged()
-                entry["energyWh"] = io.energy_wh()
-                entry["powerW"] = io.power_w()
-                entry["soc"] = io.soc()
-            reply["connectors"].append(entry)
-        return reply
+        return "status"
 
     def _plug(self, args):
         self._set_plugged(args, "plug", True)
@@ -96,16 +93,14 @@ class Control:
     def _set_plugged(self, args, name, plugged):
         _arguments(args, 1, name + " N")
         self._connector(args[0]).is_plugged = plugged
-        self.board.input_changed()
+        self.hardware.input_changed()
 
     def _tap(self, args):
         _arguments(args, 1, "tap IDTAG")
         tag = args[0]
         if len(tag) > TAG_MAX_CHARS or not _printable(tag):
             raise CommandError("an id tag is 1 to %d printable ASCII characters" % TAG_MAX_CHARS)
-        if not self.board.reader.present(tag):
-            raise CommandError("reader busy: earlier cards not read yet")
-        self.board.input_changed(saved=False)
+        return "tap " + tag
 
     def _ev(self, args):
         usage = "ev N suspend|resume|soc PERCENT|capacity KWH|maxpower KW"
@@ -137,7 +132,7 @@ class Control:
             ev.max_power_w = power_w
         else:
             raise CommandError("usage: " + usage)
-        self.board.input_changed()
+        self.hardware.input_changed()
 
     def _fault(self, args):
         _arguments(args, 2, "fault N ERRORCODE")
@@ -145,29 +140,33 @@ class Control:
         if args[1] not in ERROR_CODES:
             raise CommandError("unknown ChargePointErrorCode: " + _clip(args[1]))
         connector.fault = args[1]
-        self.board.input_changed()
+        self.hardware.input_changed()
 
     def _clear(self, args):
         _arguments(args, 1, "clear N")
         self._connector(args[0]).fault = "NoError"
-        self.board.input_changed()
+        self.hardware.input_changed()
 
     def _net(self, args):
         _arguments(args, 1, "net down|up")
         if args[0] not in ("down", "up"):
             raise CommandError("usage: net down|up")
-        self.board.network.set_up(args[0] == "up")
+        return "net " + args[0]
 
     def _power(self, args):
         if args != ["off"]:
             raise CommandError("usage: power off")
-        self.board.power_off()
+        self._power_off()
+
+    def _heap(self, args):
+        _arguments(args, 0, "heap")
+        return "heap"
 
     def _connector(self, text):
-        count = len(self.board.connectors)
+        count = len(self.hardware.connectors)
         if not text.isdigit() or not 1 <= int(text) <= count:
             raise CommandError("no connector %s (1..%d)" % (_clip(text), count))
-        return self.board.connector(int(text))
+        return self.hardware.connector(int(text))
 
     # ---- the TCP port ----------------------------------------------------------------------
 
@@ -225,7 +224,7 @@ class Control:
                 elif len(line) > MAX_LINE_BYTES:
                     await _reply(writer, _error("line too long"))
                 else:
-                    await _reply(writer, self.execute(line))
+                    await _reply(writer, await self.execute(line))
 
 
 async def _reply(writer, reply):

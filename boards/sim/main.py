@@ -1,13 +1,14 @@
 """Device entry of the simulated board, started by the `station` launcher beside it.
 
-    micropython boards/sim/main.py --csms URL --id ID [--password KEY] [--ca FILE]
-        [--state DIR] [--control HOST:PORT] [--console 1]
+    micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
+        [--ca FILE] [--state DIR] [--console 1]
+
+--hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
 """
 import asyncio
 import sys
 
 from boards.sim.board import SimBoard
-from boards.sim.control import Control
 from firmware.station import Station
 from ws.tls import pem_to_der
 
@@ -35,28 +36,19 @@ def read_ca(path):
 async def run(options, ca_der):
     board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
                      ca_der, options.get("state"))
+    host, _, port = options["hw"].rpartition(":")
+    hardware = await board.attach(host, int(port))
     station = Station(board)
-    control = Control(board, station)
-    board.start()
-    if "control" in options:
-        host, _, port = options["control"].rpartition(":")
-        try:
-            port = await control.serve(host, int(port))
-        except OSError as e:
-            board.log("control: cannot listen on %s: %s" % (options["control"], e))
-            sys.exit(1)
-        board.log("control: listening on %s:%d" % (host, port))
-    tasks = []  # referenced for as long as the station runs
+    board.station = station
+    tasks = [asyncio.create_task(station.run())]  # referenced for as long as the station runs
     if "console" in options:
         # Imported only when asked for: a board without a console never loads it.
         from boards.sim.console_io import start_console
-        tasks.append(start_console({"station": station, "board": board, "hw": control.execute}))
-    try:
-        await station.run()
-    except asyncio.CancelledError:
-        if board.reset_requested is None:
-            raise
-    return board.reset_requested
+        tasks.append(start_console({"station": station, "board": board, "hw": board.hw}))
+    # The hardware link ends when the hardware is gone (the launcher ended): so does this.
+    tasks.append(asyncio.create_task(board.run_link(hardware)))
+    await board.down.wait()
+    return board.reset_kind
 
 
 def main(argv):

@@ -1,11 +1,14 @@
 # The sim board's control port: every command, bad input answered, the TCP side bounded.
+# The hardware (boards/sim/hardware.py) and the controller's board (boards/sim/board.py)
+# run here on one event loop, joined by their real link on loopback.
 import asyncio
 import json
+import sys
 
-from boards.sim.board import SimBoard
+from boards.sim.board import READER_BOUND, SimBoard
 from boards.sim.control import MAX_CLIENTS, MAX_LINE_BYTES, Control
+from boards.sim.hardware import Hardware
 from boards.sim.network import Network
-from boards.sim.reader import QUEUE_BOUND
 
 
 class StandInStation:
@@ -26,144 +29,237 @@ class StandInStation:
 
 
 class Rig:
-    def __init__(self):
-        self.board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    async def start(self):
+        self.hardware = Hardware()
         self.powered_off = 0
-        self.board.power_off = self._power_off
+        self.control = Control(self.hardware, self._power_off)
+        self.hardware.link.control = self.control
+        for port in range(21600, 21700):
+            try:
+                self._server = await self.hardware.link.serve("127.0.0.1", port)
+                break
+            except OSError:
+                continue
+        self.board = SimBoard("CP1", "ws://h/ocpp/CP1")
         self.station = StandInStation()
-        self.control = Control(self.board, self.station)
+        self.board.station = self.station
+        self._link = asyncio.create_task(self.board.run_link(
+            await self.board.attach("127.0.0.1", port)))
+        return self
+
+    def stop(self):
+        self._link.cancel()
+        self.board._writer.close()
+        self._server.close()
 
     def _power_off(self):
         self.powered_off += 1
 
-    def ok(self, line):
-        reply = self.control.execute(line)
-        assert reply == {"ok": True}, (line, reply)
+    async def settle(self):
+        for _ in range(5):  # what the hardware sent has reached the board
+            await asyncio.sleep(0.01)
 
-    def refused(self, line, text=None):
-        reply = self.control.execute(line)
+    async def ok(self, line):
+        reply = await self.control.execute(line)
+        assert reply == {"ok": True}, (line, reply)
+        await self.settle()
+
+    async def refused(self, line, text=None):
+        reply = await self.control.execute(line)
         assert reply["ok"] is False and type(reply["error"]) is str, (line, reply)
         assert len(reply) == 2
         if text is not None:
             assert text in reply["error"], (line, reply)
 
 
-def test_status_merges_the_firmware_view_with_the_hardware():
-    rig = Rig()
-    rig.ok("plug 1")
-    reply = rig.control.execute("status")
-    assert reply["ok"] is True
-    assert reply["connection"] == "online" and reply["registration"] == "Accepted"
-    assert reply["queued"] == 2
-    zero, one, two = reply["connectors"]
-    assert zero == {"id": 0, "status": "Available"}
-    assert one == {"id": 1, "status": "Charging", "errorCode": "NoError", "transactionId": 7,
-                   "idTag": "TAG1", "plugged": True, "energyWh": 0, "powerW": 0, "soc": 20}
-    assert two["plugged"] is False and two["soc"] is None and two["transactionId"] is None
-    assert json.loads(json.dumps(reply)) == reply
-    rig.refused("status now", "usage")
+async def test_status_merges_the_firmware_view_with_the_hardware():
+    rig = await Rig().start()
+    try:
+        await rig.ok("plug 1")
+        reply = await rig.control.execute("status")
+        assert reply["ok"] is True
+        assert reply["connection"] == "online" and reply["registration"] == "Accepted"
+        assert reply["queued"] == 2
+        zero, one, two = reply["connectors"]
+        assert zero == {"id": 0, "status": "Available"}
+        assert one == {"id": 1, "status": "Charging", "errorCode": "NoError",
+                       "transactionId": 7, "idTag": "TAG1", "plugged": True, "energyWh": 0,
+                       "powerW": 0, "soc": 20}
+        assert two["plugged"] is False and two["soc"] is None and two["transactionId"] is None
+        assert json.loads(json.dumps(reply)) == reply
+        await rig.refused("status now", "usage")
+        rig.station.fail = True
+        await rig.refused("status", "KeyError")
+    finally:
+        rig.stop()
 
 
-def test_status_when_the_station_fails_is_an_error_reply():
-    rig = Rig()
-    rig.station.fail = True
-    rig.refused("status", "snapshot")
+async def test_plug_unplug_set_the_cable_and_signal_the_firmware():
+    rig = await Rig().start()
+    try:
+        rig.board.changed.clear()
+        await rig.ok("plug 2")
+        assert rig.board.connector(2).plugged() and rig.board.changed.is_set()
+        assert rig.board.connector(2).ev_demand() and rig.hardware.connector(2).plugged()
+        rig.board.changed.clear()
+        await rig.ok("unplug 2")
+        assert not rig.board.connector(2).plugged() and rig.board.changed.is_set()
+        for line in ("plug", "plug 0", "plug 3", "plug x", "plug -1", "plug 1 2",
+                     "unplug 1.0"):
+            await rig.refused(line)
+    finally:
+        rig.stop()
 
 
-def test_plug_unplug_set_the_cable_and_signal_the_firmware():
-    rig = Rig()
-    rig.board.changed.clear()
-    rig.ok("plug 2")
-    assert rig.board.connector(2).plugged() and rig.board.changed.is_set()
-    assert rig.board.connector(2).ev_demand()
-    rig.board.changed.clear()
-    rig.ok("unplug 2")
-    assert not rig.board.connector(2).plugged() and rig.board.changed.is_set()
-    for line in ("plug", "plug 0", "plug 3", "plug x", "plug -1", "plug 1 2", "unplug 1.0"):
-        rig.refused(line)
+async def test_outputs_reach_the_hardware_and_readings_come_back():
+    rig = await Rig().start()
+    try:
+        await rig.ok("plug 1")
+        one = rig.board.connector(1)
+        one.set_energize(True)
+        one.set_limit_w(36000)
+        await rig.settle()
+        assert rig.hardware.connector(1).energized
+        assert rig.hardware.connector(1).limit_w == 36000
+        rig.hardware.step(250, 250)
+        await rig.settle()
+        assert one.power_w() == 36000 and 86 < one.current_a() < 110
+        assert one.soc() == 20 and one.voltage_v() > 300
+        one.set_energize(False)
+        assert one.power_w() == 0  # at once, before the hardware reports it
+        await rig.settle()
+        assert not rig.hardware.connector(1).energized
+    finally:
+        rig.stop()
 
 
-def test_tap_presents_a_card_at_the_single_reader():
-    rig = Rig()
-    rig.board.changed.clear()
-    rig.ok("tap 04A2B3C4D5E6F7")
-    assert rig.board.changed.is_set()
-    assert rig.board.read_tag() == "04A2B3C4D5E6F7" and rig.board.read_tag() is None
-    rig.refused("tap " + "A" * 21, "20")
-    rig.refused("tap", "usage")
-    rig.refused("tap A B", "usage")
-    rig.refused("tap caf\u00e9")
-    for i in range(QUEUE_BOUND):
-        rig.ok("tap T%d" % i)
-    rig.refused("tap LATE", "busy")
+async def test_tap_presents_a_card_at_the_single_reader():
+    rig = await Rig().start()
+    try:
+        rig.board.changed.clear()
+        await rig.ok("tap 04A2B3C4D5E6F7")
+        assert rig.board.changed.is_set()
+        assert rig.board.read_tag() == "04A2B3C4D5E6F7" and rig.board.read_tag() is None
+        await rig.refused("tap " + "A" * 21, "20")
+        await rig.refused("tap", "usage")
+        await rig.refused("tap A B", "usage")
+        await rig.refused("tap caf\u00e9")
+        for i in range(READER_BOUND):
+            await rig.ok("tap T%d" % i)
+        await rig.refused("tap LATE", "busy")
+    finally:
+        rig.stop()
 
 
-def test_ev_commands():
-    rig = Rig()
-    ev = rig.board.connector(1).ev
-    rig.ok("ev 1 suspend")
-    assert ev.suspended
-    rig.ok("ev 1 resume")
-    assert not ev.suspended
-    rig.ok("ev 1 capacity 60")
-    assert ev.capacity_wh == 60000
-    rig.ok("ev 1 capacity 77.5")
-    assert ev.capacity_wh == 77500
-    rig.ok("ev 1 soc 100")
-    assert ev.full() and ev.soc() == 100
-    rig.ok("ev 1 soc 0")
-    assert ev.soc() == 0
-    rig.ok("ev 1 maxpower 50")
-    assert ev.max_power_w == 50000
-    rig.ok("ev 1 maxpower 7.4")
-    assert ev.max_power_w == 7400
-    for line in ("ev", "ev 1", "ev 3 suspend", "ev 1 fly", "ev 1 suspend now", "ev 1 soc",
-                 "ev 1 soc 101", "ev 1 soc -5", "ev 1 soc 50.5", "ev 1 soc abc",
-                 "ev 1 capacity 0", "ev 1 capacity 1e3", "ev 1 capacity 5000",
-                 "ev 1 capacity 1.2345", "ev 1 maxpower 0", "ev 1 maxpower 2000",
-                 "ev 1 maxpower nan", "ev 1 soc 1_0"):
-        rig.refused(line)
-    assert ev.max_power_w == 7400 and ev.capacity_wh == 77500
+async def test_ev_commands():
+    rig = await Rig().start()
+    try:
+        ev = rig.hardware.connector(1).ev
+        await rig.ok("ev 1 suspend")
+        assert ev.suspended
+        await rig.ok("ev 1 resume")
+        assert not ev.suspended
+        await rig.ok("ev 1 capacity 60")
+        assert ev.capacity_wh == 60000
+        await rig.ok("ev 1 capacity 77.5")
+        assert ev.capacity_wh == 77500
+        await rig.ok("ev 1 soc 100")
+        assert ev.full() and ev.soc() == 100
+        await rig.ok("ev 1 soc 0")
+        assert ev.soc() == 0
+        await rig.ok("ev 1 maxpower 50")
+        assert ev.max_power_w == 50000
+        await rig.ok("ev 1 maxpower 7.4")
+        assert ev.max_power_w == 7400
+        for line in ("ev", "ev 1", "ev 3 suspend", "ev 1 fly", "ev 1 suspend now", "ev 1 soc",
+                     "ev 1 soc 101", "ev 1 soc -5", "ev 1 soc 50.5", "ev 1 soc abc",
+                     "ev 1 capacity 0", "ev 1 capacity 1e3", "ev 1 capacity 5000",
+                     "ev 1 capacity 1.2345", "ev 1 maxpower 0", "ev 1 maxpower 2000",
+                     "ev 1 maxpower nan", "ev 1 soc 1_0"):
+            await rig.refused(line)
+        assert ev.max_power_w == 7400 and ev.capacity_wh == 77500
+    finally:
+        rig.stop()
 
 
-def test_fault_and_clear_take_any_charge_point_error_code():
-    rig = Rig()
-    rig.ok("fault 2 GroundFailure")
-    assert rig.board.connector(2).error_code() == "GroundFailure"
-    rig.ok("fault 2 PowerMeterFailure")
-    assert rig.board.connector(2).error_code() == "PowerMeterFailure"
-    rig.ok("clear 2")
-    assert rig.board.connector(2).error_code() == "NoError"
-    rig.refused("fault 2 NoError", "ChargePointErrorCode")
-    rig.refused("fault 2 groundfailure")
-    rig.refused("fault 2")
-    rig.refused("clear")
+async def test_fault_and_clear_take_any_charge_point_error_code():
+    rig = await Rig().start()
+    try:
+        await rig.ok("fault 2 GroundFailure")
+        assert rig.board.connector(2).error_code() == "GroundFailure"
+        await rig.ok("fault 2 PowerMeterFailure")
+        assert rig.board.connector(2).error_code() == "PowerMeterFailure"
+        await rig.ok("clear 2")
+        assert rig.board.connector(2).error_code() == "NoError"
+        await rig.refused("fault 2 NoError", "ChargePointErrorCode")
+        await rig.refused("fault 2 groundfailure")
+        await rig.refused("fault 2")
+        await rig.refused("clear")
+    finally:
+        rig.stop()
 
 
-def test_net_and_power_off():
-    rig = Rig()
-    rig.ok("net down")
-    assert not rig.board.network.up
-    rig.ok("net up")
-    assert rig.board.network.up
-    rig.refused("net sideways")
-    rig.refused("net")
-    rig.refused("power on")
-    rig.refused("power")
-    assert rig.powered_off == 0
-    rig.control.execute("power off")
-    assert rig.powered_off == 1
+async def test_net_heap_and_power_off():
+    rig = await Rig().start()
+    try:
+        await rig.ok("net down")
+        assert not rig.board.network.up
+        await rig.ok("net up")
+        assert rig.board.network.up
+        await rig.refused("net sideways")
+        await rig.refused("net")
+        await rig.refused("power on")
+        await rig.refused("power")
+        await rig.refused("heap now", "usage")
+        heap = await rig.control.execute("heap")
+        if heap["ok"]:  # MicroPython
+            assert heap["allocBytes"] > 0 and heap["freeBytes"] > 0
+        assert rig.powered_off == 0
+        await rig.control.execute("power off")
+        assert rig.powered_off == 1
+    finally:
+        rig.stop()
 
 
-def test_garbage_is_answered_and_changes_nothing():
-    rig = Rig()
-    before = rig.control.execute("status")
-    for line in ("", "   ", "bogus", "STATUS", "plug\x001", "\x00\x01\x02", "{\"cmd\": 1}",
-                 "x" * 600, b"\xff\xfe\xfd", b"plug \xc3", bytearray(b"\x80")):
-        reply = rig.control.execute(line)
-        assert reply["ok"] is False and reply["error"], (line, reply)
-        assert len(reply["error"]) < 120
-    assert rig.control.execute("status") == before
+async def test_console_hw_runs_any_command_at_once():
+    rig = await Rig().start()
+    try:
+        # hw() blocks the controller's loop: here the hardware shares that loop, so the
+        # console runs on a thread (CPython only; the end-to-end tests run both runtimes).
+        if sys.implementation.name != "cpython":
+            return
+        import _thread
+        replies = []
+
+        def console():
+            replies.append(rig.board.hw("plug 2"))
+            replies.append(rig.board.hw("tap CARD"))
+            replies.append(rig.board.hw("bogus"))
+        _thread.start_new_thread(console, ())
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if len(replies) == 3:
+                break
+        assert replies[0] == {"ok": True} and replies[1] == {"ok": True}
+        assert replies[2]["ok"] is False
+        assert rig.hardware.connector(2).plugged() and rig.board.read_tag() == "CARD"
+    finally:
+        rig.stop()
+
+
+async def test_garbage_is_answered_and_changes_nothing():
+    rig = await Rig().start()
+    try:
+        before = await rig.control.execute("status")
+        for line in ("", "   ", "bogus", "STATUS", "plug\x001", "\x00\x01\x02",
+                     "{\"cmd\": 1}", "x" * 600, b"\xff\xfe\xfd", b"plug \xc3",
+                     bytearray(b"\x80")):
+            reply = await rig.control.execute(line)
+            assert reply["ok"] is False and reply["error"], (line, reply)
+            assert len(reply["error"]) < 120
+        assert await rig.control.execute("status") == before
+    finally:
+        rig.stop()
 
 
 async def exchange(port, payload, replies):
@@ -180,7 +276,7 @@ async def exchange(port, payload, replies):
 
 
 async def test_tcp_one_json_line_per_command_line():
-    rig = Rig()
+    rig = await Rig().start()
     port = await rig.control.serve("127.0.0.1", 0)
     try:
         lines = await exchange(port, b"plug 1\r\nstatus\nnope\n\xff\xff\n", 4)
@@ -194,10 +290,11 @@ async def test_tcp_one_json_line_per_command_line():
         assert not rig.board.connector(2).plugged() and not rig.board.connector(1).plugged()
     finally:
         rig.control._server.close()
+        rig.stop()
 
 
 async def test_tcp_clients_are_bounded_and_freed_when_they_leave():
-    rig = Rig()
+    rig = await Rig().start()
     port = await rig.control.serve("127.0.0.1", 0)
     try:
         held = []
@@ -217,6 +314,7 @@ async def test_tcp_clients_are_bounded_and_freed_when_they_leave():
         assert (await exchange(port, b"plug 1\n", 1)) == [{"ok": True}]
     finally:
         rig.control._server.close()
+        rig.stop()
 
 
 async def echo_server():

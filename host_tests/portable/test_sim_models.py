@@ -1,11 +1,11 @@
-# The simulated hardware of the reference station: EV, power stage, meter, reader, board.
+# The simulated hardware of the reference station: EV, power stage, meter, the hardware
+# around the controller.
 import os
 
-from boards.sim.board import SimBoard
+from boards.sim.hardware import Hardware
 from boards.sim.ev import EV, TAPER_FLOOR_W, WMS_PER_WH
 from boards.sim.meter import Meter, SAVE_INTERVAL_MS
 from boards.sim.power_stage import STATION_POWER_W, PowerStage, connector_ask_w
-from boards.sim.reader import QUEUE_BOUND, TagReader
 from store.atomic import ensure_dir
 
 ROOT = "build/test_sim"
@@ -161,20 +161,7 @@ def test_meter_without_memory_starts_at_zero():
     assert Meter(fresh("meter_new") + "/meter", diff).register_wh == 0
 
 
-# ---- reader --------------------------------------------------------------------------
-
-def test_reader_is_a_bounded_fifo():
-    reader = TagReader()
-    assert reader.read() is None
-    for i in range(QUEUE_BOUND):
-        assert reader.present("TAG%d" % i)
-    assert not reader.present("ONE-TOO-MANY")
-    assert [reader.read() for _ in range(QUEUE_BOUND + 1)] == \
-        ["TAG%d" % i for i in range(QUEUE_BOUND)] + [None]
-    assert reader.present("AGAIN")
-
-
-# ---- board ---------------------------------------------------------------------------
+# ---- hardware ------------------------------------------------------------------------
 
 def charge(board, seconds, now=0):
     for _ in range(seconds * 4):
@@ -184,18 +171,17 @@ def charge(board, seconds, now=0):
 
 
 def test_board_is_the_reference_station():
-    board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    board = Hardware()
     assert [c.connector_id for c in board.connectors] == [1, 2]
     assert [c.cable for c in board.connectors] == ["CCS2", "CCS1"]
-    assert board.state_dir is None
     one = board.connector(1)
     assert not one.plugged() and one.error_code() == "NoError" and not one.ev_demand()
     assert one.soc() is None and one.voltage_v() == 0.0 and one.power_w() == 0
-    assert board.read_tag() is None
+    assert board.io()[0] == [False, "NoError", False, 0, 0, 0.0, 0.0, None]
 
 
 def test_board_delivers_only_when_plugged_energized_and_within_limit():
-    board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    board = Hardware()
     one = board.connector(1)
     one.is_plugged = True
     now = charge(board, 2)
@@ -214,7 +200,7 @@ def test_board_delivers_only_when_plugged_energized_and_within_limit():
 
 
 def test_board_shares_station_power_between_both_connectors():
-    board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    board = Hardware()
     for connector in board.connectors:
         connector.is_plugged = True
         connector.set_energize(True)
@@ -227,7 +213,7 @@ def test_board_shares_station_power_between_both_connectors():
 
 
 def test_board_fault_or_unplug_stops_delivery_at_once():
-    board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    board = Hardware()
     one = board.connector(1)
     one.is_plugged = True
     one.set_energize(True)
@@ -245,24 +231,23 @@ def test_board_fault_or_unplug_stops_delivery_at_once():
 
 
 def test_board_signals_when_the_ev_becomes_full():
-    board = SimBoard("CP1", "ws://h/ocpp/CP1")
+    board = Hardware()
     one = board.connector(1)
     one.is_plugged = True
     one.ev.set_capacity_wh(10)
     one.ev.set_soc(50)
     board.input_changed()
-    board.changed.clear()
+    notified = board.notified
     one.set_energize(True)
     charge(board, 2)
     assert one.ev.full() and not one.ev_demand() and one.soc() == 100
-    assert board.changed.is_set()
+    assert board.notified > notified
     assert one.power_w() == 0
 
 
 def test_board_keeps_meters_cables_evs_and_faults_across_a_restart():
     root = fresh("board_restart")
-    board = SimBoard("CP1", "ws://h/ocpp/CP1", state_root=root)
-    assert board.state_dir == root + "/flash"
+    board = Hardware(root)
     two = board.connector(2)
     two.is_plugged = True
     two.ev.set_soc(42)
@@ -272,7 +257,7 @@ def test_board_keeps_meters_cables_evs_and_faults_across_a_restart():
     charge(board, 3)
     energy = two.energy_wh()
     assert energy > 0
-    again = SimBoard("CP1", "ws://h/ocpp/CP1", state_root=root)
+    again = Hardware(root)
     assert again.connector(2).plugged() and again.connector(2).energy_wh() == energy
     assert again.connector(2).soc() == 42
     assert again.connector(1).error_code() == "HighTemperature"
