@@ -8,6 +8,11 @@ export MICROPYTHON
 # How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and boards/.
 MP_PATH := .frozen:lib:.
 
+# The second OCPP validator of the tests (npm ocpp-rpc, strictMode): installed from its
+# lock file, again only when that file changes.
+OCPP_RPC := tools/ocpp-rpc
+OCPP_RPC_STAMP := $(OCPP_RPC)/node_modules/.installed-lock
+
 .PHONY: setup test pytest mptest mpy run bench clean
 
 setup: $(STAMP)
@@ -17,14 +22,20 @@ $(STAMP): requirements.txt
 	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
-test: setup
+$(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json
+	cd $(OCPP_RPC) && npm ci --no-audit --no-fund
+	touch $@
+
+test: setup $(OCPP_RPC_STAMP)
 	$(MAKE) --no-print-directory pytest mptest mpy
 
 pytest: setup
 	$(PY) -m pytest -q host_tests
 
+# One interpreter runs every portable module: 8M keeps the large-frame tests clear of heap
+# fragmentation as the suite grows (the default 2M heap has about 0.5M live by the end).
 mptest: setup
-	MICROPYPATH=$(MP_PATH) $(MICROPYTHON) host_tests/mp_runner.py host_tests/portable
+	MICROPYPATH=$(MP_PATH) $(MICROPYTHON) -X heapsize=8M host_tests/mp_runner.py host_tests/portable
 
 mpy: setup
 	$(PY) tools/mpy_build.py build/mpy
