@@ -41,7 +41,7 @@ class Station:
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
                                     config, board.ticks_diff)
-        self.messages = TransactionMessages(log)
+        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
         self.identification = Identification(config, self.link.call, self.transactions,
@@ -58,6 +58,8 @@ class Station:
         self.vendor.register(self.handlers)
         unlock.register(config, self.handlers)
         self.inputs = [Inputs() for _ in board.connectors]
+        for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
+            self.inputs[connector_id - 1].finishing = True
         self._boot_reported = False
         self._tasks = []
 
@@ -170,7 +172,9 @@ class Station:
                            NO_ERROR, None, coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):
             inputs.operative = self.availability.operative(connector_id)
-            in_transaction = self.transactions.on_connector(connector_id) is not None
+            transaction = self.transactions.on_connector(connector_id)
+            in_transaction = transaction is not None
+            inputs.evse_allows = not (in_transaction and transaction.suspended)
             if inputs.in_transaction and not in_transaction:
                 inputs.finishing = inputs.plugged
             if not inputs.plugged or not inputs.operative:

@@ -1,31 +1,34 @@
 """Transactions: start and stop charging sessions on the connectors and meter them.
 
-Each transaction is a record that lives until its StopTransaction has been delivered; the
-Central System's transactionId is filled in when StartTransaction is answered.
+Each transaction is a record kept in flash (see tx_messages) from its start until its
+StopTransaction has been delivered. It is written when it starts and stops and with each
+meter sample, never more often: at most one write per sample, plus one a minute while no
+sample is taken. After a power cut the transactions that were running are stopped at boot
+with reason PowerLoss, their last known meter reading and its time (option AQ-7.2).
+
+Meter values: Sample.Periodic every MeterValueSampleInterval from the start of each
+transaction; Sample.Clock every ClockAlignedDataInterval from midnight UTC on connector 0
+and on every connector; StopTxnSampledData / StopTxnAlignedData gathered for the
+StopTransaction's transactionData, from Transaction.Begin to Transaction.End.
 """
 import asyncio
 
-from firmware.config import INTEGER, Key
-from firmware.metering import meter_value
+from firmware.clock import format_iso8601
+from firmware.config import BOOLEAN, INTEGER, Key
+from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
+    station_meter_value
+from firmware.tx_record import Transaction  # noqa: F401 (the record, re-exported)
 
-# With sampling off (0) the sampler still wakes this often to see the key change.
-IDLE_SAMPLER_S = 5
-
-
-class Transaction:
-    def __init__(self, connector_id, id_tag, meter_start, timestamp):
-        self.connector_id = connector_id
-        self.id_tag = id_tag
-        self.meter_start = meter_start
-        self.started_at = timestamp
-        self.transaction_id = None
+TICK_S = 0.25
+# While no meter sample is written, the last reading is still kept this often.
+KEEP_READING_S = 60
 
 
 class Transactions:
     def __init__(self, config, connectors_io, clock, messages, log, on_change):
-        # The reference station's range; 0 switches sampled MeterValues off.
-        config.declare(Key("MeterValueSampleInterval", INTEGER, 10, minimum=0, maximum=60,
-                           check=lambda s: s == 0 or s >= 5))
+        config.declare(Key("StopTransactionOnInvalidId", BOOLEAN, True))
+        config.declare(Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
+        self.metering = Metering(config)
         self._config = config
         self._io = connectors_io
         self._clock = clock
@@ -33,6 +36,10 @@ class Transactions:
         self._log = log
         self._on_change = on_change
         self.active = {}
+        self._next_aligned_s = None
+        # Called with (idTag, idTagInfo) from StartTransaction.conf and StopTransaction.conf.
+        self.on_id_tag_info = None
+        self.interrupted = self._stop_interrupted()
 
     def on_connector(self, connector_id):
         return self.active.get(connector_id)
@@ -43,26 +50,61 @@ class Transactions:
                 return transaction
         return None
 
+    # ---- start and stop -----------------------------------------------------------------
+
     def start(self, connector_id, id_tag):
         io = self._io[connector_id - 1]
-        timestamp = self._clock.now_iso8601()
-        transaction = Transaction(connector_id, id_tag, io.energy_wh(), timestamp)
+        now_s = self._clock.now_s()
+        timestamp = format_iso8601(now_s)
+        meter_start = io.energy_wh()
+        transaction = self._messages.new_transaction(connector_id, id_tag, meter_start, now_s,
+                                                     timestamp)
+        transaction.next_sample_s = now_s + self.metering.sample_interval_s()
+        record = {"tx": [transaction.ref, connector_id, id_tag, meter_start, now_s]}
+        begin = self._stop_value(io, timestamp, BEGIN)
+        if begin is not None:
+            transaction.keep_stop_value(begin)
+            record["x"] = [transaction.ref, begin]
         self.active[connector_id] = transaction
         self._messages.push("StartTransaction", {
-            "connectorId": connector_id, "idTag": id_tag, "meterStart": transaction.meter_start,
-            "timestamp": timestamp}, transaction, lambda conf: self._started(transaction, conf))
+            "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
+            "timestamp": timestamp}, transaction, lambda conf: self._started(transaction, conf),
+            record)
         io.set_energize(True)
         self._log("tx: started on connector %d for %s at %d Wh" % (connector_id, id_tag,
-                                                                 transaction.meter_start))
+                                                                 meter_start))
         self._on_change()
         return transaction
 
+    def _id_tag_info(self, id_tag, conf):
+        info = conf.get("idTagInfo")
+        if info is not None and id_tag is not None and self.on_id_tag_info is not None:
+            self.on_id_tag_info(id_tag, info)
+
     def _started(self, transaction, conf):
-        transaction.transaction_id = conf["transactionId"]
+        self._id_tag_info(transaction.id_tag, conf)
         status = conf["idTagInfo"]["status"]
-        if status != "Accepted" and self.active.get(transaction.connector_id) is transaction:
+        if status == "Accepted" or self.active.get(transaction.connector_id) is not transaction:
+            return
+        if self._config.get("StopTransactionOnInvalidId"):
             self._log("tx: %s is %s: stopping" % (transaction.id_tag, status))
             self.stop(transaction.connector_id, "DeAuthorized")
+            return
+        # Errata 3.17: only stop the energy, after MaxEnergyOnInvalidId Wh if it is set.
+        self._log("tx: %s is %s: energy limited to %d Wh" % (
+            transaction.id_tag, status, self._config.get("MaxEnergyOnInvalidId")))
+        transaction.authorized = False
+        self._limit_invalid(transaction)
+
+    def _limit_invalid(self, transaction):
+        if transaction.authorized or transaction.suspended:
+            return
+        io = self._io[transaction.connector_id - 1]
+        if io.energy_wh() - transaction.meter_start >= self._config.get("MaxEnergyOnInvalidId"):
+            io.set_energize(False)
+            transaction.suspended = True
+            self._log("tx: connector %d suspended (invalid id)" % transaction.connector_id)
+            self._on_change()
 
     def stop(self, connector_id, reason, id_tag=None):
         transaction = self.active.pop(connector_id, None)
@@ -70,26 +112,127 @@ class Transactions:
             return None
         io = self._io[connector_id - 1]
         io.set_energize(False)
-        payload = {"meterStop": io.energy_wh(), "timestamp": self._clock.now_iso8601(),
-                   "reason": reason}
+        now_s = self._clock.now_s()
+        timestamp = format_iso8601(now_s)
+        meter_stop = io.energy_wh()
+        transaction.metered(meter_stop, now_s)
+        transaction.ended = True
+        payload = {"meterStop": meter_stop, "timestamp": timestamp, "reason": reason}
         if id_tag is not None:
             payload["idTag"] = id_tag
-        self._messages.push("StopTransaction", payload, transaction)
+        end = self._stop_value(io, timestamp, END)
+        if end is not None:
+            payload["transactionData"] = transaction.stop_data + [end]
+        self._messages.push("StopTransaction", payload, transaction,
+                            lambda conf: self._id_tag_info(id_tag, conf),
+                            {"end": transaction.ref, "m": [transaction.ref, meter_stop, now_s]})
         self._log("tx: stopped on connector %d (%s) at %d Wh" % (connector_id, reason,
-                                                               payload["meterStop"]))
+                                                               meter_stop))
         self._on_change()
         return transaction
 
-    async def sample_forever(self):
-        """MeterValues of every running transaction each sample interval (Sample.Periodic)."""
-        while True:
-            interval_s = self._config.get("MeterValueSampleInterval")
-            await asyncio.sleep(interval_s or IDLE_SAMPLER_S)
+    def _stop_interrupted(self):
+        """At boot: StopTransaction PowerLoss for every transaction a power cut interrupted,
+        with its last known meter reading and time. Returns their connector ids."""
+        connectors = []
+        for transaction in self._messages.running():
+            transaction.ended = True
+            timestamp = format_iso8601(transaction.last_s)
+            payload = {"meterStop": transaction.last_wh, "timestamp": timestamp,
+                       "reason": "PowerLoss"}
+            if transaction.stop_data:
+                # Only the energy register is known for the moment the power went.
+                end = {"timestamp": timestamp, "sampledValue": [{
+                    "value": str(transaction.last_wh), "context": END, "measurand": ENERGY,
+                    "location": "Outlet", "unit": "Wh"}]}
+                payload["transactionData"] = transaction.stop_data + [end]
+            self._messages.push("StopTransaction", payload, transaction, None,
+                                {"end": transaction.ref})
+            self._log("tx: connector %d: transaction interrupted by a power cut, stopped at "
+                      "%d Wh" % (transaction.connector_id, transaction.last_wh))
+            connectors.append(transaction.connector_id)
+        return connectors
+
+    # ---- meter values ---------------------------------------------------------------------
+
+    def _stop_value(self, io, timestamp, context):
+        measurands = self.metering.stop_begin_end()
+        return meter_value(timestamp, io, measurands, context) if measurands else None
+
+    def _sample(self, transaction, unix_s, context, measurands, stop_measurands):
+        """One sample of a running transaction: MeterValues, its last reading and (when
+        configured) a value for StopTransaction, written to flash at once."""
+        io = self._io[transaction.connector_id - 1]
+        timestamp = format_iso8601(unix_s)
+        wh = io.energy_wh()
+        transaction.metered(wh, unix_s)
+        record = {"m": [transaction.ref, wh, unix_s]}
+        if stop_measurands:
+            kept = meter_value(timestamp, io, stop_measurands, context)
+            if kept is not None:
+                transaction.keep_stop_value(kept)
+                record["x"] = [transaction.ref, kept]
+        value = meter_value(timestamp, io, measurands, context)
+        if value is None:
+            self._messages.note(record)
+            return
+        self._messages.push("MeterValues", {"connectorId": transaction.connector_id,
+                                            "meterValue": [value]}, transaction, None, record)
+
+    def _periodic(self, now_s):
+        interval_s = self.metering.sample_interval_s()
+        for transaction in list(self.active.values()):
             if not interval_s:
+                transaction.next_sample_s = None
+            elif transaction.next_sample_s is None:
+                transaction.next_sample_s = now_s + interval_s
+            elif now_s >= transaction.next_sample_s:
+                due_s = transaction.next_sample_s
+                if now_s - due_s >= interval_s:  # the clock was set forward: catch up once
+                    due_s = now_s
+                self._sample(transaction, due_s, PERIODIC, self.metering.sampled(),
+                             self.metering.stop_sampled())
+                transaction.next_sample_s = due_s + interval_s
+            if now_s - transaction.last_s >= KEEP_READING_S:
+                wh = self._io[transaction.connector_id - 1].energy_wh()
+                transaction.metered(wh, now_s)
+                self._messages.note({"m": [transaction.ref, wh, now_s]})
+
+    def _clock_aligned(self, now_s):
+        interval_s = self.metering.aligned_interval_s()
+        if not interval_s or not self._clock.synchronised:
+            self._next_aligned_s = None
+            return
+        if self._next_aligned_s is None or self._next_aligned_s - now_s > interval_s:
+            self._next_aligned_s = (now_s // interval_s + 1) * interval_s
+            return
+        if now_s < self._next_aligned_s:
+            return
+        due_s = self._next_aligned_s
+        self._next_aligned_s = (now_s // interval_s + 1) * interval_s
+        measurands = self.metering.aligned()
+        timestamp = format_iso8601(due_s)
+        value = station_meter_value(timestamp, self._io, measurands, CLOCK)
+        if value is not None:
+            self._messages.push("MeterValues", {"connectorId": 0, "meterValue": [value]})
+        for connector_id, io in enumerate(self._io, 1):
+            transaction = self.active.get(connector_id)
+            if transaction is not None:
+                self._sample(transaction, due_s, CLOCK, measurands, self.metering.stop_aligned())
                 continue
-            timestamp = self._clock.now_iso8601()
-            for connector_id, transaction in list(self.active.items()):
-                io = self._io[connector_id - 1]
-                self._messages.push("MeterValues", {
-                    "connectorId": connector_id,
-                    "meterValue": [meter_value(timestamp, io, "Sample.Periodic")]}, transaction)
+            value = meter_value(timestamp, io, measurands, CLOCK)
+            if value is not None:
+                self._messages.push("MeterValues", {"connectorId": connector_id,
+                                                    "meterValue": [value]})
+
+    def tick(self):
+        now_s = self._clock.now_s()
+        self._periodic(now_s)
+        self._clock_aligned(now_s)
+        for transaction in list(self.active.values()):
+            self._limit_invalid(transaction)
+
+    async def sample_forever(self):
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.tick()

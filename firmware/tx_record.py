@@ -1,0 +1,64 @@
+"""The record of one transaction: what must survive a power cut to stop it afterwards
+(connector, idTag, meterStart, start time, the Central System's transactionId once known,
+the last meter reading and its time) and the meter values its StopTransaction carries.
+"""
+from firmware.clock import format_iso8601
+
+# StopTransactionMaxMeterValues: transactionData holds at most this many MeterValue
+# elements, Transaction.Begin and Transaction.End included.
+STOP_TXN_MAX_METER_VALUES = 10
+
+
+class Transaction:
+    def __init__(self, connector_id, id_tag, meter_start, timestamp, ref=None, started_s=0):
+        self.ref = ref                  # the station's own number for it, kept in flash
+        self.connector_id = connector_id
+        self.id_tag = id_tag
+        self.meter_start = meter_start
+        self.started_at = timestamp
+        self.started_s = started_s
+        self.transaction_id = None      # the Central System's; -1 when it never answered
+        self.last_wh = meter_start
+        self.last_s = started_s
+        self.stop_data = []             # MeterValue elements for StopTransaction
+        self.ended = False
+        # Not kept: a transaction does not outlive a power cut (it is stopped at boot).
+        self.next_sample_s = None       # when the next Sample.Periodic is due
+        self.authorized = True
+        self.suspended = False
+
+    def metered(self, wh, unix_s):
+        self.last_wh = wh
+        self.last_s = unix_s
+
+    def keep_stop_value(self, meter_value):
+        """Adds a MeterValue for transactionData. Past the bound every other intermediate one
+        is dropped (1st, 3rd, ...: errata 3.91), keeping Transaction.Begin and room for End."""
+        self.stop_data.append(meter_value)
+        if len(self.stop_data) < STOP_TXN_MAX_METER_VALUES:
+            return
+        begin = self.stop_data[:1] if _context(self.stop_data[0]) == "Transaction.Begin" else []
+        intermediate = self.stop_data[len(begin):]
+        self.stop_data = begin + [intermediate[i] for i in range(len(intermediate)) if i % 2]
+
+    def snapshot(self):
+        """Everything kept about it, as a journal record."""
+        record = {"tx": [self.ref, self.connector_id, self.id_tag, self.meter_start,
+                         self.started_s],
+                  "m": [self.ref, self.last_wh, self.last_s], "xs": [self.ref, self.stop_data]}
+        if self.transaction_id is not None:
+            record["tid"] = [self.ref, self.transaction_id]
+        if self.ended:
+            record["end"] = self.ref
+        return record
+
+    @staticmethod
+    def from_record(fields):
+        ref, connector_id, id_tag, meter_start, started_s = fields
+        return Transaction(connector_id, id_tag, meter_start, format_iso8601(started_s), ref,
+                           started_s)
+
+
+def _context(meter_value):
+    values = meter_value.get("sampledValue") or [{}]
+    return values[0].get("context")

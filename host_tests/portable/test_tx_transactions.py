@@ -1,0 +1,214 @@
+# Transactions (firmware/transactions.py): sampled and clock-aligned meter values, the
+# StopTransaction transactionData, StopTransaction PowerLoss after a power cut (AQ-7.2),
+# StartTransaction.conf not Accepted (errata 3.17, C-03), flash writes per session.
+from firmware.tx_record import STOP_TXN_MAX_METER_VALUES
+from tx_fakes import START_S, Central, Rig, deliver, folder
+from firmware.clock import format_iso8601
+
+
+def queued(rig, action=None):
+    return [m.payload for m in rig.messages if action is None or m.action == action]
+
+
+def contexts(meter_value):
+    return {v["context"] for v in meter_value["sampledValue"]}
+
+
+def measurands(meter_value):
+    return [v["measurand"] for v in meter_value["sampledValue"]]
+
+
+def test_TC_070_sampled_values_every_interval_from_the_start():
+    rig = Rig(folder("sampled"), settings={"MeterValueSampleInterval": "5"})
+    rig.advance(1.5)
+    rig.transactions.start(1, "TAG1")
+    rig.advance(15.25)
+    values = queued(rig, "MeterValues")
+    stamps = [p["meterValue"][0]["timestamp"] for p in values]
+    start_s = START_S + 1
+    assert stamps == [format_iso8601(start_s + 5 * k) for k in (1, 2, 3)]
+    for payload in values:
+        value = payload["meterValue"][0]
+        assert payload["connectorId"] == 1 and contexts(value) == {"Sample.Periodic"}
+        assert measurands(value) == ["Energy.Active.Import.Register", "Power.Active.Import",
+                                     "Voltage", "Current.Import", "SoC"]
+        units = {v["measurand"]: (v["unit"], v.get("location")) for v in value["sampledValue"]}
+        assert units["Energy.Active.Import.Register"] == ("Wh", "Outlet")
+        assert units["SoC"] == ("Percent", "EV")
+
+
+def test_TC_070_configured_measurands_and_energy_when_empty():
+    rig = Rig(folder("configured"), settings={"MeterValueSampleInterval": "5",
+                                              "MeterValuesSampledData": "SoC,Voltage"})
+    rig.transactions.start(1, "TAG1")
+    rig.advance(5)
+    assert measurands(queued(rig, "MeterValues")[-1]["meterValue"][0]) == ["SoC", "Voltage"]
+    assert rig.config.change("MeterValuesSampledData", "") == "Accepted"
+    rig.advance(5)
+    assert measurands(queued(rig, "MeterValues")[-1]["meterValue"][0]) == [
+        "Energy.Active.Import.Register"]
+
+
+def test_sampling_off_sends_nothing_but_keeps_the_reading_once_a_minute():
+    rig = Rig(folder("off"), settings={"MeterValueSampleInterval": "0"})
+    rig.transactions.start(1, "TAG1")
+    writes = rig.messages.flash_writes
+    rig.ios[0].wh += 500
+    rig.advance(61)
+    assert queued(rig, "MeterValues") == []
+    assert rig.messages.flash_writes == writes + 1
+    assert rig.reboot().messages.transactions[1].last_wh == 1500
+
+
+def test_unsupported_measurands_are_rejected_and_max_lengths_read_only():
+    rig = Rig(folder("keys"))
+    for key in ("MeterValuesSampledData", "MeterValuesAlignedData", "StopTxnSampledData",
+                "StopTxnAlignedData"):
+        assert rig.config.change(key, "Energy.Active.Import.Register,Frequency") == "Rejected"
+        assert rig.config.change(key, "Voltage,Voltage") == "Rejected"
+        assert rig.config.change(key, "SoC,Current.Import") == "Accepted"
+        assert rig.config.get(key) == ["SoC", "Current.Import"]
+        assert rig.config.change(key + "MaxLength", "5") == "Rejected"
+        assert rig.config.get(key + "MaxLength") == 10
+    assert rig.config.change("StopTransactionMaxMeterValues", "20") == "Rejected"
+    assert rig.config.get("StopTransactionMaxMeterValues") == 10
+    for value in ("4", "61", "-1"):
+        assert rig.config.change("MeterValueSampleInterval", value) == "Rejected"
+    for value in ("0", "5", "60"):
+        assert rig.config.change("MeterValueSampleInterval", value) == "Accepted"
+
+
+def test_TC_071_clock_aligned_on_every_connector_and_connector_0():
+    rig = Rig(folder("aligned"), settings={"MeterValueSampleInterval": "0",
+                                           "ClockAlignedDataInterval": "20"})
+    rig.advance(3)
+    rig.transactions.start(2, "TAG2")
+    rig.advance(42)
+    values = queued(rig, "MeterValues")
+    assert [p["connectorId"] for p in values] == [0, 1, 2, 0, 1, 2]
+    for payload in values:
+        value = payload["meterValue"][0]
+        assert contexts(value) == {"Sample.Clock"}
+        assert value["timestamp"][17:19] in ("00", "20", "40")
+    assert values[0]["meterValue"][0]["timestamp"] == format_iso8601(START_S + 20)
+    assert values[3]["meterValue"][0]["timestamp"] == format_iso8601(START_S + 40)
+    station = values[0]["meterValue"][0]["sampledValue"][0]
+    assert station["value"] == "3000"  # the sum of both meters
+    # Errata 3.16: the transaction's values carry it; the others are no transaction's.
+    transaction = rig.transactions.on_connector(2)
+    assert [m.transaction for m in rig.messages._queue if m.action == "MeterValues"] == [
+        None, None, transaction, None, None, transaction]
+
+
+def test_stop_carries_begin_samples_and_end_bounded_by_max_meter_values():
+    rig = Rig(folder("stopdata"), settings={"MeterValueSampleInterval": "5"})
+    rig.transactions.start(1, "TAG1")
+    for _ in range(40):
+        rig.ios[0].wh += 100
+        rig.advance(5)
+    rig.transactions.stop(1, "Local", "TAG1")
+    data = queued(rig, "StopTransaction")[0]["transactionData"]
+    assert len(data) <= STOP_TXN_MAX_METER_VALUES
+    assert contexts(data[0]) == {"Transaction.Begin"} and contexts(data[-1]) == {
+        "Transaction.End"}
+    assert {c for value in data[1:-1] for c in contexts(value)} == {"Sample.Periodic"}
+    registers = [int(v["sampledValue"][0]["value"]) for v in data]
+    assert registers == sorted(registers) and registers[0] == 1000 and registers[-1] == 5000
+    stamps = [v["timestamp"] for v in data]
+    assert stamps == sorted(stamps)
+
+
+def test_no_stop_measurands_no_transaction_data():
+    # Errata 3.14.5.
+    rig = Rig(folder("nostopdata"), settings={"MeterValueSampleInterval": "5",
+                                              "StopTxnSampledData": "",
+                                              "StopTxnAlignedData": ""})
+    rig.transactions.start(1, "TAG1")
+    rig.advance(10)
+    rig.transactions.stop(1, "Local", "TAG1")
+    assert "transactionData" not in queued(rig, "StopTransaction")[0]
+
+
+async def test_TC_032_2_power_cut_stops_with_power_loss_and_last_known_reading():
+    path = folder("powerloss")
+    rig = Rig(path, settings={"MeterValueSampleInterval": "5"})
+    rig.transactions.start(1, "TAG1")
+    central = Central()
+    await deliver(rig.messages, central)
+    rig.ios[0].wh = 1700
+    rig.advance(10)
+    rig.ios[0].wh = 1800  # after the last sample: not known when the power goes
+    rebooted = rig.reboot()
+    assert rebooted.transactions.interrupted == [1]
+    assert rebooted.transactions.on_connector(1) is None
+    stop = queued(rebooted, "StopTransaction")[0]
+    assert stop["reason"] == "PowerLoss" and stop["meterStop"] == 1700
+    assert stop["timestamp"] == format_iso8601(START_S + 10)
+    assert contexts(stop["transactionData"][0]) == {"Transaction.Begin"}
+    assert contexts(stop["transactionData"][-1]) == {"Transaction.End"}
+    await deliver(rebooted.messages, central)
+    assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
+                                 "StopTransaction"]
+    assert central.sent[-1][1]["transactionId"] == 101
+    assert rig.reboot().transactions.interrupted == []  # stopped once only
+
+
+def test_power_cut_before_any_answer_keeps_start_then_power_loss_stop():
+    rig = Rig(folder("powerloss_offline"))
+    rig.transactions.start(2, "TAG2")
+    rebooted = rig.reboot()
+    assert [m.action for m in rebooted.messages] == ["StartTransaction", "StopTransaction"]
+
+
+async def test_invalid_id_with_stop_on_invalid_id_stops_deauthorized():
+    rig = Rig(folder("invalid_stop"))
+    rig.transactions.start(1, "BAD")
+    central = Central()
+    central.status = "Invalid"
+    await deliver(rig.messages, central)
+    assert rig.transactions.on_connector(1) is None
+    assert central.actions() == ["StartTransaction", "StopTransaction"]
+    assert central.sent[1][1]["reason"] == "DeAuthorized" and not rig.ios[0].energized
+
+
+async def test_invalid_id_without_stop_suspends_after_max_energy():
+    rig = Rig(folder("invalid_suspend"), settings={"StopTransactionOnInvalidId": "false",
+                                                   "MaxEnergyOnInvalidId": "300"})
+    transaction = rig.transactions.start(1, "BAD")
+    central = Central()
+    central.status = "Blocked"
+    await deliver(rig.messages, central)
+    assert rig.transactions.on_connector(1) is transaction and rig.ios[0].energized
+    rig.ios[0].wh += 299
+    rig.advance(1)
+    assert rig.ios[0].energized and not transaction.suspended
+    rig.ios[0].wh += 1
+    rig.advance(1)
+    assert not rig.ios[0].energized and transaction.suspended
+    assert rig.transactions.on_connector(1) is transaction  # still running: SuspendedEVSE
+
+
+async def test_id_tag_info_of_start_and_stop_reaches_the_authorization_cache():
+    rig = Rig(folder("idtaginfo"))
+    seen = []
+    rig.transactions.on_id_tag_info = lambda tag, info: seen.append((tag, info["status"]))
+    rig.transactions.start(1, "TAG1")
+    rig.transactions.stop(1, "Local", "TAG1")
+    await deliver(rig.messages, Central())
+    assert seen == [("TAG1", "Accepted")]
+
+
+async def test_flash_writes_per_session_follow_the_samples_not_the_seconds():
+    rig = Rig(folder("writes"), settings={"MeterValueSampleInterval": "60"})
+    central = Central(keep=False)
+    before = rig.messages.flash_writes
+    rig.transactions.start(1, "TAG1")
+    for _ in range(60):  # a one-hour session, delivered as it goes
+        rig.advance(60)
+        await deliver(rig.messages, central)
+    rig.transactions.stop(1, "Local", "TAG1")
+    await deliver(rig.messages, central)
+    writes = rig.messages.flash_writes - before
+    # start + its delivery, per sample one record and its delivery, stop + its delivery,
+    # and compactions.
+    assert writes <= 2 + 2 * 60 + 2 + 4, writes

@@ -1,0 +1,142 @@
+# Stand-ins shared by the test_tx_* modules: a connector's I/O, a settable clock, a
+# recording Central System call, and a station made of the real transaction services on a
+# flash folder that can be "rebooted" (built again on the same folder).
+import binascii
+import os
+
+from firmware.clock import Clock
+from firmware.config import Configuration
+from firmware.transactions import Transactions
+from firmware.tx_messages import TransactionMessages
+from ocppj.errors import CallErrorReceived
+from store.atomic import ensure_dir
+
+# Per run: another run of the suite may be using the build folder at the same time.
+ROOT = "build/test_tx/" + binascii.hexlify(os.urandom(4)).decode()
+START_S = 1795593600  # 2026-11-25T08:00:00Z
+
+
+class FakeIo:
+    def __init__(self, connector_id):
+        self.connector_id = connector_id
+        self.wh = 1000 * connector_id
+        self.power = 0
+        self.soc_percent = 40
+        self.energized = False
+
+    def energy_wh(self):
+        return self.wh
+
+    def power_w(self):
+        return self.power
+
+    def voltage_v(self):
+        return 400.0
+
+    def current_a(self):
+        return self.power / 400.0
+
+    def soc(self):
+        return self.soc_percent
+
+    def set_energize(self, on):
+        self.energized = on
+
+
+class FakeTime:
+    def __init__(self):
+        self.ms = 0
+
+    def ticks_ms(self):
+        return self.ms
+
+    @staticmethod
+    def ticks_diff(a, b):
+        return a - b
+
+
+class Central:
+    """Answers like a Central System; `refuse[action]` CALLERRORs left for that action."""
+
+    def __init__(self, keep=True):
+        """`keep`: remember what was sent (long runs leave it off to spare the heap)."""
+        self.keep = keep
+        self.sent = []
+        self.next_id = 100
+        self.refuse = {}
+        self.status = "Accepted"
+
+    async def call(self, action, payload):
+        self.sent.append((action, payload if self.keep else None))
+        if self.refuse.get(action, 0) > 0:
+            self.refuse[action] -= 1
+            raise CallErrorReceived("InternalError", "refused")
+        if action == "StartTransaction":
+            self.next_id += 1
+            return {"transactionId": self.next_id, "idTagInfo": {"status": self.status}}
+        return {}
+
+    def actions(self):
+        return [a for a, _ in self.sent]
+
+
+def folder(name):
+    path = ROOT + "/" + name
+    ensure_dir(path)
+    for file_name in os.listdir(path):
+        os.remove(path + "/" + file_name)
+    return path
+
+
+class Rig:
+    """The transaction services of one station on flash folder `path` (durable=False: the
+    message queue in RAM only). Retry waits are recorded in `sleeps`, not waited."""
+
+    def __init__(self, path, ios=None, time=None, settings=None, durable=True, sleep=None):
+        self.path = path
+        self.ios = ios or [FakeIo(1), FakeIo(2)]
+        self.time = time or FakeTime()
+        self.lines = []
+        self.changes = 0
+        config_path = path + "/config.json"
+        self.sleeps = []
+        self.config = Configuration(config_path, self.lines.append)
+        self.clock = Clock(self.time.ticks_ms, self.time.ticks_diff)
+        self.clock.set_iso8601("2026-11-25T08:00:00Z")
+        self.messages = TransactionMessages(self.lines.append,
+                                            path + "/tx.journal" if durable else None,
+                                            self.config, sleep or self._sleep)
+        self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
+                                         self.lines.append, self._changed)
+        for name, value in (settings or {}).items():
+            assert self.config.change(name, value) == "Accepted", name
+
+    async def _sleep(self, seconds):
+        self.sleeps.append(seconds)
+
+    def _changed(self):
+        self.changes += 1
+
+    def advance(self, seconds):
+        """Time passes in ticks of a quarter second, as the sampler sees it."""
+        for _ in range(int(seconds * 4)):
+            self.time.ms += 250
+            self.transactions.tick()
+
+    def reboot(self):
+        return Rig(self.path, self.ios, FakeTime())
+
+
+async def deliver(messages, central, rounds=400):
+    """Runs the sender until the queue is empty (or `rounds` event-loop turns)."""
+    import asyncio
+    task = asyncio.create_task(messages.send_forever(central.call))
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+        if len(messages) == 0:
+            break
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
