@@ -1,4 +1,5 @@
-"""Cross-compiles every device module (lib/, firmware/, boards/) to .mpy with mpy-cross.
+"""Cross-compiles every device module (lib/, firmware/, boards/) to .mpy with mpy-cross,
+and copies the data files the modules read at run time (*.dat) beside them.
 
 Usage: python tools/mpy_build.py [OUT_DIR]   (default build/mpy)
 Up-to-date modules are skipped and .mpy files whose source is gone are removed, so the tree
@@ -18,6 +19,14 @@ def device_modules():
         for folder, _, files in os.walk(os.path.join(ROOT, tree)):
             for name in sorted(files):
                 if name.endswith(".py"):
+                    yield os.path.relpath(os.path.join(folder, name), ROOT)
+
+
+def device_data_files():
+    for tree in DEVICE_TREES:
+        for folder, _, files in os.walk(os.path.join(ROOT, tree)):
+            for name in sorted(files):
+                if name.endswith(".dat"):
                     yield os.path.relpath(os.path.join(folder, name), ROOT)
 
 
@@ -61,6 +70,11 @@ def main(out_dir):
             failures.append("%s: %s" % (module, result.stderr.strip()))
             if os.path.exists(out):
                 os.remove(out)
+    for data in device_data_files():  # tables read at run time (lib/ocppj/schemas.dat)
+        out = os.path.join(out_dir, target_of(data))
+        if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(data):
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            shutil.copyfile(data, out)
     remove_orphans(out_dir, wanted)
     for failure in failures:
         print("mpy-cross FAILED", failure)

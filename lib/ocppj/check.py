@@ -1,4 +1,5 @@
-"""Checks OCPP 1.6 payloads against the generated schema tables (ocppj.schemas).
+"""Checks OCPP 1.6 payloads against the generated schema tables (ocppj.schemas, whose
+lines are read from schemas.dat on demand).
 
 `check_request(action, payload)` and `check_response(action, payload)` return None for
 a valid payload and raise the OcppError whose code the OCPP-J 1.6 table 7 gives:
@@ -27,26 +28,62 @@ from ocppj.errors import (
 )
 
 
+# The tables are read from schemas.dat when first needed; the lines in use stay cached.
+_DATA_PATH = schemas.__file__.replace("\\", "/").rpartition("/")[0] + "/schemas.dat"
+_CACHE_BOUND = 48  # lines: more than the actions of a charging session use
+_lines = {}
+_actions = {}  # action -> (request object, response object), for the actions seen
+
+
 def check_request(action, payload):
-    _check_action(schemas.REQUESTS, action, payload)
+    _check_action(action, 0, payload)
 
 
 def check_response(action, payload):
-    _check_action(schemas.RESPONSES, action, payload)
+    _check_action(action, 1, payload)
 
 
 def is_action(action):
-    return action in schemas.REQUESTS
+    return _action_objects(action) is not None
 
 
-def _check_action(table, action, payload):
-    index = table.get(action)
-    if index is None:
+def _line(number):
+    text = _lines.get(number)
+    if text is None:
+        offsets = schemas.OFFSETS
+        at = offsets[2 * number] | offsets[2 * number + 1] << 8
+        end = offsets[2 * number + 2] | offsets[2 * number + 3] << 8
+        with open(_DATA_PATH, "rb") as f:
+            f.seek(at)
+            text = f.read(end - at - 1).decode()
+        if len(_lines) >= _CACHE_BOUND:
+            _lines.clear()
+        _lines[number] = text
+    return text
+
+
+def _action_objects(action):
+    objects = _actions.get(action) if type(action) is str else None
+    if objects is None and type(action) is str and action and " " not in action \
+            and "," not in action:
+        index = _line(schemas.ACTIONS_LINE)
+        at = index.find("," + action + " ")
+        if at >= 0:
+            numbers = index[at + len(action) + 2:index.find(",", at + 1)].split(" ")
+            objects = (int(numbers[0]), int(numbers[1]))
+            _actions[action] = objects  # at most every action of OCPP 1.6
+        _lines.pop(schemas.ACTIONS_LINE)  # the long index line is read again when needed
+    return objects
+
+
+def _check_action(action, which, payload):
+    objects = _action_objects(action)
+    if objects is None:
         raise NotImplementedAction("unknown action %s" % action)
     if type(payload) is not dict:
         raise TypeConstraintViolation("payload is not an object")
     try:
-        _check_object(schemas.OBJECTS[index], payload)
+        _check_object(_line(schemas.OBJECTS_AT + objects[which]), payload)
     except OcppError as e:
         e.description = "%s: %s" % (e.details.get("field", ""), e.description)
         raise
@@ -179,7 +216,7 @@ def _check_value(spec, at, end, value):
             if arg >= 0 and len(value) > arg:
                 raise PropertyConstraintViolation("longer than %d characters" % arg)
         elif kind == "e":
-            if not _in_enum(schemas.ENUMS[arg], value):
+            if not _in_enum(_line(arg), value):
                 raise PropertyConstraintViolation("value not allowed")
         elif not is_datetime(value):
             raise PropertyConstraintViolation("not a date-time")
@@ -200,7 +237,7 @@ def _check_value(spec, at, end, value):
     elif kind == "o":
         if kind_type is not dict:
             raise TypeConstraintViolation("not an object")
-        _check_object(schemas.OBJECTS[arg], value)
+        _check_object(_line(schemas.OBJECTS_AT + arg), value)
 
 
 def _is_multiple(scaled):
