@@ -1,7 +1,7 @@
 """Composition root: builds the station's services for a board and wires them together."""
 import asyncio
 
-from firmware import unlock
+from firmware import phase_rotation, unlock
 from firmware.availability import Availability
 from firmware.clock import Clock
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
@@ -57,6 +57,7 @@ class Station:
         self.vendor = VendorExtensions(self.link.call)
         self.vendor.register(self.handlers)
         unlock.register(config, self.handlers)
+        phase_rotation.declare(config, len(board.connectors))
         self.inputs = [Inputs() for _ in board.connectors]
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
             self.inputs[connector_id - 1].finishing = True

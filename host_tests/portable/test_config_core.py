@@ -45,3 +45,18 @@ def test_up_to_max_keys_answered_more_is_an_occurrence_constraint_violation():
         raise AssertionError("22 keys were answered")
     # No key list, or an empty one: every key, whatever their number.
     assert len(get({})["configurationKey"]) == len(get({"key": []})["configurationKey"]) == 2
+
+
+def test_connector_phase_rotation_not_applicable_on_dc_and_checked():
+    from firmware import phase_rotation
+    config, _ = configuration("phase")
+    phase_rotation.declare(config, 2)
+    entries, _ = config.listing(["ConnectorPhaseRotation", "ConnectorPhaseRotationMaxLength"])
+    assert entries == [
+        {"key": "ConnectorPhaseRotation", "readonly": False,
+         "value": "0.NotApplicable,1.NotApplicable,2.NotApplicable"},
+        {"key": "ConnectorPhaseRotationMaxLength", "readonly": True, "value": "3"}]
+    assert config.change("ConnectorPhaseRotation", "0.RST, 1.Unknown") == "Accepted"
+    for bad in ("1.XYZ", "3.RST", "1.RST,1.RTS", "RST", "0.RST,1.RST,2.RST,0.RST", "x.RST"):
+        assert config.change("ConnectorPhaseRotation", bad) == "Rejected", bad
+    assert config.get("ConnectorPhaseRotation") == ["0.RST", "1.Unknown"]
