@@ -90,14 +90,15 @@ def session(cs, heap):
     try:
         wait_until(lambda: station.control("status")["registration"] == "Accepted", 20, "boot")
         cs.run(cs.link("BENCH").call(call.ChangeConfiguration(
-            key="MeterValueSampleInterval", value="2")))
+            key="MeterValueSampleInterval", value="5")))
         for connector, tag in ((1, "BENCH1"), (2, "BENCH2")):
             station.control("plug %d" % connector)
             station.control("tap " + tag)
         wait_until(lambda: all(c.get("transactionId") for c in
                                station.control("status")["connectors"][1:]), 15, "charging")
         metered = len(cs.requests("MeterValues"))
-        wait_until(lambda: len(cs.requests("MeterValues")) >= metered + 4, 15, "MeterValues")
+        wait_until(lambda: {p["connectorId"] for p in cs.requests("MeterValues")[metered:]}
+                   == {1, 2}, 20, "MeterValues of both connectors")
         in_use = station.control("heap")["allocBytes"]
         for tag in ("BENCH1", "BENCH2"):
             station.control("tap " + tag)
@@ -109,7 +110,9 @@ def session(cs, heap):
         if not station.alive or any("MemoryError" in line for line in station.lines):
             return None
         return in_use
-    except Exception:  # out of heap: the station died or stopped answering
+    except Exception as e:  # out of heap: the station died or stopped answering
+        if os.environ.get("BENCH_DEBUG"):
+            print("bench: session at %d: %s" % (heap, e))
         return None
     finally:
         station.stop()
