@@ -2,6 +2,7 @@
 import asyncio
 
 from firmware import phase_rotation, unlock
+from firmware.authorization import Authorization
 from firmware.availability import Availability
 from firmware.clock import Clock
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
@@ -10,6 +11,7 @@ from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
 from firmware.registration import REJECTED, Registration
+from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.status import StatusService
 from firmware.transactions import Transactions
@@ -44,9 +46,18 @@ class Station:
         self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
-        self.identification = Identification(config, self.link.call, self.transactions,
-                                             self._waiting_connector, self._may_charge,
-                                             board.ticks_ms, board.ticks_diff, log)
+        self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
+                                           self.link.call, self._online, self.clock, log)
+        self.authorization.register(self.handlers)
+        self.transactions.on_id_tag_info = self.authorization.update
+        self.inputs = [Inputs() for _ in board.connectors]
+        for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
+            self.inputs[connector_id - 1].finishing = True
+        self.identification = Identification(config, self.authorization, self.transactions,
+                                             self.inputs, self._may_start_on, self._may_charge,
+                                             self.refresh, board.ticks_ms, board.ticks_diff, log)
+        Remote(config, self.identification, self.transactions, len(board.connectors),
+               self._may_charge, log).register(self.handlers)
         self.availability = Availability(board.state_dir + "/availability.json",
                                          len(board.connectors), self.transactions.on_connector,
                                          self.refresh, log)
@@ -58,9 +69,6 @@ class Station:
         self.vendor.register(self.handlers)
         unlock.register(config, self.handlers)
         phase_rotation.declare(config, len(board.connectors))
-        self.inputs = [Inputs() for _ in board.connectors]
-        for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
-            self.inputs[connector_id - 1].finishing = True
         self._boot_reported = False
         self._tasks = []
 
@@ -68,6 +76,10 @@ class Station:
 
     def _rejected(self):
         return self.registration.status == REJECTED
+
+    def _online(self):
+        """The Central System can answer a request now (authorization asks it first)."""
+        return self.link.state == ONLINE and self.registration.accepted
 
     def _may_charge(self):
         # OCPP 1.6 4.2: a station that was never accepted does not start charging; nor
@@ -119,13 +131,6 @@ class Station:
         return inputs.error_code == NO_ERROR and self.availability.operative(connector_id) \
             and self.transactions.on_connector(connector_id) is None
 
-    def _waiting_connector(self):
-        """The first connector with an EV plugged that may start a transaction, or None."""
-        for connector_id, inputs in enumerate(self.inputs, 1):
-            if inputs.plugged and self._may_start_on(connector_id):
-                return connector_id
-        return None
-
     def _read_inputs(self):
         tag = self.board.read_tag()
         while tag is not None:
@@ -145,11 +150,10 @@ class Station:
         self.refresh()
 
     def _plugged(self, connector_id):
-        id_tag = self.identification.take_held_tag()
-        if id_tag is not None and self._may_charge() and self._may_start_on(connector_id):
-            self.transactions.start(connector_id, id_tag)
+        self.identification.plugged(connector_id)
 
     def _unplugged(self, connector_id):
+        self.identification.unplugged(connector_id)
         # With StopTransactionOnEVSideDisconnect false the session goes on, SuspendedEV.
         if self.config.get("StopTransactionOnEVSideDisconnect"):
             self.transactions.stop(connector_id, "EVDisconnected")
@@ -169,6 +173,7 @@ class Station:
     def refresh(self):
         """Recomputes every connector's status from its inputs and reports what changed."""
         coalesce = self.link.state != ONLINE
+        self.identification.update_inputs()
         self.status.update(0, AVAILABLE if self.availability.operative(0) else UNAVAILABLE,
                            NO_ERROR, None, coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):
