@@ -238,3 +238,12 @@ def test_damaged_cache_file_is_survived():
         f.write(json.dumps([1, 2]))
     assert len(AuthorizationCache(path, lambda line: None)) == 0
     assert read_or_none(path) is not None
+
+
+def test_flash_failure_keeps_the_cache_in_ram():
+    rig = Rig("flash_fail")
+    rig.auth.cache._path = ROOT + "/no/such/folder/cache.json"
+    rig.auth.update("A", {"status": "Accepted"})
+    assert rig.auth.cached("A") == {"status": "Accepted"}
+    assert rig.auth.cache.flash_writes == 0
+    assert [line for line in rig.lines if "not saved" in line]
