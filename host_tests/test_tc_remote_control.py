@@ -288,8 +288,6 @@ def test_TC_019_retrieve_configuration():
         assert errors[-1][2] == "OccurenceConstraintViolation"
 
 
-@pytest.mark.xfail(reason="LocalAuthorizeOffline, LocalPreAuthorize, StopTransactionOnInvalidId:"
-                   " the authorization service is not wired into station.py yet")
 def test_TC_019_every_required_core_key_with_its_accessibility(station_cs):
     station, cs = station_cs
     listing = ask(cs, cs.link("CP001"), call.GetConfiguration(key=list(
