@@ -5,19 +5,10 @@ import os
 from firmware.availability import Availability
 from firmware.connector import (AVAILABLE, CHARGING, PREPARING, TRANSITIONS, UNAVAILABLE,
                                 ConnectorStatus, Inputs, derive_status)
-from store.atomic import ensure_dir
-
-ROOT = "build/test_availability"
-
+from scratch import fresh_path
 
 def fresh(name):
-    ensure_dir(ROOT)
-    path = ROOT + "/" + name + ".json"
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-    return path
+    return fresh_path("test_availability", name)
 
 
 class World:

@@ -2,19 +2,13 @@
 import os
 
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
-from store.atomic import ensure_dir
+from scratch import fresh_path
 
 ROOT = "build/test_config"
 
 
 def fresh(name):
-    ensure_dir(ROOT)
-    path = ROOT + "/" + name + ".json"
-    try:
-        os.remove(path)
-    except OSError:
-        pass
-    return path
+    return fresh_path("test_config", name)
 
 
 def declared(path):

@@ -2,20 +2,10 @@
 # declared by their owners.
 from firmware.config import GET_CONFIGURATION_MAX_KEYS, INTEGER, Configuration, Key
 from ocppj.errors import OccurenceConstraintViolation
-from store.atomic import ensure_dir
-
-ROOT = "build/test_config_core"
-
+from scratch import fresh_path
 
 def configuration(name):
-    ensure_dir(ROOT)
-    path = ROOT + "/" + name + ".json"
-    try:
-        import os
-        os.remove(path)
-    except OSError:
-        pass
-    config = Configuration(path, lambda line: None)
+    config = Configuration(fresh_path("test_config_core", name), lambda line: None)
     handlers = {}
     config.register(handlers)
     config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
