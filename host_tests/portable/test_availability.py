@@ -1,7 +1,5 @@
 # ChangeAvailability (OCPP 1.6 5.2, 4.9): Accepted / Scheduled / Rejected, connector 0 is the
 # whole station, Unavailable persists across reboots; the statuses it leads to.
-import os
-
 from firmware.availability import Availability
 from firmware.connector import (AVAILABLE, CHARGING, PREPARING, TRANSITIONS, UNAVAILABLE,
                                 ConnectorStatus, Inputs, derive_status)
