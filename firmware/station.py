@@ -17,7 +17,6 @@ from firmware.status import StatusService
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
 from firmware.vendor import VendorExtensions
-from ws.tls import client_context
 
 # The board signals input changes at once; this only bounds how stale a missed one can get.
 HARDWARE_POLL_S = 1
@@ -36,7 +35,12 @@ class Station:
         config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core"], writable=False))
-        ssl_context = client_context(board.ca_der) if board.ca_der else None
+        ssl_context = None
+        if board.ca_der:
+            # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
+            from ws.tls import client_context
+
+            ssl_context = client_context(board.ca_der)
         self.link = Link(board, self.handlers, self._on_online, password=board.password,
                          ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,

@@ -10,7 +10,6 @@ import sys
 
 from boards.sim.board import SimBoard
 from firmware.station import Station
-from ws.tls import pem_to_der
 
 # The exit status that asks the launcher (boards/sim/station) to start the device again.
 REBOOT_EXIT_STATUS = 75
@@ -28,6 +27,8 @@ def parse_options(argv):
 
 
 def read_ca(path):
+    from ws.tls import pem_to_der  # TLS code takes heap only on a station that uses wss://
+
     with open(path, "rb") as f:
         data = f.read()
     return pem_to_der(data) if data.startswith(b"-----") else data
