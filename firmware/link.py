@@ -6,7 +6,9 @@ OCPP traffic an operator reads on the console.
 """
 import asyncio
 
+from firmware.config import INTEGER, Key
 from ocppj.session import Session
+from ws import clock
 from ws.backoff import Backoff
 from ws.client import connect
 
@@ -25,16 +27,19 @@ class NotConnected(Exception):
 
 
 class Link:
-    def __init__(self, board, handlers, on_online, response_timeout_s=30,
-                 ping_interval_s=0, ssl_context=None, password=None, silent=None):
+    def __init__(self, board, config, handlers, on_online, response_timeout_s=30,
+                 ssl_context=None, password=None, silent=None):
         self._board = board
+        # The reference station pings every 10 s; 0 switches client pings off (OCPP-J 1.6).
+        self._config = config
+        config.declare(Key("WebSocketPingInterval", INTEGER, 10, minimum=0, maximum=3600,
+                           on_change=self._ping_interval_changed))
         # While silent() is true the Central System's requests go unanswered (a Rejected
         # registration, OCPP 1.6 section 4.2); its answers to our requests still count.
         self._silent = silent or (lambda: False)
         self._handlers = handlers
         self._on_online = on_online
         self._response_timeout_s = response_timeout_s
-        self.ping_interval_s = ping_interval_s
         self.ssl_context = ssl_context
         self.password = password
         self.state = OFFLINE
@@ -49,6 +54,11 @@ class Link:
             raise NotConnected(action)
         return await session.call(action, payload)
 
+    def _ping_interval_changed(self, interval_s):
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            connection.protocol.set_ping_interval(interval_s, clock.now_ms())
+
     async def _send_text(self, text):
         self._board.log("%s -> %s" % (self._board.identity_name, text))
         await self._connection.send(text)
@@ -58,15 +68,15 @@ class Link:
             await self._run_one_connection()
             delay_ms = self._backoff.next_delay_ms()
             self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, delay_ms))
-            await asyncio.sleep_ms(delay_ms) if hasattr(asyncio, "sleep_ms") else \
-                await asyncio.sleep(delay_ms / 1000)
+            await asyncio.sleep(delay_ms / 1000)
 
     async def _run_one_connection(self):
         self.state = CONNECTING
         try:
             self._connection = await connect(self._board.csms_url, password=self.password,
                                              ssl_context=self.ssl_context,
-                                             ping_interval_s=self.ping_interval_s,
+                                             ping_interval_s=self._config.get(
+                                                 "WebSocketPingInterval"),
                                              open_connection=self._board.open_connection)
         except Exception as error:  # every way a connect can fail ends in a retry
             self.state = OFFLINE

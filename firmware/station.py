@@ -41,7 +41,7 @@ class Station:
             from ws.tls import client_context
 
             ssl_context = client_context(board.ca_der)
-        self.link = Link(board, self.handlers, self._on_online, password=board.password,
+        self.link = Link(board, config, self.handlers, self._on_online, password=board.password,
                          ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
