@@ -5,6 +5,7 @@ It owns the connection and the OCPP-J session on it; services send requests thro
 OCPP traffic an operator reads on the console.
 """
 import asyncio
+import gc
 
 from firmware.config import INTEGER, Key
 from ocppj.session import Session
@@ -59,6 +60,19 @@ class Link:
         if connection is not None and not connection.closed:
             connection.protocol.set_ping_interval(interval_s, clock.now_ms())
 
+    async def _receive(self, text):
+        self._board.log("%s <- %s" % (self._board.identity_name, text))
+        if self._silent() and _is_call(text):
+            return
+        try:
+            await self._session.on_text(text)
+        except MemoryError:
+            # A large answer met a fragmented heap. Nothing half-built went out (a frame is
+            # queued whole or not at all), so the connection stays usable: free what can be
+            # freed and carry on; the Central System's request goes unanswered.
+            gc.collect()
+            self._board.log("link: out of memory handling a message; dropped")
+
     async def _send_text(self, text):
         self._board.log("%s -> %s" % (self._board.identity_name, text))
         await self._connection.send(text)
@@ -90,11 +104,7 @@ class Link:
         online_task = asyncio.create_task(self._on_online())
         try:
             while True:
-                text = await self._connection.recv()
-                self._board.log("%s <- %s" % (self._board.identity_name, text))
-                if self._silent() and _is_call(text):
-                    continue
-                await self._session.on_text(text)
+                await self._receive(await self._connection.recv())
         except Exception as error:
             self.last_error = "%s: %s" % (type(error).__name__, error)
         finally:

@@ -1,5 +1,5 @@
-# WebSocketPingInterval (OCPP-J 1.6 section 5, errata): the link owns the key; a change
-# reaches the live WebSocket at once, 0 switches client pings off.
+# The link: WebSocketPingInterval (OCPP-J 1.6) is its key and a change reaches the live
+# WebSocket at once; a MemoryError on one message does not drop the connection.
 from firmware.config import Configuration
 from firmware.link import Link
 from scratch import fresh_path
@@ -38,3 +38,27 @@ def test_change_applies_to_the_open_connection():
     assert config.change("WebSocketPingInterval", "0") == "Accepted"
     assert config.change("WebSocketPingInterval", "25") == "Accepted"
     assert station_link._connection.protocol.intervals == [0, 25]
+
+
+class Board:
+    identity_name = "CP001"
+
+    def __init__(self):
+        self.lines = []
+
+    def log(self, line):
+        self.lines.append(line)
+
+
+class OutOfMemorySession:
+    async def on_text(self, text):
+        raise MemoryError("allocating 2000 bytes")
+
+
+async def test_out_of_memory_on_one_message_keeps_the_connection():
+    board = Board()
+    config = Configuration(fresh_path("test_link_ping", "memory"), lambda line: None)
+    station_link = Link(board, config, {}, None)
+    station_link._session = OutOfMemorySession()
+    await station_link._receive('[2,"m1","GetConfiguration",{}]')  # does not raise
+    assert board.lines[-1] == "link: out of memory handling a message; dropped"
