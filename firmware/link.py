@@ -13,6 +13,9 @@ from ws import clock
 from ws.backoff import Backoff
 from ws.client import connect
 
+# The console shows at most this much of one OCPP frame.
+TRAFFIC_LOG_CHARS = 600
+
 OFFLINE = "offline"
 CONNECTING = "connecting"
 ONLINE = "online"
@@ -60,8 +63,14 @@ class Link:
         if connection is not None and not connection.closed:
             connection.protocol.set_ping_interval(interval_s, clock.now_ms())
 
+    def _log_frame(self, direction, text):
+        # Long frames are cut: a full copy of a large answer would double its peak heap.
+        if len(text) > TRAFFIC_LOG_CHARS:
+            text = "%s... (%d chars)" % (text[:TRAFFIC_LOG_CHARS], len(text))
+        self._board.log("%s %s %s" % (self._board.identity_name, direction, text))
+
     async def _receive(self, text):
-        self._board.log("%s <- %s" % (self._board.identity_name, text))
+        self._log_frame("<-", text)
         if self._silent() and _is_call(text):
             return
         try:
@@ -74,7 +83,7 @@ class Link:
             self._board.log("link: out of memory handling a message; dropped")
 
     async def _send_text(self, text):
-        self._board.log("%s -> %s" % (self._board.identity_name, text))
+        self._log_frame("->", text)
         await self._connection.send(text)
 
     async def run(self):

@@ -275,3 +275,22 @@ def test_4_1_3_unknown_message_type_is_ignored():
     rpc.call("Heartbeat", {})
     assert rpc.receive('[5,"id1","Heartbeat",{}]') is None
     assert rpc.malformed == 1 and rpc.pending_id == "id1"
+
+
+def test_reply_too_large_for_the_heap_is_answered_with_internal_error():
+    # OCPP-J 4.2.3: the Central System gets an answer rather than a time-out.
+    from ocppj import frames as codec
+
+    def encode_result(message_id, payload):
+        raise MemoryError("allocating 2312 bytes")
+
+    rpc = Rpc({"GetConfiguration": lambda payload: {"configurationKey": []}})
+    original = codec.encode_result
+    codec.encode_result = encode_result
+    try:
+        reply = rpc.receive('[2,"big-1","GetConfiguration",{}]')
+    finally:
+        codec.encode_result = original
+    frame = json.loads(reply.text)
+    assert frame[:3] == [4, "big-1", "InternalError"]
+    assert rpc.handler_errors == 1

@@ -193,7 +193,11 @@ class Rpc:
             check_response(action, result)
         except OcppError as e:
             return self._handler_failed(message, e)
-        return Reply(frames.encode_result(message.message_id, result), follow_up)
+        try:
+            text = frames.encode_result(message.message_id, result)
+        except MemoryError as e:  # too large for the heap as it is now: answer all the same
+            return self._handler_failed(message, e)
+        return Reply(text, follow_up)
 
     def _handler_failed(self, message, error):
         self.handler_errors += 1
