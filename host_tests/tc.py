@@ -23,3 +23,13 @@ def booted(cs, timeout_s=20):
     wait_until(lambda: len(cs.requests("StatusNotification")) >= 3, timeout_s,
                "the three status notifications after boot")
     return cs.link("CP001")
+
+
+def power_off(station):
+    """A power cut through the control port: the process is killed (SIGKILL) at once."""
+    try:
+        station.control("power off", timeout_s=2)
+    except (OSError, ValueError):  # the process died before it could answer
+        pass
+    station.process.wait(5)
+    assert station.process.returncode == -9

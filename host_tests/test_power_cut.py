@@ -6,18 +6,9 @@ StopTransaction -- with meter values in order and energy registers that never go
 """
 import time
 
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, power_off, tc_station, wait_until
 
 SAMPLE_S = 5
-
-
-def power_off(station):
-    try:
-        station.control("power off", timeout_s=2)
-    except (OSError, ValueError):  # the process died before it could answer
-        pass
-    station.process.wait(5)
-    assert station.process.returncode == -9
 
 
 def session_key(start):

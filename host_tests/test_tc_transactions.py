@@ -4,21 +4,13 @@ validation on), driven through the control port.
 """
 import time
 
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, power_off, tc_station, wait_until
 
 SAMPLE_S = 5  # MeterValueSampleInterval: the reference station's minimum
 
 
 def change(cs, link, key, value):
     return cs.run(link.call(call.ChangeConfiguration(key=key, value=value))).status
-
-
-def try_power_off(station):
-    try:
-        station.control("power off", timeout_s=2)
-    except (OSError, ValueError):  # the process died before it could answer
-        pass
-    station.process.wait(5)
 
 
 def charging(cs, station, connector_id=1, tag="CARD-0001"):
@@ -174,7 +166,7 @@ def test_TC_032_2_power_failure_stops_the_transaction_after_power_returns(tmp_pa
             assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
             start = charging(cs, station)
             last = wait_until(lambda: meter_values(cs, 1), 2 * SAMPLE_S, "MeterValues")[-1]
-            try_power_off(station)
+            power_off(station)
         booted_before = len(cs.requests("StatusNotification"))
         with tc_station(cs, state=tmp_path):
             stop = wait_until(lambda: cs.requests("StopTransaction"), 30, "StopTransaction")[0]
