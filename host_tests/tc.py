@@ -33,3 +33,13 @@ def power_off(station):
         pass
     station.process.wait(5)
     assert station.process.returncode == -9
+
+
+def charging(cs, station, connector_id=1, tag="CARD-0001"):
+    """Plug, tap, wait for Charging; returns the StartTransaction request."""
+    station.control("plug %d" % connector_id)
+    cs.wait_status(connector_id, "Preparing")
+    station.control("tap " + tag)
+    cs.wait_status(connector_id, "Charging")
+    return wait_until(lambda: [p for p in cs.requests("StartTransaction")
+                               if p["connectorId"] == connector_id], 10, "StartTransaction")[-1]

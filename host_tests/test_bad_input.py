@@ -2,7 +2,7 @@
 disturbs a charging session (issue: Core profile, "bad input" line)."""
 import json
 
-from tc import CentralThread, booted, tc_station, wait_until
+from tc import CentralThread, booted, charging, tc_station, wait_until
 
 # (frame text, the CALLERROR code or the answer expected); ids are unique per case.
 CASES = [
@@ -40,9 +40,7 @@ def answer_to(cs, message_id):
 def test_bad_requests_are_answered_and_charging_goes_on():
     with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
         link = booted(cs)
-        station.control("plug 1")
-        station.control("tap CARD-BAD1")
-        cs.wait_status(1, "Charging", timeout_s=15)
+        charging(cs, station, tag="CARD-BAD1")
         for text in GARBAGE:
             cs.run(link._connection.send(text))
         for text, expected in CASES:
@@ -63,9 +61,7 @@ def test_bad_requests_are_answered_and_charging_goes_on():
 def test_oversized_message_closes_with_1009_and_the_session_survives():
     with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
         link = booted(cs)
-        station.control("plug 1")
-        station.control("tap CARD-BAD2")
-        cs.wait_status(1, "Charging", timeout_s=15)
+        charging(cs, station, tag="CARD-BAD2")
         huge = '[2,"h1","DataTransfer",{"vendorId":"x","data":"%s"}]' % ("A" * 200000)
         try:
             cs.run(link._connection.send(huge))

@@ -4,22 +4,13 @@ validation on), driven through the control port.
 """
 import time
 
-from tc import CentralThread, booted, call, power_off, tc_station, wait_until
+from tc import CentralThread, booted, call, charging, power_off, tc_station, wait_until
 
 SAMPLE_S = 5  # MeterValueSampleInterval: the reference station's minimum
 
 
 def change(cs, link, key, value):
     return cs.run(link.call(call.ChangeConfiguration(key=key, value=value))).status
-
-
-def charging(cs, station, connector_id=1, tag="CARD-0001"):
-    station.control("plug %d" % connector_id)
-    cs.wait_status(connector_id, "Preparing")
-    station.control("tap " + tag)
-    cs.wait_status(connector_id, "Charging")
-    return wait_until(lambda: [p for p in cs.requests("StartTransaction")
-                               if p["connectorId"] == connector_id], 10, "StartTransaction")[-1]
 
 
 def transaction_ids(cs):

@@ -55,14 +55,19 @@ def test_missing_journal_is_empty():
     assert journal.read_at(0) is None
 
 
-def test_a_cut_at_every_byte_keeps_every_complete_record():
-    path = fresh("cut")
+def every_cut(path):
+    """Yields (cut, complete records) after writing the journal cut at each byte offset."""
     offsets, data = write_all(path)
     record_ends = ends(offsets, len(data))
     for cut in range(len(data) + 1):
         with open(path, "wb") as f:
             f.write(data[:cut])
-        complete = len([end for end in record_ends if end <= cut])
+        yield cut, len([end for end in record_ends if end <= cut]), record_ends
+
+
+def test_a_cut_at_every_byte_keeps_every_complete_record():
+    path = fresh("cut")
+    for cut, complete, record_ends in every_cut(path):
         journal = Journal(path)
         assert payloads(journal) == RECORDS[:complete], cut
         assert journal.torn() == (cut not in [0] + record_ends), cut
@@ -70,12 +75,7 @@ def test_a_cut_at_every_byte_keeps_every_complete_record():
 
 def test_append_after_a_cut_drops_the_torn_tail_first():
     path = fresh("cut_append")
-    offsets, data = write_all(path)
-    record_ends = ends(offsets, len(data))
-    for cut in range(len(data) + 1):
-        with open(path, "wb") as f:
-            f.write(data[:cut])
-        complete = len([end for end in record_ends if end <= cut])
+    for cut, complete, _ in every_cut(path):
         journal = Journal(path)
         offset = journal.append(b"after")
         assert journal.read_at(offset) == b"after"
