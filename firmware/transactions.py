@@ -235,4 +235,7 @@ class Transactions:
     async def sample_forever(self):
         while True:
             await asyncio.sleep(TICK_S)
-            self.tick()
+            try:
+                self.tick()
+            except Exception as error:  # e.g. MemoryError: metering goes on at the next tick
+                self._log("tx: sampling failed: %s: %s" % (type(error).__name__, error))

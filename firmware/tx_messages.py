@@ -162,7 +162,8 @@ class TransactionMessages:
     def _write(self, record):
         try:
             return self._journal.append(_encode(record))
-        except (OSError, ValueError) as error:  # flash full or failing: keep going in RAM
+        # Flash full or failing, or no heap for the record: the message stays queued in RAM.
+        except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
             self._log("tx: journal write failed: %s" % error)
             return None

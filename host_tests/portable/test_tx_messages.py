@@ -185,3 +185,20 @@ async def test_compaction_keeps_the_journal_bounded_and_the_state_intact():
     stop = [m.payload for m in rebooted.messages][-1]
     assert stop["reason"] == "PowerLoss" and stop["meterStop"] == transaction.last_wh
     assert stop["transactionData"][:-1] == transaction.stop_data
+
+
+async def test_no_heap_for_the_journal_record_keeps_the_messages_queued_in_ram():
+    rig = Rig(folder("no_heap"))
+
+    def heap_exhausted(data):  # MicroPython's MemoryError on a full heap
+        raise MemoryError("memory allocation failed, allocating 867 bytes")
+
+    rig.messages._journal.append = heap_exhausted
+    session(rig, samples=2)
+    assert [m.action for m in rig.messages] == ["StartTransaction"] + ["MeterValues"] * 2 + \
+        ["StopTransaction"]
+    assert rig.messages.write_errors == 4  # one record a message
+    central = Central()
+    await deliver(rig.messages, central)
+    assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
+                                 "StopTransaction"]

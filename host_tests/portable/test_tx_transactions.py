@@ -212,3 +212,25 @@ async def test_flash_writes_per_session_follow_the_samples_not_the_seconds():
     # start + its delivery, per sample one record and its delivery, stop + its delivery,
     # and compactions.
     assert writes <= 2 + 2 * 60 + 2 + 4, writes
+
+
+async def test_a_failing_tick_is_logged_and_sampling_goes_on():
+    import asyncio
+
+    rig = Rig(folder("tick_fails"))
+    ticks = []
+
+    def tick():
+        ticks.append(1)
+        if len(ticks) == 1:
+            raise MemoryError("memory allocation failed, allocating 867 bytes")
+
+    rig.transactions.tick = tick
+    sampler = asyncio.create_task(rig.transactions.sample_forever())
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        if len(ticks) >= 2:
+            break
+    sampler.cancel()
+    assert len(ticks) >= 2
+    assert any("sampling failed: MemoryError" in line for line in rig.lines)
