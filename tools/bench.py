@@ -13,6 +13,7 @@
    tap, unplug on both) without a MemoryError.
 """
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -150,6 +151,14 @@ def main():
         sys.exit("bench: core benchmark failed:\n" + cores.stderr + cores.stdout)
     asyncio.run(heap_figures())
     session_figures()
+    # Response, remote start/stop, local start and boot times, beside a peer charge point on
+    # the PyPI ocpp package (tools/peer_cp.py); also kept in build/bench.json.
+    from tools.bench_timing import print_table, timing_figures
+
+    timing = timing_figures()
+    print_table(timing)
+    with open(os.path.join(ROOT, "build", "bench.json"), "w") as f:
+        json.dump({"timing": timing}, f, indent=1)
 
 
 if __name__ == "__main__":
