@@ -46,11 +46,17 @@ def traffic(cs, identity, start=0):
             if who == identity]
 
 
-def request_at(cs, identity, start, action, timeout_s=10):
-    """(payload, arrival time) of the first `action` request after traffic index `start`."""
+def requests_since(cs, identity, start, action):
+    """(payload, arrival time) of every `action` request after traffic index `start`."""
+    return [(f[3], t) for d, f, t in traffic(cs, identity, start)
+            if d == "<-" and f[0] == 2 and f[2] == action]
+
+
+def request_at(cs, identity, start, action, timeout_s=10, nth=0):
+    """(payload, arrival time) of the `nth` `action` request after traffic index `start`."""
     def find():
-        return next(((f[3], t) for d, f, t in traffic(cs, identity, start)
-                     if d == "<-" and f[0] == 2 and f[2] == action), None)
+        found = requests_since(cs, identity, start, action)
+        return found[nth] if len(found) > nth else None
     return wait_until(find, timeout_s, "%s %s" % (identity, action))
 
 
@@ -133,10 +139,7 @@ def local_start_times_ms(cs, station):
 def boot_times_ms(cs, started, start):
     """Launch -> BootNotification.req and -> the third boot StatusNotification.req."""
     _, boot = request_at(cs, OURS, start, "BootNotification", 30)
-    last_status = wait_until(lambda: ([t for d, f, t in traffic(cs, OURS, start)
-                                       if d == "<-" and f[0] == 2
-                                       and f[2] == "StatusNotification"] + [None] * 3)[2],
-                             30, "three boot status notifications")
+    _, last_status = request_at(cs, OURS, start, "StatusNotification", 30, nth=2)
     return (boot - started) * 1000, (last_status - started) * 1000
 
 
@@ -181,9 +184,7 @@ def measure_peer(cs):
     peer = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "peer_cp.py"),
                              cs.url() + "/" + PEER], cwd=ROOT)
     try:
-        wait_until(lambda: len([f for d, f, _ in traffic(cs, PEER, start)
-                                if d == "<-" and f[0] == 2
-                                and f[2] == "StatusNotification"]) >= 3, 20, "peer booted")
+        request_at(cs, PEER, start, "StatusNotification", 20, nth=2)  # booted
         responses = response_times_ms(cs, PEER)
         starts, stops = remote_times_ms(cs, PEER)
         rss = rss_kb(peer.pid)
@@ -216,7 +217,8 @@ def timing_figures():
         figures.append({"name": name, "unit": "ms",
                         "ours": {"median": sorted(ours[name])[len(ours[name]) // 2],
                                  "samples": ours[name]}})
-    figures.append({"name": "rss", "unit": "kB", "ours": ours["rss"], "peer": {"process": peer["rss"]}})
+    figures.append({"name": "rss", "unit": "kB", "ours": ours["rss"],
+                    "peer": {"process": peer["rss"]}})
     return figures
 
 

@@ -7,7 +7,6 @@ Host tooling only; never deployed to a board.
     python tools/peer_cp.py ws://127.0.0.1:9000/ocpp/PEER
 """
 import asyncio
-import datetime
 import itertools
 import sys
 
@@ -16,11 +15,9 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 from websockets.asyncio.client import connect
 
+from csms import utc_now_iso  # tools/ is this script's folder
+
 CONNECTORS = (0, 1, 2)
-
-
-def utc_now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class PeerChargePoint(ChargePoint):

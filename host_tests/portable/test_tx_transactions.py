@@ -1,6 +1,8 @@
 # Transactions (firmware/transactions.py): sampled and clock-aligned meter values, the
 # StopTransaction transactionData, StopTransaction PowerLoss after a power cut (AQ-7.2),
 # StartTransaction.conf not Accepted (errata 3.17, C-03), flash writes per session.
+import asyncio
+
 from firmware.tx_record import STOP_TXN_MAX_METER_VALUES
 from tx_fakes import START_S, Central, Rig, deliver, folder
 from firmware.clock import format_iso8601
@@ -215,8 +217,6 @@ async def test_flash_writes_per_session_follow_the_samples_not_the_seconds():
 
 
 async def test_a_failing_tick_is_logged_and_sampling_goes_on():
-    import asyncio
-
     rig = Rig(folder("tick_fails"))
     ticks = []
 
