@@ -14,6 +14,9 @@ from ws.protocol import CLOSED, CLOSING, OPEN, Protocol
 from ws.url import parse_url
 
 _READ_CHUNK = 1024
+# Linux and lwIP values; MicroPython's socket module does not name them.
+_IPPROTO_TCP = 6
+_TCP_NODELAY = 1
 
 
 async def connect(url, password=None, ssl_context=None, ping_interval_s=0,
@@ -50,6 +53,7 @@ async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
                 target.host, target.port, ssl=ssl_context, server_hostname=target.host)
         else:
             reader, writer = await open_connection(target.host, target.port)
+            _send_at_once(writer)
         # On MicroPython a refused connect and every TLS error only show up here.
         writer.write(handshake.request())
         await writer.drain()
@@ -65,6 +69,20 @@ async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
     except BaseException:
         await _shut(writer, 0)
         raise
+
+
+def _send_at_once(writer):
+    """Turns off Nagle's algorithm where the stream shows its socket (MicroPython; CPython's
+    asyncio does it itself). With it, a frame written right after another -- a CALLRESULT
+    and the StartTransaction its follow-up sends -- waits for the peer's ACK of the first,
+    which a peer with nothing to answer delays by up to 40 ms. A TLS socket cannot be set
+    (MicroPython's SSLSocket has no setsockopt), nor can a board's own stream: left as is."""
+    sock = getattr(writer, "s", None)
+    if sock is not None and hasattr(sock, "setsockopt"):
+        try:
+            sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 def _describe(error):
