@@ -152,6 +152,7 @@ def test_console_drives_the_same_hardware_as_the_control_port(tmp_path, runtime)
     (["--csms", "ws://h/ocpp", "--runtime", "jython"], "--runtime"),
     (["--csms", "ws://h/ocpp", "--id", ""], "--id"),
     (["--id", "CP1"], "--csms"),
+    (["--csms", "ws://h/" + "p" * 260], "256 bytes"),
 ])
 def test_launcher_refuses_bad_arguments_with_one_line(args, reason):
     done = subprocess.run([sys.executable, STATION] + args, capture_output=True, text=True,
