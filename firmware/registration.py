@@ -2,7 +2,8 @@
 
 Sent once per boot (a reconnect without a restart does not repeat it). Until Accepted the
 station sends no other request; after Pending or Rejected it waits `interval` seconds (its
-own bounded choice when that is 0) before asking again.
+own bounded choice when that is 0) before asking again, or less when TriggerMessage asks for
+a BootNotification (ask_again).
 """
 import asyncio
 
@@ -16,13 +17,14 @@ RETRY_WHEN_UNSPECIFIED_S = 30
 
 
 class Registration:
-    def __init__(self, call, clock, boot_payload, log, on_accepted, sleep=asyncio.sleep):
+    def __init__(self, call, clock, boot_payload, log, on_accepted, sleep=None):
         self._on_accepted = on_accepted
+        self._asked = asyncio.Event()
         self._call = call
         self._clock = clock
         self._boot_payload = boot_payload
         self._log = log
-        self._sleep = sleep
+        self._sleep = sleep or self._until_asked
         self.status = NONE
 
     @property
@@ -48,3 +50,15 @@ class Registration:
                     return
                 self._log("boot: %s, next attempt in %d s" % (self.status, retry_s))
             await self._sleep(retry_s)
+
+    def ask_again(self):
+        """TriggerMessage(BootNotification) while not accepted: the next attempt goes now,
+        or right after the answer to one on its way."""
+        self._asked.set()
+
+    async def _until_asked(self, seconds):
+        try:
+            await asyncio.wait_for(self._asked.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+        self._asked.clear()

@@ -15,6 +15,7 @@ from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.status import StatusService
 from firmware.transactions import Transactions
+from firmware.trigger import Trigger
 from firmware.tx_messages import TransactionMessages
 from firmware.vendor import VendorExtensions
 
@@ -34,7 +35,8 @@ class Station:
         config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
         config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
-        config.declare(Key("SupportedFeatureProfiles", CSL, ["Core"], writable=False))
+        config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
+                           writable=False))
         ssl_context = None
         if board.ca_der:
             # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
@@ -72,6 +74,7 @@ class Station:
         self.vendor = VendorExtensions(self.link.call)
         self.vendor.register(self.handlers)
         unlock.register(config, self.handlers)
+        Trigger(self).register(self.handlers)
         phase_rotation.declare(config, len(board.connectors))
         self._boot_reported = False
         self._tasks = []

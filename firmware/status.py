@@ -67,10 +67,16 @@ class StatusService:
     def report_all(self):
         """After an accepted boot: the present status of connector 0 and every connector."""
         self._outbox = []
-        for connector in self.connectors:
-            self._held[connector.connector_id] = None
-            self._queue(self._notification(connector.connector_id, connector.status,
-                                           connector.error_code, connector.info), False)
+        for connector_id in range(len(self.connectors)):
+            self.report(connector_id)
+
+    def report(self, connector_id):
+        """Queues the present status of one connector (TriggerMessage), behind the ones not
+        yet delivered; a status still held for MinimumStatusDuration is the present one."""
+        connector = self.connectors[connector_id]
+        self._held[connector_id] = None
+        self._queue(self._notification(connector_id, connector.status, connector.error_code,
+                                       connector.info), False)
 
     def _notification(self, connector_id, status, error_code, info):
         notification = {"connectorId": connector_id, "errorCode": error_code, "status": status,

@@ -39,3 +39,25 @@ async def test_rejected_pending_and_failures_wait_as_told_then_accept_once():
     assert clock.now_iso8601() == "2026-11-25T10:00:00Z"
     await registration.register()  # a reconnect without a reboot: no new BootNotification
     assert central.boots == 4
+
+
+async def test_a_triggered_boot_cuts_the_pending_wait_short_even_when_asked_mid_call():
+    import asyncio
+
+    central = CentralSystem([conf("Pending", 300), conf("Pending", 300), conf("Accepted", 60)])
+
+    async def call(action, payload):
+        answer = await central.call(action, payload)
+        if central.boots == 2:
+            registration.ask_again()  # while the second BootNotification is on its way
+        return answer
+
+    registration = Registration(call, Clock(lambda: 0, lambda a, b: a - b),
+                                {"chargePointVendor": "V"}, lambda line: None, lambda s: None)
+    task = asyncio.create_task(registration.register())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert central.boots == 1 and registration.status == "Pending"  # waiting its 300 s
+    registration.ask_again()
+    await asyncio.wait_for(task, 1)  # the third one follows the second at once
+    assert central.boots == 3 and registration.accepted

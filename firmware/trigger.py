@@ -1,0 +1,81 @@
+"""TriggerMessage (OCPP 1.6 section 5.17, errata 3.35 and 3.46): the Central System asks for a
+message the station otherwise sends on its own. The answer goes out first, the message right
+after it (the handler's follow-up).
+
+- BootNotification: Accepted while the station waits for acceptance (Pending), which asks
+  again at once; Rejected once accepted, as errata 3.35 recommends.
+- Heartbeat, now.
+- StatusNotification: the present status of the given connector, or of connector 0 and every
+  connector without one; queued behind the notifications not yet delivered, so the Central
+  System never sees an older status after the present one.
+- MeterValues: the present readings of MeterValuesSampledData (context Trigger) of the given
+  connector, or of connector 0 and every connector; with the transactionId of a transaction
+  running there. Sent at once and not kept in flash: it is not transaction history.
+- DiagnosticsStatusNotification and FirmwareStatusNotification: Idle, which is always the
+  truth here (the station neither uploads diagnostics nor updates its firmware).
+A connectorId the station does not have is Rejected (TC_055); so is every message but
+BootNotification before the station is accepted (4.2: nothing else is sent until then).
+"""
+from firmware.heartbeat import beat
+from firmware.metering import meter_value, station_meter_value
+
+ACCEPTED = {"status": "Accepted"}
+REJECTED = {"status": "Rejected"}
+TRIGGER = "Trigger"
+IDLE = {"status": "Idle"}
+
+
+class Trigger:
+    def __init__(self, station):
+        self._station = station
+
+    def register(self, handlers):
+        handlers["TriggerMessage"] = self.trigger_message
+
+    def trigger_message(self, payload):
+        station = self._station
+        requested = payload["requestedMessage"]
+        connector_id = payload.get("connectorId")
+        count = len(station.inputs)
+        if connector_id is not None and not 0 <= connector_id <= count:
+            return REJECTED
+        connector_ids = range(count + 1) if connector_id is None else (connector_id,)
+        if requested == "BootNotification":
+            if station.registration.accepted:
+                return REJECTED
+            return ACCEPTED, station.registration.ask_again
+        if not station.registration.accepted:
+            return REJECTED
+        call = station.link.call
+        if requested == "Heartbeat":
+            return ACCEPTED, lambda: beat(call, station.clock, station.board.log)
+        if requested == "StatusNotification":
+            return ACCEPTED, lambda: _report_status(station.status, connector_ids)
+        if requested == "MeterValues":
+            return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
+        # DiagnosticsStatusNotification or FirmwareStatusNotification (the schema allows
+        # nothing else)
+        return ACCEPTED, lambda: call(requested, IDLE)
+
+    async def _send_meter_values(self, call, connector_ids):
+        station = self._station
+        ios = station.board.connectors
+        measurands = station.transactions.metering.sampled()
+        timestamp = station.clock.now_iso8601()
+        for connector_id in connector_ids:
+            if connector_id == 0:
+                value = station_meter_value(timestamp, ios, measurands, TRIGGER)
+            else:
+                value = meter_value(timestamp, ios[connector_id - 1], measurands, TRIGGER)
+            if value is None:  # e.g. only SoC configured and no EV there to tell it
+                continue
+            payload = {"connectorId": connector_id, "meterValue": [value]}
+            transaction = station.transactions.on_connector(connector_id)
+            if transaction is not None and transaction.transaction_id is not None:
+                payload["transactionId"] = transaction.transaction_id
+            await call("MeterValues", payload)
+
+
+def _report_status(status, connector_ids):
+    for connector_id in connector_ids:
+        status.report(connector_id)

@@ -1,0 +1,99 @@
+"""Compliance cases of the Remote Trigger profile (OCTT TC_054 trigger message, TC_055
+rejected) and TriggerMessage(BootNotification) while Pending and once accepted (errata
+3.35), the station running as on a board (see host_tests/tc.py)."""
+from tc import CentralThread, booted, call, charging, tc_station, wait_until
+
+
+def trigger(cs, link, requested, connector_id=None):
+    return cs.run(link.call(call.TriggerMessage(requested_message=requested,
+                                                connector_id=connector_id))).status
+
+
+def next_request(cs, action, seen):
+    """The first `action` request after the `seen` ones; checks it came after its trigger's
+    answer (5.17: the TriggerMessage.conf goes first)."""
+    payload = wait_until(lambda: cs.requests(action)[seen:], 10, action)[0]
+    frames = [f for f in cs.central.traffic if f[0] == "CP001"]
+    answered = max(i for i, f in enumerate(frames) if f[1] == "<-" and f[2].startswith("[3,"))
+    asked = max(i for i, f in enumerate(frames) if f[1] == "<-" and '"%s"' % action in f[2])
+    assert answered < asked
+    return payload
+
+
+def test_TC_054_trigger_message():
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        start = charging(cs, station, 1)
+        transaction_id = cs.answers_to("StartTransaction")[-1][2]["transactionId"]
+
+        seen = len(cs.requests("MeterValues"))
+        assert trigger(cs, link, "MeterValues", 1) == "Accepted"
+        values = next_request(cs, "MeterValues", seen)
+        assert values["connectorId"] == 1 and values["transactionId"] == transaction_id
+        sampled = values["meterValue"][0]["sampledValue"]
+        assert {v["context"] for v in sampled} == {"Trigger"}
+        assert {v["measurand"] for v in sampled} >= {"Energy.Active.Import.Register",
+                                                     "Voltage", "Current.Import"}
+        energy = [v for v in sampled if v["measurand"] == "Energy.Active.Import.Register"]
+        assert int(energy[0]["value"]) >= start["meterStart"]
+
+        seen = len(cs.requests("Heartbeat"))
+        assert trigger(cs, link, "Heartbeat") == "Accepted"
+        assert next_request(cs, "Heartbeat", seen) == {}
+
+        seen = len(cs.requests("StatusNotification"))
+        assert trigger(cs, link, "StatusNotification", 1) == "Accepted"
+        status = next_request(cs, "StatusNotification", seen)
+        assert (status["connectorId"], status["status"]) == (1, "Charging")
+
+        seen = len(cs.requests("DiagnosticsStatusNotification"))
+        assert trigger(cs, link, "DiagnosticsStatusNotification") == "Accepted"
+        assert next_request(cs, "DiagnosticsStatusNotification", seen) == {"status": "Idle"}
+
+        seen = len(cs.requests("FirmwareStatusNotification"))
+        assert trigger(cs, link, "FirmwareStatusNotification") == "Accepted"
+        assert next_request(cs, "FirmwareStatusNotification", seen) == {"status": "Idle"}
+
+        # Without connectorId: connector 0 and each connector.
+        seen = len(cs.requests("StatusNotification"))
+        assert trigger(cs, link, "StatusNotification") == "Accepted"
+        statuses = wait_until(lambda: cs.requests("StatusNotification")[seen:][2:] and
+                              cs.requests("StatusNotification")[seen:], 10, "three statuses")
+        assert [(s["connectorId"], s["status"]) for s in statuses] == \
+            [(0, "Available"), (1, "Charging"), (2, "Available")]
+        seen = len(cs.requests("MeterValues"))
+        assert trigger(cs, link, "MeterValues") == "Accepted"
+        values = wait_until(lambda: cs.requests("MeterValues")[seen:][2:] and
+                            cs.requests("MeterValues")[seen:], 10, "three MeterValues")
+        assert [v["connectorId"] for v in values[:3]] == [0, 1, 2]
+        assert "transactionId" not in values[0] and "transactionId" not in values[2]
+        assert station.control("status")["connectors"][1]["transactionId"] == transaction_id
+
+
+def test_TC_055_trigger_message_rejected():
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        seen = len(cs.requests("MeterValues"))
+        assert trigger(cs, link, "MeterValues", 3) == "Rejected"  # NumberOfConnectors + 1
+        assert trigger(cs, link, "StatusNotification", 3) == "Rejected"
+        # Accepted after the boot: errata 3.35 recommends Rejected.
+        assert trigger(cs, link, "BootNotification") == "Rejected"
+        assert trigger(cs, link, "Heartbeat") == "Accepted"  # still answering the rest
+        wait_until(lambda: cs.requests("Heartbeat"), 10, "the triggered Heartbeat")
+        assert cs.requests("MeterValues")[seen:] == []
+        assert len(cs.requests("BootNotification")) == 1
+        assert station.alive
+
+
+def test_triggered_boot_notification_while_pending_asks_again_at_once():
+    with CentralThread(boot_status="Pending", heartbeat_interval_s=300) as cs, \
+            tc_station(cs):
+        wait_until(lambda: cs.answers_to("BootNotification"), 20, "pending boot")
+        link = cs.link("CP001")
+        assert trigger(cs, link, "Heartbeat") == "Rejected"  # nothing else before acceptance
+        cs.central.boot_status = "Accepted"
+        assert trigger(cs, link, "BootNotification") == "Accepted"
+        # Pending told it to wait 300 s: the trigger cuts that short.
+        wait_until(lambda: len(cs.requests("BootNotification")) == 2, 5, "the second boot")
+        booted(cs)
+        assert cs.requests("Heartbeat") == []
