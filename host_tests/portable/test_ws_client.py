@@ -41,6 +41,12 @@ class FakeStream:
             chunk = chunk[:n]
         return chunk
 
+    async def readinto(self, buf):
+        # MicroPython's streams have it: the count read, 0 at the end of the stream.
+        chunk = await self.read(len(buf))
+        buf[:len(chunk)] = chunk
+        return len(chunk)
+
     def write(self, data):
         self.written.extend(data)
 
@@ -56,8 +62,9 @@ class FakeStream:
         self.push(None)
 
 
-def _connection(stream, timeout_s=1, **kwargs):
-    return Connection(stream, stream, Protocol(now_ms=clock.now_ms(), **kwargs), timeout_s)
+def _connection(stream, timeout_s=1, chunk_bytes=1024, **kwargs):
+    return Connection(stream, stream, Protocol(now_ms=clock.now_ms(), **kwargs), timeout_s,
+                      bytearray(chunk_bytes))
 
 
 async def _closed(connection):
@@ -76,6 +83,16 @@ async def test_recv_text_and_binary_and_pong():
     assert await connection.recv() == b"\x00" * 3000
     sent = client_frames(bytes(stream.written))
     assert [(op, p) for _, op, p, _ in sent] == [(OP_PONG, b"k")]
+
+
+async def test_messages_split_over_many_reads_into_one_small_buffer_arrive_whole():
+    texts = ["[2,\"%d\",\"Heartbeat\",{}]" % i + " " * (i * 7) for i in range(12)]
+    stream = FakeStream([b"".join(server_frame(OP_TEXT, t.encode()) for t in texts)])
+    connection = _connection(stream, chunk_bytes=16)  # every read overwrites the buffer
+    received = []
+    for _ in texts:  # no await in a comprehension on MicroPython
+        received.append(await connection.recv())
+    assert received == texts
 
 
 async def test_eof_raises_1006_and_closes_transport():

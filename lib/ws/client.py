@@ -30,22 +30,24 @@ async def connect(url, password=None, ssl_context=None, ping_interval_s=0,
     if target.secure and ssl_context is None:
         raise ValueError("wss:// needs an ssl_context (see ws.tls.client_context)")
     handshake = ClientHandshake(target, password, subprotocol)
+    # The one buffer every read of this connection goes into (see _read).
+    chunk = bytearray(_READ_CHUNK)
     try:
         reader, writer = await asyncio.wait_for(
             _open_and_upgrade(target, ssl_context, handshake,
-                              open_connection or asyncio.open_connection), timeout_s)
+                              open_connection or asyncio.open_connection, chunk), timeout_s)
     except asyncio.TimeoutError:
         raise ConnectError("no connection to %s:%d within %s s"
                            % (target.host, target.port, timeout_s))
     protocol = Protocol(max_message_bytes, ping_interval_s, pong_timeout_s, clock.now_ms())
-    connection = Connection(reader, writer, protocol, timeout_s)
+    connection = Connection(reader, writer, protocol, timeout_s, chunk)
     if handshake.extra:
         protocol.receive_data(handshake.extra)
         await connection._after_input()
     return connection
 
 
-async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
+async def _open_and_upgrade(target, ssl_context, handshake, open_connection, chunk):
     writer = None
     try:
         if target.secure:
@@ -58,7 +60,7 @@ async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
         writer.write(handshake.request())
         await writer.drain()
         while True:
-            data = await reader.read(_READ_CHUNK)
+            data = await _read(reader, chunk)
             if not data:
                 raise ConnectError("connection closed during the upgrade handshake")
             if handshake.receive_data(data):
@@ -69,6 +71,16 @@ async def _open_and_upgrade(target, ssl_context, handshake, open_connection):
     except BaseException:
         await _shut(writer, 0)
         raise
+
+
+async def _read(reader, chunk):
+    """At most len(chunk) bytes; empty at the end of the stream. MicroPython's streams read
+    into `chunk`, the connection's one buffer (a new 1 KB bytes object for every read
+    fragments a small heap until a read fails); CPython's have no readinto."""
+    if not hasattr(reader, "readinto"):
+        return await reader.read(len(chunk))
+    count = await reader.readinto(chunk)
+    return memoryview(chunk)[:count] if count else b""
 
 
 def _send_at_once(writer):
@@ -109,7 +121,7 @@ async def _shut(writer, timeout_s):
 
 
 class Connection:
-    def __init__(self, reader, writer, protocol, timeout_s):
+    def __init__(self, reader, writer, protocol, timeout_s, chunk):
         self.protocol = protocol
         self._reader = reader
         self._writer = writer
@@ -120,6 +132,7 @@ class Connection:
         self._shut_done = asyncio.Event()
         self._shut_started = False
         self._close_deadline_ms = None
+        self._chunk = chunk
 
     @property
     def closed(self):
@@ -174,11 +187,11 @@ class Connection:
         self._reading = True
         try:
             if deadline is None:
-                data = await self._reader.read(_READ_CHUNK)
+                data = await _read(self._reader, self._chunk)
             else:
                 wait_ms = deadline - clock.now_ms()
                 if wait_ms > 0:
-                    data = await asyncio.wait_for(self._reader.read(_READ_CHUNK),
+                    data = await asyncio.wait_for(_read(self._reader, self._chunk),
                                                   wait_ms / 1000)
         except asyncio.TimeoutError:
             pass
