@@ -10,11 +10,9 @@ The cache keeps the idTagInfo of every tag the Central System answered for (Auth
 StartTransaction.conf, StopTransaction.conf), at most CACHE_MAX_ENTRIES of them, in one file
 of the board's flash that is rewritten only when an entry actually changes.
 """
-import json
-
 from firmware.clock import parse_iso8601
 from firmware.config import BOOLEAN, Key
-from store.atomic import read_or_none, write_atomic
+from store.atomic import read_json_or_none, write_json_atomic
 
 ACCEPTED = "Accepted"
 BLOCKED = "Blocked"
@@ -70,13 +68,12 @@ class AuthorizationCache:
         self._load()
 
     def _load(self):
-        raw = read_or_none(self._path)
-        if not raw:
-            return
         try:
-            stored = json.loads(raw)
+            stored = read_json_or_none(self._path)
         except ValueError:
             self._log("auth: cache %s unreadable, starting empty" % self._path)
+            return
+        if stored is None:
             return
         tags = stored.get("tags") if type(stored) is dict else None
         if type(tags) is not dict:
@@ -153,7 +150,7 @@ class AuthorizationCache:
 
     def _save(self):
         try:
-            write_atomic(self._path, json.dumps({"tags": self._entries}).encode())
+            write_json_atomic(self._path, {"tags": self._entries})
         except OSError as error:  # flash full or failing: the cache in RAM still serves
             self._log("auth: cache not saved (OSError %s)" % error.errno)
             return

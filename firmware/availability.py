@@ -7,9 +7,7 @@ status follows from `operative()` (firmware/connector.py derive_status). What th
 System set is written to flash at once, so a connector set Unavailable stays Unavailable
 across reboots and power cuts (section 4.9, "persistent states").
 """
-import json
-
-from store.atomic import read_or_none, write_atomic
+from store.atomic import read_json_or_none, write_json_atomic
 
 OPERATIVE = "Operative"
 ACCEPTED = "Accepted"
@@ -58,7 +56,7 @@ class Availability:
 
     def _load(self):
         try:
-            stored = json.loads(read_or_none(self._path) or b"null")
+            stored = read_json_or_none(self._path)
         except ValueError:
             self._log("availability: %s unreadable, every connector operative" % self._path)
             return
@@ -70,5 +68,5 @@ class Availability:
 
     def _save(self):
         inoperative = [i for i in range(len(self._operative)) if not self._operative[i]]
-        write_atomic(self._path, json.dumps({"inoperative": inoperative}).encode())
+        write_json_atomic(self._path, {"inoperative": inoperative})
         self.flash_writes += 1

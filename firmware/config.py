@@ -4,10 +4,8 @@ through GetConfiguration / ChangeConfiguration, and persisted across reboots.
 The values live in one JSON file in the board's flash, rewritten (atomically) only when a
 value actually changes.
 """
-import json
-
 from ocppj.errors import OccurenceConstraintViolation
-from store.atomic import read_or_none, write_atomic
+from store.atomic import read_json_or_none, write_json_atomic
 
 INTEGER = "integer"
 BOOLEAN = "boolean"
@@ -102,14 +100,13 @@ class Configuration:
         self._values = {}
         self._stored = {}
         self.flash_writes = 0
-        stored = read_or_none(path)
-        if stored:
-            try:
-                self._stored = json.loads(stored)
-            except ValueError:
-                log("config: %s unreadable, defaults used" % path)
-            if type(self._stored) is not dict:
-                self._stored = {}
+        try:
+            stored = read_json_or_none(path)
+        except ValueError:
+            log("config: %s unreadable, defaults used" % path)
+            stored = None
+        if type(stored) is dict:
+            self._stored = stored
 
     def declare(self, key):
         """Adds a key; a value stored by an earlier boot wins over the default if still valid."""
@@ -174,7 +171,7 @@ class Configuration:
             if self._values[name] != key.default:
                 stored[name] = key.format(self._values[name])
         if stored != self._stored:
-            write_atomic(self._path, json.dumps(stored).encode())
+            write_json_atomic(self._path, stored)
             self.flash_writes += 1
             self._stored = stored
 

@@ -1,27 +1,45 @@
-"""The last log lines in a fixed number of slots, for a console to show what just happened."""
-# A log line longer than this is cut: the ring's memory is bounded by slots x this.
-LOG_LINE_MAX = 240
-LOG_SLOTS_DEFAULT = 32
+"""The last log lines in a fixed number of slots, for a console to show what just happened.
+
+The slots are one buffer allocated at the start: logging a line copies it in and keeps no
+object of its own. A ring of separate strings would leave a long-lived object wherever
+each line happened to land, and on a small heap those scattered lines are what keeps a
+1 KB piece from being free (seen at --heap 256k).
+"""
+# A log line longer than this (in UTF-8 bytes) is cut: the ring holds slots x this.
+LOG_LINE_MAX = 200
+LOG_SLOTS_DEFAULT = 20
+_CUT = b"..."
 
 
 class LogRing:
     """The last `slots` log lines, oldest overwritten first; each line cut at LOG_LINE_MAX."""
 
     def __init__(self, slots=LOG_SLOTS_DEFAULT):
-        self._slots = [None] * slots
+        self._buffer = bytearray(slots * LOG_LINE_MAX)
+        self._lengths = [0] * slots
         self._next = 0
         self.count = 0  # lines appended since start, including those overwritten
 
     def append(self, line):
-        if len(line) > LOG_LINE_MAX:
-            line = line[:LOG_LINE_MAX - 3] + "..."
-        self._slots[self._next] = line
-        self._next = (self._next + 1) % len(self._slots)
+        data = line.encode()
+        if len(data) > LOG_LINE_MAX:
+            end = LOG_LINE_MAX - len(_CUT)
+            while data[end] & 0xC0 == 0x80:  # never cut inside a UTF-8 character
+                end -= 1
+            data = data[:end] + _CUT
+        start = self._next * LOG_LINE_MAX
+        self._buffer[start:start + len(data)] = data
+        self._lengths[self._next] = len(data)
+        self._next = (self._next + 1) % len(self._lengths)
         self.count += 1
 
     def lines(self, n=20):
         """The last n lines (at most the number of slots), oldest first."""
-        size = len(self._slots)
+        size = len(self._lengths)
         n = min(n, size, self.count)
-        start = self._next - n
-        return [self._slots[(start + i) % size] for i in range(n)]
+        lines = []
+        for i in range(n):
+            slot = (self._next - n + i) % size
+            start = slot * LOG_LINE_MAX
+            lines.append(bytes(self._buffer[start:start + self._lengths[slot]]).decode())
+        return lines

@@ -164,6 +164,11 @@ def test_log_ring_is_bounded_in_lines_and_line_length():
     assert ring.count == 5
     ring.append("x" * (LOG_LINE_MAX * 3))
     assert len(ring.lines(1)[0]) == LOG_LINE_MAX
+    assert ring.lines(1)[0].endswith("...")
+    ring.append("\u00e9" * LOG_LINE_MAX)  # two bytes each: cut between characters
+    cut = ring.lines(1)[0]
+    assert cut == "\u00e9" * ((LOG_LINE_MAX - 3) // 2) + "..."
+    assert ring.lines(10)[:2] == ["e", "x" * (LOG_LINE_MAX - 3) + "..."]
 
 
 def test_help_lists_the_helpers_and_hw_when_present():

@@ -4,6 +4,7 @@ A file is replaced by writing a temporary file beside it and renaming it over th
 a reader sees the old content or the new, never a torn mix. A leftover temporary file from
 a cut during the write is ignored and overwritten next time.
 """
+import json
 import os
 
 _TEMP_SUFFIX = ".tmp"
@@ -17,11 +18,37 @@ def write_atomic(path, data):
     os.rename(temp, path)
 
 
+def write_json_atomic(path, value):
+    """write_atomic of `value` as JSON, written straight to the file: the text of the whole
+    document never needs one piece of a fragmented heap."""
+    temp = path + _TEMP_SUFFIX
+    with open(temp, "w") as f:
+        json.dump(value, f)
+        f.flush()
+    os.rename(temp, path)
+
+
+def read_json_or_none(path):
+    """The JSON value in the file, read from the stream; None when there is no file.
+    Raises ValueError when it is not JSON (e.g. written by hand, or damaged)."""
+    try:
+        f = open(path)
+    except OSError:
+        return None
+    with f:
+        try:
+            return json.load(f)
+        except UnicodeError:  # CPython decodes while reading; MicroPython does not
+            raise ValueError("%s is not UTF-8" % path)
+
+
 def read_or_none(path):
     """The file's bytes, or None when it does not exist."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            # Read at its size: read() grows a buffer from 1 KB up, which a fragmented
+            # heap may not have in one piece even for a file of a few hundred bytes.
+            return f.read(os.stat(path)[6])
     except OSError:
         return None
 
