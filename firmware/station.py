@@ -13,6 +13,7 @@ from firmware.link import ONLINE, Link
 from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
+from firmware.security import Security
 from firmware.status import StatusService
 from firmware.transactions import Transactions
 from firmware.trigger import Trigger
@@ -37,12 +38,12 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
+        self.security = Security(config, board.state_dir, self.clock, log, self.handlers)
         ssl_context = None
         if board.ca_der:
-            # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
-            from ws.tls import client_context
-
-            ssl_context = client_context(board.ca_der)
+            ssl_context = self._tls_context(self.security.central_system_roots(
+                [board.ca_der] if type(board.ca_der) is bytes else board.ca_der))
+            self.security.on_roots_changed = self._roots_changed
         self.link = Link(board, config, self.handlers, self._on_online, password=board.password,
                          ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
@@ -80,6 +81,18 @@ class Station:
         self._tasks = []
 
     # ---- registration and the link ----------------------------------------------------
+
+    @staticmethod
+    def _tls_context(roots):
+        # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
+        from ws.tls import client_context
+
+        return client_context(roots)
+
+    def _roots_changed(self, roots):
+        """Installed or deleted CS roots apply from the next connection on."""
+        if roots:
+            self.link.ssl_context = self._tls_context(roots)
 
     def _rejected(self):
         return self.registration.status == REJECTED

@@ -19,6 +19,7 @@ from websockets.asyncio.server import basic_auth, serve
 from test_ws_helpers import server_frame, upgrade_response
 from certs import Pki
 from ws import tls
+from x509 import pem
 from ws.client import connect
 from ws.errors import ConnectError, ConnectionClosed, HandshakeError
 
@@ -269,9 +270,9 @@ def test_basic_auth_wrong_or_missing_password_is_401(env):
 def test_pem_to_der_round_trip(env):
     pki, _, _ = env
     bundle = pki.ca.cert_pem + pki.other_ca.cert_pem
-    assert tls.pem_to_der(bundle) == [pki.ca.cert_der, pki.other_ca.cert_der]
-    assert tls.pem_to_der(pki.client.key_pem.decode()) == [pki.client.key_der]
-    assert tls.pem_to_der(tls.der_to_pem(pki.ca.cert_der, "CERTIFICATE")) == [pki.ca.cert_der]
+    assert pem.pem_to_der(bundle) == [pki.ca.cert_der, pki.other_ca.cert_der]
+    assert pem.pem_to_der(pki.client.key_pem.decode()) == [pki.client.key_der]
+    assert pem.pem_to_der(pem.der_to_pem(pki.ca.cert_der, "CERTIFICATE")) == [pki.ca.cert_der]
 
 
 def test_context_always_verifies(env):

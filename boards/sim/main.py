@@ -27,7 +27,7 @@ def parse_options(argv):
 
 
 def read_ca(path):
-    from ws.tls import pem_to_der  # TLS code takes heap only on a station that uses wss://
+    from x509.pem import pem_to_der  # read only by a station that uses wss://
 
     with open(path, "rb") as f:
         data = f.read()

@@ -8,43 +8,11 @@ Cipher names are the runtime's own: mbedTLS names on MicroPython
 ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), OpenSSL names on CPython
 ("ECDHE-ECDSA-AES128-GCM-SHA256"); a list also caps CPython at TLS 1.2.
 """
-import binascii
 import ssl
 import sys
 
 _MICROPYTHON = sys.implementation.name == "micropython"
 _KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY")
-
-
-def pem_to_der(pem):
-    """Every block of a PEM text (str or bytes), decoded to DER, in order."""
-    if type(pem) is not str:
-        pem = bytes(pem).decode()
-    blocks = []
-    body = None
-    for line in pem.split("\n"):
-        line = line.strip()
-        if line.startswith("-----BEGIN "):
-            body = []
-        elif line.startswith("-----END "):
-            if body is None:
-                raise ValueError("PEM END without BEGIN")
-            blocks.append(binascii.a2b_base64("".join(body)))
-            body = None
-        elif body is not None and line:
-            body.append(line)
-    if body is not None or not blocks:
-        raise ValueError("no complete PEM block")
-    return blocks
-
-
-def der_to_pem(der, label):
-    b64 = binascii.b2a_base64(der).decode().replace("\n", "")
-    lines = ["-----BEGIN %s-----" % label]
-    for i in range(0, len(b64), 64):
-        lines.append(b64[i:i + 64])
-    lines.append("-----END %s-----\n" % label)
-    return "\n".join(lines)
 
 
 def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
@@ -84,6 +52,8 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
 def _load_cert_chain_via_files(ctx, cert_der, key_der):
     import os
     import tempfile
+
+    from x509.pem import der_to_pem
 
     # The PEM label of a DER key is not known without parsing it; OpenSSL accepts the
     # right one, so each is tried.

@@ -1,0 +1,206 @@
+"""Root certificates (security whitepaper M03, M04, M05): InstallCertificate,
+GetInstalledCertificateIds and DeleteCertificate, and the CentralSystemRootCertificates the
+TLS link trusts. Loaded for each of those requests (firmware.on_demand) and when the link
+needs its roots, and dropped after: the idle station never holds this code.
+
+In the board's flash: one DER file per certificate and an index (`index.json`) with each
+one's use, file, CertificateHashData and subject hash, so listing and deleting never parse a
+certificate again. An issuer is found by its subject among the installed ones; a
+certificate is its own issuer when self-issued.
+
+Install answers Rejected for what is not a valid CA certificate (malformed PEM or DER, more
+than one certificate, no CA flag, outside its validity on a set clock, an issuer neither
+itself nor installed) and when the store already holds CertificateStoreMaxLength ones
+(M05.FR.03); installing one that is there already is Accepted and stores nothing.
+Delete answers Failed for the last CentralSystemRootCertificate (option AQ-1: it cannot be
+removed), NotFound when nothing matches (hashAlgorithm other than SHA256 included: the ids
+are given in SHA256, M04.FR.07).
+"""
+import os
+
+from firmware.clock import parse_iso8601
+from store.atomic import ensure_dir, read_json_or_none, read_or_none, write_atomic, \
+    write_json_atomic
+from x509.cert import Certificate, hash_data, sha256_hex
+
+CS_ROOT = "CentralSystemRootCertificate"
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+ACCEPTED = "Accepted"
+REJECTED = "Rejected"
+FAILED = "Failed"
+NOT_FOUND = "NotFound"
+_HASH_FIELDS = ("issuerNameHash", "issuerKeyHash", "serialNumber")
+
+
+class Certificates:
+    def __init__(self, folder, config, clock, log):
+        self._folder = folder
+        self._config = config
+        self._clock = clock
+        self._log = log
+        ensure_dir(folder)
+        self._entries = []
+        try:
+            self._entries = _checked_index(read_json_or_none(folder + "/index.json") or [])
+        except ValueError:
+            log("certs: index unreadable; no certificates installed")
+        self.on_change = None  # called with the use of what was installed or deleted
+
+    def register(self, handlers):
+        handlers["InstallCertificate"] = self.install_certificate
+        handlers["GetInstalledCertificateIds"] = self.get_installed_certificate_ids
+        handlers["DeleteCertificate"] = self.delete_certificate
+
+    # ---- OCPP handlers -------------------------------------------------------------------
+
+    def install_certificate(self, payload):
+        use = payload["certificateType"]
+        status = self.install(use, payload["certificate"])
+        self._log("certs: install %s %s" % (use, status))
+        return {"status": status}
+
+    def get_installed_certificate_ids(self, payload):
+        found = [entry["hash"] for entry in self._entries
+                 if entry["use"] == payload["certificateType"]]
+        if not found:
+            return {"status": NOT_FOUND}
+        return {"status": ACCEPTED, "certificateHashData": found}
+
+    def delete_certificate(self, payload):
+        status = self.delete(payload["certificateHashData"])
+        self._log("certs: delete %s" % status)
+        return {"status": status}
+
+    # ---- the store ---------------------------------------------------------------------
+
+    def ders(self, use=CS_ROOT):
+        """The DER bytes of every installed certificate of that use."""
+        found = []
+        for entry in self._entries:
+            if entry["use"] == use:
+                data = read_or_none(self._folder + "/" + entry["file"])
+                if data:
+                    found.append(data)
+        return found
+
+    def install(self, use, pem_or_der):
+        """Installs one CA certificate (PEM text or DER bytes); returns the status."""
+        try:
+            cert = Certificate(_der(pem_or_der))
+        except ValueError as error:
+            self._log("certs: not a certificate (%s)" % error)
+            return REJECTED
+        reason = self._refusal(cert)
+        if reason:
+            self._log("certs: %s" % reason)
+            return REJECTED
+        issuer = cert if cert.self_issued else self._installed_issuer(cert)
+        if issuer is None:
+            self._log("certs: its issuer is not installed")
+            return REJECTED
+        entry = {"use": use, "hash": hash_data(cert, issuer.public_key),
+                 "subject": sha256_hex(cert.subject)}
+        if self._find(use, entry["hash"]) is not None:
+            return ACCEPTED
+        if len(self._entries) >= self._config.get("CertificateStoreMaxLength"):
+            self._log("certs: the store is full")
+            return REJECTED
+        entry["file"] = self._free_file_name()
+        try:
+            write_atomic(self._folder + "/" + entry["file"], cert.der)
+            self._save(self._entries + [entry])
+        except OSError as error:
+            self._log("certs: flash write failed (%s)" % error)
+            return FAILED
+        self._changed(use)
+        return ACCEPTED
+
+    def delete(self, wanted):
+        if wanted.get("hashAlgorithm") != "SHA256":
+            return NOT_FOUND
+        for entry in self._entries:
+            if _same_hash(entry["hash"], wanted):
+                break
+        else:
+            return NOT_FOUND
+        if entry["use"] == CS_ROOT and \
+                len([e for e in self._entries if e["use"] == CS_ROOT]) <= 1:
+            return FAILED
+        try:
+            self._save([e for e in self._entries if e is not entry])
+            os.remove(self._folder + "/" + entry["file"])
+        except OSError as error:
+            self._log("certs: flash write failed (%s)" % error)
+            return FAILED
+        self._changed(entry["use"])
+        return ACCEPTED
+
+    def _changed(self, use):
+        if self.on_change is not None:
+            self.on_change(use)
+
+    def _refusal(self, cert):
+        if not cert.is_ca:
+            return "not a CA certificate"
+        if self._clock.synchronised:
+            now_s = self._clock.now_s()
+            if not parse_iso8601(cert.not_before) <= now_s <= parse_iso8601(cert.not_after):
+                return "outside its validity (%s to %s)" % (cert.not_before, cert.not_after)
+        return None
+
+    def _installed_issuer(self, cert):
+        issuer = sha256_hex(cert.issuer)
+        for entry in self._entries:
+            if entry["subject"] == issuer:
+                data = read_or_none(self._folder + "/" + entry["file"])
+                return Certificate(data) if data else None
+        return None
+
+    def _find(self, use, wanted):
+        for entry in self._entries:
+            if entry["use"] == use and _same_hash(entry["hash"], wanted):
+                return entry
+        return None
+
+    def _free_file_name(self):
+        taken = [entry["file"] for entry in self._entries]
+        number = 0
+        while "%d.der" % number in taken:
+            number += 1
+        return "%d.der" % number
+
+    def _save(self, entries):
+        write_json_atomic(self._folder + "/index.json", entries)
+        self._entries = entries
+
+
+def _der(pem_or_der):
+    if type(pem_or_der) is not str:
+        return pem_or_der
+    from x509.pem import pem_to_der
+
+    blocks = pem_to_der(pem_or_der)
+    if len(blocks) != 1:
+        raise ValueError("%d PEM blocks, expected one certificate" % len(blocks))
+    return blocks[0]
+
+
+def _checked_index(entries):
+    if type(entries) is not list:
+        raise ValueError("not a list")
+    for entry in entries:
+        if type(entry) is not dict or type(entry.get("hash")) is not dict or \
+                not all(type(entry.get(k)) is str for k in ("use", "file", "subject")):
+            raise ValueError("bad entry")
+    return entries
+
+
+def _same_hash(a, b):
+    # CiStrings: compared without regard to case; serials also without leading zeroes.
+    for field in _HASH_FIELDS:
+        x, y = str(a.get(field, "")).upper(), str(b.get(field, "")).upper()
+        if field == "serialNumber":
+            x, y = x.lstrip("0") or "0", y.lstrip("0") or "0"
+        if x != y:
+            return False
+    return True

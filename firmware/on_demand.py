@@ -1,0 +1,42 @@
+"""OCPP handlers whose code is loaded for each request and dropped after it: a service the
+station rarely needs (the security extension's) takes no heap between its requests.
+
+Its state lives in flash, so nothing is lost when it goes; what its module imported for the
+first time is unloaded too (sys.modules and the parent package's attribute), and the next
+collection frees the code. Interned names stay: MicroPython never frees a qstr.
+"""
+import sys
+
+
+def register_on_demand(handlers, actions, load):
+    """Stands in for `actions`: for each request `load()` builds the service (importing its
+    module), its register(handlers) answers it, and the stand-ins return."""
+    def answer(payload, action):
+        with loaded(load) as service:
+            own = {}
+            service.register(own)
+            return own[action](payload)
+
+    for action in actions:
+        handlers[action] = lambda payload, action=action: answer(payload, action)
+
+
+class loaded:
+    """`with loaded(load) as service:` -- the modules imported while building it are
+    unloaded when the block ends."""
+
+    def __init__(self, load):
+        self._load = load
+        self._before = None
+
+    def __enter__(self):
+        self._before = set(sys.modules)
+        return self._load()
+
+    def __exit__(self, *exc):
+        for name in [n for n in sys.modules if n not in self._before]:
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and hasattr(sys.modules[parent], child):
+                delattr(sys.modules[parent], child)
+        return False

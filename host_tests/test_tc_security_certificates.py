@@ -1,0 +1,168 @@
+"""Compliance cases of the security extension's certificate management (OCTT TC_075_1,
+TC_075_2 install, TC_076 delete; whitepaper M03, M04, M05) and the refusals around them,
+the station running as on a board (see host_tests/tc.py). The hash data the station
+reports is checked against cryptography's own OCSP CertID computation, as OCTT checks it
+with its own."""
+import datetime
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509 import ocsp
+
+import certs
+from tc import CentralThread, booted, call, tc_station, wait_until
+
+CS_ROOT = "CentralSystemRootCertificate"
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+
+
+def hash_data(issued, issuer=None):
+    """CertificateHashData with the field names the ocpp package uses (it converts them to
+    and from the wire's camelCase)."""
+    issuer = issuer or issued
+    request = ocsp.OCSPRequestBuilder().add_certificate(issued.cert, issuer.cert,
+                                                        hashes.SHA256()).build()
+    return {"hash_algorithm": "SHA256", "issuer_name_hash": request.issuer_name_hash.hex(),
+            "issuer_key_hash": request.issuer_key_hash.hex(),
+            "serial_number": "%X" % request.serial_number}
+
+
+def install(cs, link, use, pem):
+    text = pem.decode() if type(pem) is bytes else pem
+    return cs.run(link.call(call.InstallCertificate(certificate_type=use,
+                                                    certificate=text))).status
+
+
+def installed(cs, link, use):
+    answer = cs.run(link.call(call.GetInstalledCertificateIds(certificate_type=use)))
+    return answer.status, answer.certificate_hash_data or []
+
+
+def delete(cs, link, hash_data):
+    return cs.run(link.call(call.DeleteCertificate(certificate_hash_data=hash_data))).status
+
+
+def intermediate(ca, common_name):
+    """A CA certificate issued by `ca` (not self-issued)."""
+    key = certs._key("ec")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(certs._name(common_name))
+            .issuer_name(ca.cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .sign(ca.key, hashes.SHA256()))
+    return certs.Issued(cert, key)
+
+
+def expired_ca():
+    key = certs._key("ec")
+    day = datetime.timedelta(days=1)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = certs._name("expired root")
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - 30 * day).not_valid_after(now - day)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return certs.Issued(cert, key)
+
+
+@pytest.mark.parametrize("use", [MANUFACTURER_ROOT, CS_ROOT])
+def test_TC_075_install_a_certificate(use):
+    """TC_075_1 (ManufacturerRootCertificate) and TC_075_2 (CentralSystemRootCertificate)."""
+    root = certs.make_ca("TC_075 " + use, kind="rsa")
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert installed(cs, link, use) == ("NotFound", [])
+        assert install(cs, link, use, root.cert_pem) == "Accepted"
+        assert installed(cs, link, use) == ("Accepted", [hash_data(root)])
+        other = MANUFACTURER_ROOT if use == CS_ROOT else CS_ROOT
+        assert installed(cs, link, other) == ("NotFound", [])
+        assert install(cs, link, use, root.cert_pem) == "Accepted"  # again: stored once
+        assert len(installed(cs, link, use)[1]) == 1
+        assert station.alive
+
+
+def test_TC_076_delete_a_specific_certificate_and_the_store_survives_a_reboot():
+    first, second = certs.make_ca("TC_076 first"), certs.make_ca("TC_076 second", kind="rsa")
+    maker = certs.make_ca("TC_076 maker")
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        for issued in (first, second):
+            assert install(cs, link, CS_ROOT, issued.cert_pem) == "Accepted"
+        assert install(cs, link, MANUFACTURER_ROOT, maker.cert_pem) == "Accepted"
+        status, ids = installed(cs, link, CS_ROOT)
+        assert status == "Accepted" and ids == [hash_data(first), hash_data(second)]
+        lowered = dict(ids[0], serial_number=ids[0]["serial_number"].lower())  # a CiString
+        assert delete(cs, link, lowered) == "Accepted"
+        assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(second)])
+        assert delete(cs, link, hash_data(first)) == "NotFound"  # gone already
+        # AQ-1 = no: the last CentralSystemRootCertificate stays.
+        assert delete(cs, link, hash_data(second)) == "Failed"
+        assert delete(cs, link, hash_data(maker)) == "Accepted"  # the last manufacturer root
+        assert installed(cs, link, MANUFACTURER_ROOT) == ("NotFound", [])
+
+        assert cs.run(link.call(call.Reset(type="Soft"))).status == "Accepted"
+        wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "the reboot")
+        link = cs.link("CP001")
+        assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(second)])
+        assert station.alive
+
+
+def test_a_ca_issued_by_an_installed_one_gets_its_issuers_key_hash():
+    root = certs.make_ca("chain root")
+    sub = intermediate(root, "chain sub CA")
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+        link = booted(cs)
+        assert install(cs, link, MANUFACTURER_ROOT, sub.cert_pem) == "Rejected"  # issuer unknown
+        assert install(cs, link, MANUFACTURER_ROOT, root.cert_pem) == "Accepted"
+        assert install(cs, link, MANUFACTURER_ROOT, sub.cert_pem) == "Accepted"
+        assert installed(cs, link, MANUFACTURER_ROOT)[1] == [hash_data(root),
+                                                             hash_data(sub, root)]
+
+
+def test_invalid_certificates_are_rejected_and_nothing_stored_is_lost():
+    kept = certs.make_ca("kept root")
+    leaf = certs.issue(kept, "not a CA")
+    good_pem = kept.cert_pem.decode()
+    body = good_pem.splitlines()
+    refused = {
+        "a leaf, not a CA": leaf.cert_pem.decode(),
+        "expired": expired_ca().cert_pem.decode(),
+        "two certificates": good_pem + certs.make_ca("second").cert_pem.decode(),
+        "no PEM": "hello",
+        "bad base64": "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+        "no END line": "\n".join(body[:-1]),
+        "DER garbage": "-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n",
+        "truncated DER": "\n".join(body[:3] + body[-1:]),
+    }
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert install(cs, link, CS_ROOT, good_pem) == "Accepted"
+        for what, pem in refused.items():
+            assert install(cs, link, CS_ROOT, pem) == "Rejected", what
+        assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(kept)])
+        other_hash = dict(hash_data(kept), hash_algorithm="SHA384")
+        assert delete(cs, link, other_hash) == "NotFound"
+        unknown = dict(hash_data(kept), serial_number="ABC")
+        assert delete(cs, link, unknown) == "NotFound"
+        assert station.alive
+
+
+def test_the_store_is_bounded_by_certificate_store_max_length():
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+        link = booted(cs)
+        listing = cs.run(link.call(call.GetConfiguration(
+            key=["CertificateStoreMaxLength", "AdditionalRootCertificateCheck"])))
+        values = {k["key"]: (k["value"], k["readonly"]) for k in listing.configuration_key}
+        assert values["AdditionalRootCertificateCheck"] == ("false", True)
+        maximum, readonly = values["CertificateStoreMaxLength"]
+        assert readonly
+        roots = [certs.make_ca("bound %d" % i) for i in range(int(maximum) + 1)]
+        for root in roots[:-1]:
+            assert install(cs, link, MANUFACTURER_ROOT, root.cert_pem) == "Accepted"
+        assert install(cs, link, CS_ROOT, roots[-1].cert_pem) == "Rejected"  # M05.FR.03
+        assert len(installed(cs, link, MANUFACTURER_ROOT)[1]) == int(maximum)
