@@ -191,8 +191,12 @@ class Configuration:
         return answer
 
     def change_configuration(self, payload):
-        status = self.change(payload["key"], payload["value"])
-        self._log("config: %s=%s %s" % (payload["key"], payload["value"], status))
+        name = payload["key"]
+        status = self.change(name, payload["value"])
+        key = self._keys.get(name)
+        # A write-only key's value (AuthorizationKey) never goes to the log (A01.FR.12).
+        shown = payload["value"] if key is None or key.readable else "(hidden)"
+        self._log("config: %s=%s %s" % (name, shown, status))
         return {"status": status}
 
     def register(self, handlers):

@@ -15,6 +15,7 @@ from ws.client import connect
 
 # The console shows at most this much of one OCPP frame.
 TRAFFIC_LOG_CHARS = 600
+_WRITE_ONLY_KEY = '"AuthorizationKey"'
 
 OFFLINE = "offline"
 CONNECTING = "connecting"
@@ -51,6 +52,8 @@ class Link:
         self._session = None
         self._connection = None
         self._backoff = Backoff()
+        self._reconnect_at_once = False
+        self._closing = None
 
     async def call(self, action, payload):
         session = self._session
@@ -64,6 +67,11 @@ class Link:
             connection.protocol.set_ping_interval(interval_s, clock.now_ms())
 
     def _log_frame(self, direction, text):
+        # A frame that names a write-only key is cut after the name: the AuthorizationKey's
+        # value never goes to the log (security whitepaper A01.FR.12).
+        secret = text.find(_WRITE_ONLY_KEY)
+        if secret >= 0:
+            text = text[:secret + len(_WRITE_ONLY_KEY)] + "... (value hidden)"
         # Long frames are cut: a full copy of a large answer would double its peak heap.
         if len(text) > TRAFFIC_LOG_CHARS:
             text = "%s... (%d chars)" % (text[:TRAFFIC_LOG_CHARS], len(text))
@@ -86,9 +94,22 @@ class Link:
         self._log_frame("->", text)
         await self._connection.send(text)
 
+    def reconnect(self):
+        """Ends the connection (normal closure) so that the next one, made at once, uses new
+        credentials; what is queued stays queued. A handler's answer is queued before the
+        close goes out: it runs no earlier than the handler's reply is handed over."""
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            self._reconnect_at_once = True
+            self._closing = asyncio.create_task(connection.close(1000, "reconnecting"))
+
     async def run(self):
         while True:
             await self._run_one_connection()
+            if self._reconnect_at_once:
+                self._reconnect_at_once = False
+                self._board.log("link: reconnecting (%s)" % self.last_error)
+                continue
             delay_ms = self._backoff.next_delay_ms()
             self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, delay_ms))
             await asyncio.sleep(delay_ms / 1000)

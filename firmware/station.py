@@ -38,13 +38,16 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
-        self.security = Security(config, board.state_dir, self.clock, log, self.handlers)
+        self.security = Security(config, board.state_dir, self.clock, log, self.handlers,
+                                 board.password)
+        self.security.on_credentials_changed = self._credentials_changed
         ssl_context = None
         if board.ca_der:
             ssl_context = self._tls_context(self.security.central_system_roots(
                 [board.ca_der] if type(board.ca_der) is bytes else board.ca_der))
             self.security.on_roots_changed = self._roots_changed
-        self.link = Link(board, config, self.handlers, self._on_online, password=board.password,
+        self.link = Link(board, config, self.handlers, self._on_online,
+                         password=config.get("AuthorizationKey") or None,
                          ssl_context=ssl_context, silent=self._rejected)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
@@ -88,6 +91,10 @@ class Station:
         from ws.tls import client_context
 
         return client_context(roots)
+
+    def _credentials_changed(self):
+        self.link.password = self.config.get("AuthorizationKey") or None
+        self.link.reconnect()
 
     def _roots_changed(self, roots):
         """Installed or deleted CS roots apply from the next connection on."""

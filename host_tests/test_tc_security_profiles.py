@@ -1,0 +1,37 @@
+"""Compliance cases of the security extension's credentials (OCTT TC_073: a new
+AuthorizationKey, whitepaper A01), the station running as on a board (see host_tests/tc.py)
+against the Central System with Basic authentication on."""
+from tc import CentralThread, booted, call, tc_station, wait_until
+
+OLD_KEY = "0123456789abcdef0123456789abcdef"
+# OCTT's: "OCA_OCTT_admin_test" hex-encoded (19 bytes).
+NEW_KEY = "4F43415F4F4354545F61646D696E5F74657374"
+
+
+def change(cs, link, key, value):
+    return cs.run(link.call(call.ChangeConfiguration(key=key, value=value))).status
+
+
+def test_TC_073_update_the_basic_authentication_password():
+    with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
+            tc_station(cs, ["--password", OLD_KEY]) as station:
+        link = booted(cs)
+        for refused in ("00112233", "4F43415F4F4354545F61646D696E5F7465737", "Z" * 32,
+                        "0" * 42, ""):
+            assert change(cs, link, "AuthorizationKey", refused) == "Rejected", refused
+        assert cs.central.rejected_auth == 0 and cs.central.links["CP001"] is link
+
+        assert change(cs, link, "AuthorizationKey", NEW_KEY) == "Accepted"
+        cs.central.passwords["CP001"] = NEW_KEY  # A01.FR.03: the old one is no longer valid
+        relinked = wait_until(lambda: cs.central.links.get("CP001") not in (None, link) and
+                              cs.central.links["CP001"], 10, "a new connection")
+        assert len(cs.requests("BootNotification")) == 1  # a reconnect, not a reboot
+        answer = cs.run(relinked.call(call.GetConfiguration(key=["AuthorizationKey"])))
+        assert answer.configuration_key in (None, []) and \
+            answer.unknown_key == ["AuthorizationKey"]  # write-only
+        assert not [line for line in station.lines if NEW_KEY in line]  # A01.FR.12
+
+        # Kept across a reboot: the Central System takes only the new key now.
+        assert cs.run(relinked.call(call.Reset(type="Hard"))).status == "Accepted"
+        wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "boot after reset")
+        assert station.alive
