@@ -33,8 +33,9 @@ class NotConnected(Exception):
 
 class Link:
     def __init__(self, board, config, handlers, on_online, response_timeout_s=30,
-                 ssl_context=None, password=None, silent=None):
+                 ssl_context=None, password=None, silent=None, url=None):
         self._board = board
+        self.url = url or board.csms_url
         # The reference station pings every 10 s; 0 switches client pings off (OCPP-J 1.6).
         self._config = config
         config.declare(Key("WebSocketPingInterval", INTEGER, 10, minimum=0, maximum=3600,
@@ -54,6 +55,7 @@ class Link:
         self._backoff = Backoff()
         self._reconnect_at_once = False
         self._closing = None
+        self._fallback = None
 
     async def call(self, action, payload):
         session = self._session
@@ -103,6 +105,13 @@ class Link:
             self._reconnect_at_once = True
             self._closing = asyncio.create_task(connection.close(1000, "reconnecting"))
 
+    def switch(self, url, ssl_context, password, on_failure):
+        """Reconnects at once to `url` with these credentials (a raised SecurityProfile). If
+        that first connection fails the previous ones come back, and on_failure() is told."""
+        self._fallback = (self.url, self.ssl_context, self.password, on_failure)
+        self.url, self.ssl_context, self.password = url, ssl_context, password
+        self.reconnect()
+
     async def run(self):
         while True:
             await self._run_one_connection()
@@ -117,7 +126,7 @@ class Link:
     async def _run_one_connection(self):
         self.state = CONNECTING
         try:
-            self._connection = await connect(self._board.csms_url, password=self.password,
+            self._connection = await connect(self.url, password=self.password,
                                              ssl_context=self.ssl_context,
                                              ping_interval_s=self._config.get(
                                                  "WebSocketPingInterval"),
@@ -125,12 +134,18 @@ class Link:
         except Exception as error:  # every way a connect can fail ends in a retry
             self.state = OFFLINE
             self.last_error = "%s: %s" % (type(error).__name__, error)
+            if self._fallback is not None:
+                self.url, self.ssl_context, self.password, on_failure = self._fallback
+                self._fallback = None
+                self._reconnect_at_once = True
+                on_failure()
             return
+        self._fallback = None
         self._backoff.reset()
         self._session = Session(self._send_text, self._handlers,
                                 response_timeout_s=self._response_timeout_s, log=self._board.log)
         self.state = ONLINE
-        self._board.log("link: online %s" % self._board.csms_url)
+        self._board.log("link: online %s" % self.url)
         online_task = asyncio.create_task(self._on_online())
         try:
             while True:

@@ -1,6 +1,17 @@
 """The security extension (OCPP 1.6 security whitepaper, edition 3): its configuration keys,
-declared at boot, and its services, loaded for each request and dropped after it
-(firmware.on_demand): between the Central System's requests they hold no heap.
+declared at boot, the link's credentials, and its services, loaded for each request and
+dropped after it (firmware.on_demand): between the Central System's requests they hold no
+heap.
+
+SecurityProfile (A05, 7.6): 0 none, 1 Basic auth over ws://, 2 TLS with Basic auth, 3 TLS
+with a client certificate. The board's provisioning sets the first one (wss:// 2, a password
+1, else 0). The Central System may only raise it (a value lower than or equal to the present
+one is Rejected, A05.FR.01), and only when its prerequisites hold: a valid AuthorizationKey
+for 1 and 2 (A05.FR.02), an installed CentralSystemRootCertificate for 2 and 3 (A05.FR.03).
+Profile 3 is Rejected: the station has no ChargePointCertificate yet (A05.FR.04). Raised, the
+link reconnects with it at once -- from profile 2 on to the board's wss:// URL (its
+`csms_url_tls`, else its URL with the wss scheme) -- and falls back to the previous profile
+if that first connection fails (A05.FR.08).
 
 AuthorizationKey (A01): write-only, 16 to 20 bytes written as 32 to 40 hex digits; the board's
 password is its default. A change the Central System makes is stored, never logged, and the
@@ -17,25 +28,30 @@ from firmware.on_demand import loaded, register_on_demand
 CERTIFICATE_STORE_MAX = 8
 CERTIFICATE_ACTIONS = ("InstallCertificate", "GetInstalledCertificateIds", "DeleteCertificate")
 CS_ROOT = "CentralSystemRootCertificate"
+TLS_PROFILE = 2
 
 
 class Security:
-    def __init__(self, config, state_dir, clock, log, handlers, password=None):
+    def __init__(self, config, board, clock, log, handlers):
         self._config = config
-        self._folder = state_dir + "/certs"
+        self._board = board
+        self._folder = board.state_dir + "/certs"
         self._clock = clock
         self._log = log
-        # Called with the new list of CS root DERs whenever it changes (the link's TLS).
-        self.on_roots_changed = None
-        # Called when AuthorizationKey has changed (the link's credentials).
-        self.on_credentials_changed = None
-        config.declare(Key("AuthorizationKey", STRING, password or "", readable=False,
-                           check=valid_authorization_key,
-                           on_change=lambda value: self._credentials_changed()))
+        self.link = None  # set by the station once the link exists
+        self.profile = None
         config.declare(Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX,
                            writable=False))
         # The replace-and-chain check of M05.FR.08-11 is not implemented: false, read-only.
         config.declare(Key("AdditionalRootCertificateCheck", BOOLEAN, False, writable=False))
+        config.declare(Key("AuthorizationKey", STRING, board.password or "", readable=False,
+                           check=valid_authorization_key,
+                           on_change=lambda value: self._credentials_changed()))
+        provisioned = provisioned_profile(board)
+        config.declare(Key("SecurityProfile", INTEGER, provisioned, minimum=0, maximum=3,
+                           check=self._may_raise_to, on_change=self._profile_changed))
+        # A raise is kept across reboots; a board provisioned higher since then wins.
+        self.profile = max(config.get("SecurityProfile"), provisioned)
         register_on_demand(handlers, CERTIFICATE_ACTIONS, self.certificates)
 
     def certificates(self):
@@ -46,27 +62,87 @@ class Security:
         store.on_change = lambda use: self._certificates_changed(store, use)
         return store
 
-    def central_system_roots(self, factory_ders):
+    # ---- what the link connects with ---------------------------------------------------
+
+    def connection(self, profile=None):
+        """(url, ssl_context, password) for a security profile (default: the present one)."""
+        profile = self.profile if profile is None else profile
+        password = self._config.get("AuthorizationKey") or None
+        url = self._board.csms_url
+        if profile < TLS_PROFILE and not url.startswith("wss:"):
+            return url, None, password
+        if not url.startswith("wss:"):
+            url = getattr(self._board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
+        return url, _tls_context(self._central_system_roots()), password
+
+    def _central_system_roots(self):
         """The DERs of the installed CS roots; on a first boot the board's are installed."""
+        factory = self._board.ca_der or []
+        factory = [factory] if type(factory) is bytes else factory
         with loaded(self.certificates) as store:
             roots = store.ders(CS_ROOT)
             if not roots:
-                for der in factory_ders:
+                for der in factory:
                     store.install(CS_ROOT, der)
-                roots = store.ders(CS_ROOT) or list(factory_ders)
+                roots = store.ders(CS_ROOT) or list(factory)
         return roots
+
+    # ---- changes -------------------------------------------------------------------------
+
+    def _may_raise_to(self, profile):
+        if self.profile is None:  # the value stored by an earlier boot
+            return True
+        if profile <= self.profile or profile == 3:
+            return False
+        if not valid_authorization_key(self._config.get("AuthorizationKey")):
+            return False
+        if profile >= TLS_PROFILE:
+            with loaded(self.certificates) as store:
+                return bool(store.ders(CS_ROOT))
+        return True
+
+    def _profile_changed(self, profile):
+        previous = self.profile
+        self.profile = profile
+        if profile < previous:  # the fallback below: the Central System cannot lower it
+            return
+        self._log("security: SecurityProfile %d -> %d" % (previous, profile))
+        url, ssl_context, password = self.connection(profile)
+        self.link.switch(url, ssl_context, password, lambda: self._fall_back(previous))
+
+    def _fall_back(self, previous):
+        self._log("security: no connection with SecurityProfile %d; back to %d"
+                  % (self.profile, previous))
+        self._config.set("SecurityProfile", previous)
 
     def _credentials_changed(self):
         self._log("security: AuthorizationKey changed")
-        if self.on_credentials_changed is not None:
-            self.on_credentials_changed()
+        if self.link is not None:
+            self.link.password = self._config.get("AuthorizationKey") or None
+            self.link.reconnect()
 
     def _certificates_changed(self, store, use):
-        if use == CS_ROOT and self.on_roots_changed is not None:
-            self.on_roots_changed(store.ders(CS_ROOT))
+        # New or deleted CS roots apply from the next connection on.
+        if use == CS_ROOT and self.link is not None and self.link.ssl_context is not None:
+            roots = store.ders(CS_ROOT)
+            if roots:
+                self.link.ssl_context = _tls_context(roots)
+
+
+def provisioned_profile(board):
+    if board.csms_url.startswith("wss:"):
+        return TLS_PROFILE
+    return 1 if board.password else 0
 
 
 def valid_authorization_key(value):
     """16 to 20 bytes as hex digits (whitepaper 7.2, A00.FR.205)."""
     return 32 <= len(value) <= 40 and len(value) % 2 == 0 and \
         all(c in "0123456789abcdefABCDEF" for c in value)
+
+
+def _tls_context(roots):
+    # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
+    from ws.tls import client_context
+
+    return client_context(roots)

@@ -38,17 +38,11 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
-        self.security = Security(config, board.state_dir, self.clock, log, self.handlers,
-                                 board.password)
-        self.security.on_credentials_changed = self._credentials_changed
-        ssl_context = None
-        if board.ca_der:
-            ssl_context = self._tls_context(self.security.central_system_roots(
-                [board.ca_der] if type(board.ca_der) is bytes else board.ca_der))
-            self.security.on_roots_changed = self._roots_changed
-        self.link = Link(board, config, self.handlers, self._on_online,
-                         password=config.get("AuthorizationKey") or None,
-                         ssl_context=ssl_context, silent=self._rejected)
+        self.security = Security(config, board, self.clock, log, self.handlers)
+        url, ssl_context, password = self.security.connection()
+        self.link = Link(board, config, self.handlers, self._on_online, password=password,
+                         ssl_context=ssl_context, silent=self._rejected, url=url)
+        self.security.link = self.link
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
@@ -84,22 +78,6 @@ class Station:
         self._tasks = []
 
     # ---- registration and the link ----------------------------------------------------
-
-    @staticmethod
-    def _tls_context(roots):
-        # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
-        from ws.tls import client_context
-
-        return client_context(roots)
-
-    def _credentials_changed(self):
-        self.link.password = self.config.get("AuthorizationKey") or None
-        self.link.reconnect()
-
-    def _roots_changed(self, roots):
-        """Installed or deleted CS roots apply from the next connection on."""
-        if roots:
-            self.link.ssl_context = self._tls_context(roots)
 
     def _rejected(self):
         return self.registration.status == REJECTED

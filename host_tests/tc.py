@@ -13,9 +13,9 @@ from harness import CentralThread, StationProcess, wait_until  # noqa: F401
 TC_HEAP = "288k"
 
 
-def tc_station(cs, extra=(), **options):
-    """The station under test, connected to `cs`, with its control port open."""
-    return StationProcess(cs.url(), "micropython", control=True,
+def tc_station(cs, extra=(), url=None, **options):
+    """The station under test, connected to `cs` (at `url` if given), control port open."""
+    return StationProcess(url or cs.url(), "micropython", control=True,
                           extra=["--build", "mpy", "--heap", TC_HEAP] + list(extra), **options)
 
 

@@ -1,6 +1,7 @@
-"""Compliance cases of the security extension's credentials (OCTT TC_073: a new
-AuthorizationKey, whitepaper A01), the station running as on a board (see host_tests/tc.py)
-against the Central System with Basic authentication on."""
+"""Compliance cases of the security extension's credentials and profiles (OCTT TC_073: a
+new AuthorizationKey, whitepaper A01; TC_084: no downgrade, A05), the station running as on a
+board (see host_tests/tc.py) against the Central System with Basic authentication on."""
+import certs
 from tc import CentralThread, booted, call, tc_station, wait_until
 
 OLD_KEY = "0123456789abcdef0123456789abcdef"
@@ -35,3 +36,41 @@ def test_TC_073_update_the_basic_authentication_password():
         assert cs.run(relinked.call(call.Reset(type="Hard"))).status == "Accepted"
         wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "boot after reset")
         assert station.alive
+
+
+def profile(cs, link):
+    answer = cs.run(link.call(call.GetConfiguration(key=["SecurityProfile"])))
+    return answer.configuration_key[0]["value"]
+
+
+def test_TC_084_downgrade_security_profile_rejected(tmp_path):
+    ca = certs.make_ca()
+    ca_path, _ = ca.write(str(tmp_path), "ca")
+    context = certs.issue(ca, "localhost").server_context(str(tmp_path))
+    with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY},
+                       heartbeat_interval_s=300) as cs, \
+            tc_station(cs, ["--password", OLD_KEY, "--ca", ca_path],
+                       url=cs.url(host="localhost", scheme="wss")) as station:
+        link = booted(cs)
+        assert profile(cs, link) == "2"  # provisioned: TLS with Basic auth
+        for lower_or_same in ("1", "0", "2"):  # A05.FR.01
+            assert change(cs, link, "SecurityProfile", lower_or_same) == "Rejected"
+        assert change(cs, link, "SecurityProfile", "3") == "Rejected"  # no CP certificate
+        assert change(cs, link, "SecurityProfile", "4") == "Rejected"
+        assert profile(cs, link) == "2" and cs.central.links["CP001"] is link
+        assert station.alive
+
+
+def test_raising_the_profile_needs_its_prerequisites():
+    short_key = "0123456789abcdef"  # 8 bytes: not a valid AuthorizationKey
+    with CentralThread(heartbeat_interval_s=300, passwords={"CP001": short_key}) as cs, \
+            tc_station(cs, ["--password", short_key]):
+        link = booted(cs)
+        assert profile(cs, link) == "1"
+        # A05.FR.02: no valid AuthorizationKey; A05.FR.03: no CS root installed.
+        assert change(cs, link, "SecurityProfile", "2") == "Rejected"
+        assert cs.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=certs.make_ca().cert_pem.decode()))).status == "Accepted"
+        assert change(cs, link, "SecurityProfile", "2") == "Rejected"  # the key still
+        assert profile(cs, link) == "1" and cs.central.links["CP001"] is link
