@@ -166,3 +166,25 @@ def test_the_store_is_bounded_by_certificate_store_max_length():
             assert install(cs, link, MANUFACTURER_ROOT, root.cert_pem) == "Accepted"
         assert install(cs, link, CS_ROOT, roots[-1].cert_pem) == "Rejected"  # M05.FR.03
         assert len(installed(cs, link, MANUFACTURER_ROOT)[1]) == int(maximum)
+
+
+def test_a_wss_link_trusts_the_installed_central_system_roots(tmp_path):
+    """The board's root is installed on the first boot; once the Central System has put
+    another root in its place, a server certificate from the old one is refused."""
+    factory = certs.make_ca("factory root")
+    factory_path, _ = factory.write(str(tmp_path), "factory")
+    context = certs.issue(factory, "localhost").server_context(str(tmp_path))
+    replacement = certs.make_ca("replacement root")
+    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
+            tc_station(cs, ["--ca", factory_path],
+                       url=cs.url(host="localhost", scheme="wss")) as station:
+        link = booted(cs)
+        assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(factory)])
+        assert install(cs, link, CS_ROOT, replacement.cert_pem) == "Accepted"
+        assert delete(cs, link, hash_data(factory)) == "Accepted"
+        assert cs.run(link.call(call.Reset(type="Soft"))).status == "Accepted"
+        station.wait_for_line("station: the board reset", 30)
+        failed = station.wait_for_line("link: offline", 30)  # TLS refuses the server
+        assert "certificate" in failed.lower() or "verif" in failed.lower(), failed
+        assert len(cs.requests("BootNotification")) == 1
+        assert station.alive
