@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from csms import utc_now_iso  # tools/ is this script's folder
 
 CONNECTORS = (0, 1, 2)
+ALL = (None,) + CONNECTORS  # a TriggerMessage without connectorId is for every connector
 
 
 class PeerChargePoint(ChargePoint):
@@ -27,13 +28,13 @@ class PeerChargePoint(ChargePoint):
                      "NumberOfConnectors": ("2", True), "SupportedFeatureProfiles": ("Core", True)}
         self.transactions = {}  # transactionId -> connectorId
         self.meter_wh = itertools.count(0, 1000)
+        self.triggered = {"StatusNotification": self.send_status,
+                          "MeterValues": self.send_meter_values, "Heartbeat": self.send_heartbeat}
 
     async def boot(self):
         await self.call(call.BootNotification(charge_point_model="Peer",
                                               charge_point_vendor="Bench"))
-        for connector_id in CONNECTORS:
-            await self.call(call.StatusNotification(connector_id=connector_id,
-                                                    error_code="NoError", status="Available"))
+        await self.send_status(None)
 
     @on(Action.get_configuration)
     def on_get_configuration(self, key=None):
@@ -60,6 +61,35 @@ class PeerChargePoint(ChargePoint):
     @on(Action.clear_cache)
     def on_clear_cache(self):
         return call_result.ClearCache(status="Accepted")
+
+    def sender(self, requested_message, connector_id):
+        """What sends the requested message, or None when the peer does not send it."""
+        return self.triggered.get(requested_message) if connector_id in ALL else None
+
+    @on(Action.trigger_message)
+    def on_trigger_message(self, requested_message, connector_id=None):
+        accepted = self.sender(requested_message, connector_id) is not None
+        return call_result.TriggerMessage(status="Accepted" if accepted else "Rejected")
+
+    @after(Action.trigger_message)
+    async def send_triggered(self, requested_message, connector_id=None):
+        send = self.sender(requested_message, connector_id)
+        if send is not None:
+            await send(connector_id)
+
+    async def send_status(self, connector_id):
+        for each in CONNECTORS if connector_id is None else (connector_id,):
+            await self.call(call.StatusNotification(connector_id=each, error_code="NoError",
+                                                    status="Available"))
+
+    async def send_meter_values(self, connector_id):
+        for each in CONNECTORS if connector_id is None else (connector_id,):
+            await self.call(call.MeterValues(connector_id=each, meter_value=[{
+                "timestamp": utc_now_iso(), "sampledValue": [
+                    {"value": str(next(self.meter_wh)), "context": "Trigger"}]}]))
+
+    async def send_heartbeat(self, _):
+        await self.call(call.Heartbeat())
 
     @on(Action.remote_start_transaction)
     def on_remote_start(self, id_tag, connector_id=1, **_):
