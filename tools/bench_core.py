@@ -1,8 +1,10 @@
 """Throughput of the protocol cores, run under MicroPython by `make bench` (CPython works too).
 
-Prints one line per measure: WebSocket frames/s in and out, OCPP messages/s handled.
+Prints one figure of tools/bench_report.py per line, as JSON: WebSocket frames/s in and out,
+OCPP messages/s handled.
 """
 import gc
+import json
 import struct
 import time
 
@@ -32,7 +34,7 @@ METER_VALUES = {
 
 
 def report(name, count, seconds, unit):
-    print("%-44s %9d %s/s" % (name, int(count / seconds), unit))
+    print(json.dumps({"name": name, "unit": unit + "/s", "ours": {"per_s": int(count / seconds)}}))
 
 
 def bench_frames_in(count, size):
