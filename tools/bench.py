@@ -10,6 +10,7 @@ measured on (tools/bench_report.py says what a figure holds).
 4. timing (tools/bench_timing.py): response, triggered message, remote start/stop,
    throughput, local start, boot and memory, beside a peer charge point on the PyPI ocpp
    package (tools/peer_cp.py).
+5. fleet (tools/bench_fleet.py): stations one core sustains within the response budget.
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
 """
 import json
@@ -21,6 +22,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import heap_figures  # noqa: E402
 from tools.bench_report import figure, show  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
@@ -72,7 +74,8 @@ def main():
     on = machine()
     print("machine: %(cpu)s, %(cores)d cores, %(os)s; MicroPython %(micropython)s" % on)
     figures = []
-    for stage in (lambda: [flash_figure()], core_figures, heap_figures, timing_figures):
+    for stage in (lambda: [flash_figure()], core_figures, heap_figures, timing_figures,
+                  lambda: [fleet_figure()]):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)
