@@ -45,6 +45,7 @@ class Certificates:
         except ValueError:
             log("certs: index unreadable; no certificates installed")
         self.on_change = None  # called with the use of what was installed or deleted
+        self.on_invalid = None  # called with (use, reason) for a certificate refused as invalid
 
     def register(self, handlers):
         handlers["InstallCertificate"] = self.install_certificate
@@ -87,12 +88,13 @@ class Certificates:
         """Installs one CA certificate (PEM text or DER bytes); returns the status."""
         try:
             cert = Certificate(_der(pem_or_der))
+            reason = self._refusal(cert)
         except ValueError as error:
-            self._log("certs: not a certificate (%s)" % error)
-            return REJECTED
-        reason = self._refusal(cert)
+            reason = "not a certificate (%s)" % error
         if reason:
             self._log("certs: %s" % reason)
+            if self.on_invalid is not None:
+                self.on_invalid(use, reason)
             return REJECTED
         issuer = cert if cert.self_issued else self._installed_issuer(cert)
         if issuer is None:

@@ -33,9 +33,10 @@ class NotConnected(Exception):
 
 class Link:
     def __init__(self, board, config, handlers, on_online, response_timeout_s=30,
-                 ssl_context=None, password=None, silent=None, url=None):
+                 ssl_context=None, password=None, silent=None, url=None,
+                 on_connect_failed=None):
         self._board = board
-        self.url = url or board.csms_url
+        self.url = url  # which one: the security profile decides (firmware.security)
         # The reference station pings every 10 s; 0 switches client pings off (OCPP-J 1.6).
         self._config = config
         config.declare(Key("WebSocketPingInterval", INTEGER, 10, minimum=0, maximum=3600,
@@ -56,6 +57,8 @@ class Link:
         self._reconnect_at_once = False
         self._closing = None
         self._fallback = None
+        # Told every error that ended a connection attempt (security events).
+        self._on_connect_failed = on_connect_failed
 
     async def call(self, action, payload):
         session = self._session
@@ -134,6 +137,8 @@ class Link:
         except Exception as error:  # every way a connect can fail ends in a retry
             self.state = OFFLINE
             self.last_error = "%s: %s" % (type(error).__name__, error)
+            if self._on_connect_failed is not None:
+                self._on_connect_failed(error)
             if self._fallback is not None:
                 self.url, self.ssl_context, self.password, on_failure = self._fallback
                 self._fallback = None

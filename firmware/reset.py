@@ -20,8 +20,10 @@ MAX_RESET_RETRIES = 10
 
 
 class ResetService:
-    def __init__(self, config, board_reset, transactions, drained, log, sleep=asyncio.sleep):
-        """`board_reset(hard)`: the board's restart; `drained()`: nothing is left to send."""
+    def __init__(self, config, board_reset, transactions, drained, log, sleep=asyncio.sleep,
+                 on_accepted=None):
+        """`board_reset(hard)`: the board's restart; `drained()`: nothing is left to send;
+        `on_accepted(kind)`: told of each reset accepted ("Hard" or "Soft")."""
         config.declare(Key("ResetRetries", INTEGER, 3, minimum=0, maximum=MAX_RESET_RETRIES))
         self._config = config
         self._board_reset = board_reset
@@ -29,6 +31,7 @@ class ResetService:
         self._drained = drained
         self._log = log
         self._sleep = sleep
+        self._on_accepted = on_accepted
         self.pending = None  # "Hard" or "Soft" from the accepted Reset.req until the restart
 
     def reset(self, payload):
@@ -37,6 +40,8 @@ class ResetService:
             return {"status": "Accepted"}
         self.pending = payload["type"]
         self._log("reset: %s reset accepted" % self.pending)
+        if self._on_accepted is not None:
+            self._on_accepted(self.pending)
         return {"status": "Accepted"}, self._restart
 
     async def _restart(self):

@@ -32,8 +32,10 @@ TLS_PROFILE = 2
 
 
 class Security:
-    def __init__(self, config, board, clock, log, handlers):
+    def __init__(self, config, board, clock, log, handlers, record_event):
         self._config = config
+        self._record_event = record_event  # firmware.security_log: (type, techInfo)
+        self._last_connect_event = None
         self._board = board
         self._folder = board.state_dir + "/certs"
         self._clock = clock
@@ -60,6 +62,7 @@ class Security:
 
         store = Certificates(self._folder, self._config, self._clock, self._log)
         store.on_change = lambda use: self._certificates_changed(store, use)
+        store.on_invalid = self._invalid_certificate
         return store
 
     # ---- what the link connects with ---------------------------------------------------
@@ -106,7 +109,8 @@ class Security:
         self.profile = profile
         if profile < previous:  # the fallback below: the Central System cannot lower it
             return
-        self._log("security: SecurityProfile %d -> %d" % (previous, profile))
+        self._record_event("ReconfigurationOfSecurityParameters",
+                           "SecurityProfile %d -> %d" % (previous, profile))
         url, ssl_context, password = self.connection(profile)
         self.link.switch(url, ssl_context, password, lambda: self._fall_back(previous))
 
@@ -115,8 +119,28 @@ class Security:
                   % (self.profile, previous))
         self._config.set("SecurityProfile", previous)
 
+    def connect_failed(self, error):
+        """A connection attempt failed: the Central System refused our credentials (401) or
+        its certificate did not verify. Each distinct failure is one event, not one per
+        retry."""
+        text = str(error)
+        if getattr(error, "status", None) == 401:
+            kind = "FailedToAuthenticateAtCentralSystem"
+        elif "certificate" in text.lower() or "verif" in text.lower():
+            kind = "InvalidCentralSystemCertificate"
+        else:
+            self._last_connect_event = None
+            return
+        if (kind, text) != self._last_connect_event:
+            self._last_connect_event = (kind, text)
+            self._record_event(kind, text)
+
+    def _invalid_certificate(self, use, reason):
+        if use == CS_ROOT:  # TC_078
+            self._record_event("InvalidCentralSystemCertificate", reason)
+
     def _credentials_changed(self):
-        self._log("security: AuthorizationKey changed")
+        self._record_event("ReconfigurationOfSecurityParameters", "AuthorizationKey")
         if self.link is not None:
             self.link.password = self._config.get("AuthorizationKey") or None
             self.link.reconnect()

@@ -14,6 +14,7 @@ from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.security import Security
+from firmware.security_log import SecurityLog
 from firmware.status import StatusService
 from firmware.transactions import Transactions
 from firmware.trigger import Trigger
@@ -38,10 +39,13 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
-        self.security = Security(config, board, self.clock, log, self.handlers)
+        self.security_log = SecurityLog(board.state_dir + "/security.log", self.clock, log)
+        self.security = Security(config, board, self.clock, log, self.handlers,
+                                 self.security_log.record)
         url, ssl_context, password = self.security.connection()
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
-                         ssl_context=ssl_context, silent=self._rejected, url=url)
+                         ssl_context=ssl_context, silent=self._rejected, url=url,
+                         on_connect_failed=self.security.connect_failed)
         self.security.link = self.link
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
@@ -66,7 +70,10 @@ class Station:
                                          len(board.connectors), self.transactions.on_connector,
                                          self.refresh, log)
         self.availability.register(self.handlers)
-        self.reset = ResetService(config, board.reset, self.transactions, self._drained, log)
+        # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
+        self.reset = ResetService(config, board.reset, self.transactions, self._drained, log,
+                                  on_accepted=lambda kind: self.security_log.record(
+                                      "ResetOrReboot", kind))
         self.reset.register(self.handlers)
         # Board code adds its vendorId handlers to self.vendor.handlers.
         self.vendor = VendorExtensions(self.link.call)
@@ -92,7 +99,8 @@ class Station:
         return self.registration.accepted and self.reset.pending is None
 
     def _drained(self):
-        return len(self.messages) == 0 and self.status.pending == 0
+        return len(self.messages) == 0 and self.status.pending == 0 and \
+            not self.security_log.pending
 
     async def data_transfer(self, vendor_id, message_id=None, data=None):
         """The station's own DataTransfer.req; returns the DataTransfer.conf payload."""
@@ -110,6 +118,7 @@ class Station:
         await self.registration.register()
         if not self._boot_reported:
             self._boot_reported = True
+            self.security_log.record("StartupOfTheDevice")
             self.status.report_all()
         call = self.link.call
         senders = [
@@ -117,6 +126,7 @@ class Station:
                                                   self.board.log)),
             asyncio.create_task(self.status.send_forever(call)),
             asyncio.create_task(self.messages.send_forever(call)),
+            asyncio.create_task(self.security_log.send_forever(call)),
         ]
         try:
             await asyncio.Event().wait()  # until the link drops and cancels this task

@@ -188,3 +188,20 @@ def test_a_wss_link_trusts_the_installed_central_system_roots(tmp_path):
         assert "certificate" in failed.lower() or "verif" in failed.lower(), failed
         assert len(cs.requests("BootNotification")) == 1
         assert station.alive
+
+
+def events(cs, kind=None):
+    return [p for p in cs.requests("SecurityEventNotification")
+            if kind is None or p["type"] == kind]
+
+
+def test_TC_078_invalid_central_system_certificate_security_event():
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert install(cs, link, CS_ROOT, expired_ca().cert_pem) == "Rejected"
+        event = wait_until(lambda: events(cs, "InvalidCentralSystemCertificate"), 10,
+                           "the security event")[0]
+        assert "validity" in event["techInfo"]
+        # Not for a manufacturer root: that is no Central System certificate.
+        assert install(cs, link, MANUFACTURER_ROOT, expired_ca().cert_pem) == "Rejected"
+        assert station.alive

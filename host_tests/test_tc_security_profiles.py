@@ -9,6 +9,12 @@ OLD_KEY = "0123456789abcdef0123456789abcdef"
 NEW_KEY = "4F43415F4F4354545F61646D696E5F74657374"
 
 
+def relinked(cs, old):
+    """The station's next connection after `old`."""
+    return wait_until(lambda: cs.central.links.get("CP001") not in (None, old) and
+                      cs.central.links["CP001"], 10, "a new connection")
+
+
 def change(cs, link, key, value):
     return cs.run(link.call(call.ChangeConfiguration(key=key, value=value))).status
 
@@ -24,16 +30,15 @@ def test_TC_073_update_the_basic_authentication_password():
 
         assert change(cs, link, "AuthorizationKey", NEW_KEY) == "Accepted"
         cs.central.passwords["CP001"] = NEW_KEY  # A01.FR.03: the old one is no longer valid
-        relinked = wait_until(lambda: cs.central.links.get("CP001") not in (None, link) and
-                              cs.central.links["CP001"], 10, "a new connection")
+        link = relinked(cs, link)
         assert len(cs.requests("BootNotification")) == 1  # a reconnect, not a reboot
-        answer = cs.run(relinked.call(call.GetConfiguration(key=["AuthorizationKey"])))
+        answer = cs.run(link.call(call.GetConfiguration(key=["AuthorizationKey"])))
         assert answer.configuration_key in (None, []) and \
             answer.unknown_key == ["AuthorizationKey"]  # write-only
         assert not [line for line in station.lines if NEW_KEY in line]  # A01.FR.12
 
         # Kept across a reboot: the Central System takes only the new key now.
-        assert cs.run(relinked.call(call.Reset(type="Hard"))).status == "Accepted"
+        assert cs.run(link.call(call.Reset(type="Hard"))).status == "Accepted"
         wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "boot after reset")
         assert station.alive
 
@@ -74,3 +79,32 @@ def test_raising_the_profile_needs_its_prerequisites():
             certificate=certs.make_ca().cert_pem.decode()))).status == "Accepted"
         assert change(cs, link, "SecurityProfile", "2") == "Rejected"  # the key still
         assert profile(cs, link) == "1" and cs.central.links["CP001"] is link
+
+
+def events(cs):
+    return [(p["type"], p.get("techInfo")) for p in cs.requests("SecurityEventNotification")]
+
+
+def test_security_events_startup_reset_credentials_and_refused_authentication():
+    with CentralThread(heartbeat_interval_s=300, passwords={"CP001": NEW_KEY}) as cs, \
+            tc_station(cs, ["--password", OLD_KEY]) as station:
+        station.wait_for_line("401", 15)  # refused: the event waits in RAM
+        cs.central.passwords["CP001"] = OLD_KEY
+        link = booted(cs, 30)
+        wait_until(lambda: len(events(cs)) >= 2, 10, "the first security events")
+        kinds = [kind for kind, _ in events(cs)]
+        assert kinds[:2] == ["FailedToAuthenticateAtCentralSystem", "StartupOfTheDevice"]
+
+        assert change(cs, link, "AuthorizationKey", NEW_KEY) == "Accepted"
+        cs.central.passwords["CP001"] = NEW_KEY
+        link = relinked(cs, link)
+        wait_until(lambda: ("ReconfigurationOfSecurityParameters", "AuthorizationKey")
+                   in events(cs), 15, "the reconfiguration event")
+        assert not [line for line in station.lines if NEW_KEY in line]
+
+        assert cs.run(link.call(call.Reset(type="Soft"))).status == "Accepted"
+        # Critical: written before the restart, delivered after it, once.
+        wait_until(lambda: ("ResetOrReboot", "Soft") in events(cs), 30, "ResetOrReboot")
+        wait_until(lambda: [k for k, _ in events(cs)].count("StartupOfTheDevice") == 2, 10,
+                   "the second startup")
+        assert [k for k, _ in events(cs)].count("ResetOrReboot") == 1
