@@ -1,6 +1,7 @@
-"""TriggerMessage (OCPP 1.6 section 5.17, errata 3.35 and 3.46): the Central System asks for a
-message the station otherwise sends on its own. The answer goes out first, the message right
-after it (the handler's follow-up).
+"""TriggerMessage (OCPP 1.6 section 5.17, errata 3.35 and 3.46) and ExtendedTriggerMessage
+(security whitepaper F06): the Central System asks for a message the station otherwise
+sends on its own. The answer goes out first, the message right after it (the handler's
+follow-up).
 
 - BootNotification: Accepted while the station waits for acceptance (Pending), which asks
   again at once; Rejected once accepted, as errata 3.35 recommends.
@@ -12,7 +13,10 @@ after it (the handler's follow-up).
   connector, or of connector 0 and every connector; with the transactionId of a transaction
   running there. Sent at once and not kept in flash: it is not transaction history.
 - DiagnosticsStatusNotification and FirmwareStatusNotification: Idle, which is always the
-  truth here (the station neither uploads diagnostics nor updates its firmware).
+  truth here (the station neither uploads diagnostics nor updates its firmware); from
+  ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification
+  and LogStatusNotification is sent, both Idle for the same reason.
+- SignChargePointCertificate (extended only): NotImplemented, there is no security profile 3.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
 BootNotification before the station is accepted (4.2: nothing else is sent until then).
 """
@@ -23,6 +27,8 @@ ACCEPTED = {"status": "Accepted"}
 REJECTED = {"status": "Rejected"}
 TRIGGER = "Trigger"
 IDLE = {"status": "Idle"}
+# What ExtendedTriggerMessage's names stand for where they differ from TriggerMessage's.
+EXTENDED_AS = {"FirmwareStatusNotification": "SignedFirmwareStatusNotification"}
 
 
 class Trigger:
@@ -31,6 +37,15 @@ class Trigger:
 
     def register(self, handlers):
         handlers["TriggerMessage"] = self.trigger_message
+        handlers["ExtendedTriggerMessage"] = self.extended_trigger_message
+
+    def extended_trigger_message(self, payload):
+        requested = payload["requestedMessage"]
+        if requested == "SignChargePointCertificate":
+            return {"status": "NotImplemented"}
+        if requested in EXTENDED_AS:
+            payload = dict(payload, requestedMessage=EXTENDED_AS[requested])
+        return self.trigger_message(payload)
 
     def trigger_message(self, payload):
         station = self._station
@@ -53,8 +68,8 @@ class Trigger:
             return ACCEPTED, lambda: _report_status(station.status, connector_ids)
         if requested == "MeterValues":
             return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
-        # DiagnosticsStatusNotification or FirmwareStatusNotification (the schema allows
-        # nothing else)
+        # Diagnostics-, Firmware-, SignedFirmware- or LogStatusNotification (the schemas
+        # allow nothing else)
         return ACCEPTED, lambda: call(requested, IDLE)
 
     async def _send_meter_values(self, call, connector_ids):

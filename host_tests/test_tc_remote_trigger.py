@@ -97,3 +97,29 @@ def test_triggered_boot_notification_while_pending_asks_again_at_once():
         wait_until(lambda: len(cs.requests("BootNotification")) == 2, 5, "the second boot")
         booted(cs)
         assert cs.requests("Heartbeat") == []
+
+
+def extended(cs, link, requested, connector_id=None):
+    return cs.run(link.call(call.ExtendedTriggerMessage(requested_message=requested,
+                                                        connector_id=connector_id))).status
+
+
+def test_extended_trigger_message():
+    """Security whitepaper F06: the same messages, plus the security extension's own."""
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+        link = booted(cs)
+        for requested, action in (("LogStatusNotification", "LogStatusNotification"),
+                                  ("FirmwareStatusNotification",
+                                   "SignedFirmwareStatusNotification")):
+            seen = len(cs.requests(action))
+            assert extended(cs, link, requested) == "Accepted"
+            assert next_request(cs, action, seen) == {"status": "Idle"}
+        seen = len(cs.requests("StatusNotification"))
+        assert extended(cs, link, "StatusNotification", 2) == "Accepted"
+        assert next_request(cs, "StatusNotification", seen)["connectorId"] == 2
+        seen = len(cs.requests("Heartbeat"))
+        assert extended(cs, link, "Heartbeat") == "Accepted"
+        next_request(cs, "Heartbeat", seen)
+        assert extended(cs, link, "MeterValues", 3) == "Rejected"
+        assert extended(cs, link, "BootNotification") == "Rejected"  # accepted already
+        assert extended(cs, link, "SignChargePointCertificate") == "NotImplemented"
