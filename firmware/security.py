@@ -21,7 +21,7 @@ The CentralSystemRootCertificates a wss:// link trusts are the installed ones
 (firmware.certificates); the board's own (`ca_der`) is installed as the first one on the
 first boot, so the Central System sees and manages it like any other.
 """
-from firmware.config import BOOLEAN, INTEGER, STRING, Key
+from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
 from firmware.on_demand import loaded, register_on_demand
 
 # CertificateStoreMaxLength: root certificates of both uses together.
@@ -32,9 +32,11 @@ TLS_PROFILE = 2
 
 
 class Security:
-    def __init__(self, config, board, clock, log, handlers, record_event):
+    def __init__(self, config, board, clock, log, handlers, security_log):
         self._config = config
-        self._record_event = record_event  # firmware.security_log: (type, techInfo)
+        self._security_log = security_log
+        self._record_event = security_log.record  # (type, techInfo)
+        self._uploads = []  # the GetLog upload running, if any
         self._last_connect_event = None
         self._board = board
         self._folder = board.state_dir + "/certs"
@@ -55,6 +57,10 @@ class Security:
         # A raise is kept across reboots; a board provisioned higher since then wins.
         self.profile = max(config.get("SecurityProfile"), provisioned)
         register_on_demand(handlers, CERTIFICATE_ACTIONS, self.certificates)
+        # What GetLog can upload to (transfer.upload).
+        config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP"],
+                           writable=False))
+        register_on_demand(handlers, ("GetLog",), self._log_upload)
 
     def certificates(self):
         """A certificate store on the board's flash (its module is loaded by this call)."""
@@ -64,6 +70,12 @@ class Security:
         store.on_change = lambda use: self._certificates_changed(store, use)
         store.on_invalid = self._invalid_certificate
         return store
+
+    def _log_upload(self):
+        from firmware.get_log import LogUpload
+
+        return LogUpload(self._uploads, self.link.call, self._security_log, self._board,
+                         self._log)
 
     # ---- what the link connects with ---------------------------------------------------
 

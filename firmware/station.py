@@ -41,7 +41,7 @@ class Station:
                            writable=False))
         self.security_log = SecurityLog(board.state_dir + "/security.log", self.clock, log)
         self.security = Security(config, board, self.clock, log, self.handlers,
-                                 self.security_log.record)
+                                 self.security_log)
         url, ssl_context, password = self.security.connection()
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
                          ssl_context=ssl_context, silent=self._rejected, url=url,

@@ -1,0 +1,98 @@
+"""Real file servers on loopback for the transfer tests: FTP (pyftpdlib, passive mode) and
+HTTP (http.server taking PUT and serving GET), each in its own thread, storing in a folder."""
+import base64
+import http.server
+import logging
+import os
+import threading
+
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+
+logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
+
+
+class FtpServer:
+    """ftp://USER:PASSWORD@127.0.0.1:port/ with write access to `folder`."""
+
+    def __init__(self, folder, user="station", password="secret"):
+        authorizer = DummyAuthorizer()
+        authorizer.add_user(user, password, folder, perm="elradfmw")
+        handler = type("Handler", (FTPHandler,), {"authorizer": authorizer,
+                                                  "passive_ports": None})
+        self._server = FTPServer(("127.0.0.1", 0), handler)
+        self.port = self._server.address[1]
+        self.user, self.password, self.folder = user, password, folder
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"timeout": 0.1}, daemon=True)
+
+    def url(self, path="/", user=None, password=None):
+        return "ftp://%s:%s@127.0.0.1:%d%s" % (user or self.user, password or self.password,
+                                              self.port, path)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.close_all()
+        self._thread.join(5)
+
+
+class HttpServer:
+    """http://127.0.0.1:port/: PUT stores the body under `folder` (401 without the right
+    Basic credentials when a password is set), GET serves what was stored."""
+
+    def __init__(self, folder, user=None, password=None):
+        expected = None
+        if password is not None:
+            expected = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _path(self):
+                return os.path.join(folder, os.path.basename(self.path))
+
+            def do_PUT(self):
+                if expected is not None and self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                length = int(self.headers.get("Content-Length", "0"))
+                with open(self._path(), "wb") as f:
+                    f.write(self.rfile.read(length))
+                self.send_response(201)
+                self.end_headers()
+
+            def do_GET(self):
+                try:
+                    with open(self._path(), "rb") as f:
+                        body = f.read()
+                except OSError:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.folder = folder
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, path="/", user=None, password=None):
+        auth = "%s:%s@" % (user, password) if user else ""
+        return "http://%s127.0.0.1:%d%s" % (auth, self.port, path)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
