@@ -108,3 +108,54 @@ def test_security_events_startup_reset_credentials_and_refused_authentication():
         wait_until(lambda: [k for k, _ in events(cs)].count("StartupOfTheDevice") == 2, 10,
                    "the second startup")
         assert [k for k, _ in events(cs)].count("ResetOrReboot") == 1
+
+
+def tls_central(tmp_path, ca, passwords):
+    context = certs.issue(ca, "localhost").server_context(str(tmp_path))
+    return CentralThread(ssl_context=context, passwords=passwords, heartbeat_interval_s=300)
+
+
+def test_TC_083_upgrade_security_profile_from_1_to_2(tmp_path):
+    ca = certs.make_ca("TC_083 root")
+    passwords = {"CP001": OLD_KEY}
+    with CentralThread(heartbeat_interval_s=300, passwords=passwords) as plain, \
+            tls_central(tmp_path, ca, passwords) as secure, \
+            tc_station(plain, ["--password", OLD_KEY, "--csms-tls",
+                               secure.url(host="localhost", scheme="wss")]) as station:
+        link = booted(plain)
+        assert change(plain, link, "SecurityProfile", "2") == "Rejected"  # no CS root yet
+        assert plain.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=ca.cert_pem.decode()))).status == "Accepted"
+        assert change(plain, link, "SecurityProfile", "2") == "Accepted"
+        tls_link = secure.link("CP001")  # a reconnect over TLS, not a reboot
+        assert profile(secure, tls_link) == "2"
+        assert secure.requests("BootNotification") == []
+        assert change(secure, tls_link, "SecurityProfile", "1") == "Rejected"  # TC_084
+        # Kept across a reboot: it boots over TLS.
+        assert secure.run(tls_link.call(call.Reset(type="Hard"))).status == "Accepted"
+        wait_until(lambda: secure.requests("BootNotification"), 30, "the boot over TLS")
+        assert len(plain.requests("BootNotification")) == 1
+        assert station.alive
+
+
+def test_a_raised_profile_that_cannot_connect_falls_back(tmp_path):
+    wrong_root = certs.make_ca("not the server's root")
+    server_root = certs.make_ca("the server's root")
+    passwords = {"CP001": OLD_KEY}
+    with CentralThread(heartbeat_interval_s=300, passwords=passwords) as plain, \
+            tls_central(tmp_path, server_root, passwords) as secure, \
+            tc_station(plain, ["--password", OLD_KEY, "--csms-tls",
+                               secure.url(host="localhost", scheme="wss")]) as station:
+        link = booted(plain)
+        assert plain.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=wrong_root.cert_pem.decode()))).status == "Accepted"
+        assert change(plain, link, "SecurityProfile", "2") == "Accepted"
+        station.wait_for_line("back to 1", 15)  # A05.FR.08: the TLS server was not trusted
+        link = relinked(plain, link)
+        assert profile(plain, link) == "1"
+        assert secure.central.links == {}
+        kinds = [p["type"] for p in plain.requests("SecurityEventNotification")]
+        assert "InvalidCentralSystemCertificate" in kinds
+        assert station.alive

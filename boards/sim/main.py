@@ -1,7 +1,7 @@
 """Device entry of the simulated board, started by the `station` launcher beside it.
 
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
-        [--ca FILE] [--state DIR] [--console 1]
+        [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL]
 
 --hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
 """
@@ -36,7 +36,7 @@ def read_ca(path):
 
 async def run(options, ca_der):
     board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
-                     ca_der, options.get("state"))
+                     ca_der, options.get("state"), options.get("csms-tls"))
     host, _, port = options["hw"].rpartition(":")
     hardware = await board.attach(host, int(port))
     station = Station(board)
