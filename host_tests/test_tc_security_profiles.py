@@ -110,23 +110,44 @@ def test_security_events_startup_reset_credentials_and_refused_authentication():
         assert [k for k, _ in events(cs)].count("ResetOrReboot") == 1
 
 
-def tls_central(tmp_path, ca, passwords):
-    context = certs.issue(ca, "localhost").server_context(str(tmp_path))
-    return CentralThread(ssl_context=context, passwords=passwords, heartbeat_interval_s=300)
+class TwoCentralSystems:
+    """A station on profile 1 at a ws:// Central System, whose --csms-tls is a second one
+    serving wss:// with a server certificate from `server_root`."""
+
+    def __init__(self, tmp_path, server_root):
+        passwords = {"CP001": OLD_KEY}
+        context = certs.issue(server_root, "localhost").server_context(str(tmp_path))
+        self.plain = CentralThread(heartbeat_interval_s=300, passwords=passwords)
+        self.secure = CentralThread(ssl_context=context, passwords=passwords,
+                                    heartbeat_interval_s=300)
+        self.station = None
+
+    def __enter__(self):
+        self.plain.__enter__()
+        self.secure.__enter__()
+        self.station = tc_station(self.plain, ["--password", OLD_KEY, "--csms-tls",
+                                               self.secure.url(host="localhost",
+                                                               scheme="wss")]).__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.station.__exit__(*exc)
+        self.secure.__exit__(*exc)
+        self.plain.__exit__(*exc)
+
+    def install_root(self, link, root):
+        return self.plain.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=root.cert_pem.decode()))).status
 
 
 def test_TC_083_upgrade_security_profile_from_1_to_2(tmp_path):
     ca = certs.make_ca("TC_083 root")
-    passwords = {"CP001": OLD_KEY}
-    with CentralThread(heartbeat_interval_s=300, passwords=passwords) as plain, \
-            tls_central(tmp_path, ca, passwords) as secure, \
-            tc_station(plain, ["--password", OLD_KEY, "--csms-tls",
-                               secure.url(host="localhost", scheme="wss")]) as station:
+    with TwoCentralSystems(tmp_path, ca) as both:
+        plain, secure = both.plain, both.secure
         link = booted(plain)
         assert change(plain, link, "SecurityProfile", "2") == "Rejected"  # no CS root yet
-        assert plain.run(link.call(call.InstallCertificate(
-            certificate_type="CentralSystemRootCertificate",
-            certificate=ca.cert_pem.decode()))).status == "Accepted"
+        assert both.install_root(link, ca) == "Accepted"
         assert change(plain, link, "SecurityProfile", "2") == "Accepted"
         tls_link = secure.link("CP001")  # a reconnect over TLS, not a reboot
         assert profile(secure, tls_link) == "2"
@@ -136,26 +157,19 @@ def test_TC_083_upgrade_security_profile_from_1_to_2(tmp_path):
         assert secure.run(tls_link.call(call.Reset(type="Hard"))).status == "Accepted"
         wait_until(lambda: secure.requests("BootNotification"), 30, "the boot over TLS")
         assert len(plain.requests("BootNotification")) == 1
-        assert station.alive
+        assert both.station.alive
 
 
 def test_a_raised_profile_that_cannot_connect_falls_back(tmp_path):
-    wrong_root = certs.make_ca("not the server's root")
-    server_root = certs.make_ca("the server's root")
-    passwords = {"CP001": OLD_KEY}
-    with CentralThread(heartbeat_interval_s=300, passwords=passwords) as plain, \
-            tls_central(tmp_path, server_root, passwords) as secure, \
-            tc_station(plain, ["--password", OLD_KEY, "--csms-tls",
-                               secure.url(host="localhost", scheme="wss")]) as station:
+    with TwoCentralSystems(tmp_path, certs.make_ca("the server's root")) as both:
+        plain = both.plain
         link = booted(plain)
-        assert plain.run(link.call(call.InstallCertificate(
-            certificate_type="CentralSystemRootCertificate",
-            certificate=wrong_root.cert_pem.decode()))).status == "Accepted"
+        assert both.install_root(link, certs.make_ca("not the server's root")) == "Accepted"
         assert change(plain, link, "SecurityProfile", "2") == "Accepted"
-        station.wait_for_line("back to 1", 15)  # A05.FR.08: the TLS server was not trusted
+        both.station.wait_for_line("back to 1", 15)  # A05.FR.08: the server is not trusted
         link = relinked(plain, link)
         assert profile(plain, link) == "1"
-        assert secure.central.links == {}
+        assert both.secure.central.links == {}
         kinds = [p["type"] for p in plain.requests("SecurityEventNotification")]
         assert "InvalidCentralSystemCertificate" in kinds
-        assert station.alive
+        assert both.station.alive

@@ -1,27 +1,17 @@
 # firmware/security_log: every event in the log; critical ones delivered for sure, in order,
 # across reboots; the others from RAM only; a rolling, bounded log.
 import asyncio
-import binascii
-import os
 
 from firmware import security_log
 from firmware.clock import Clock
 from firmware.security_log import SecurityLog
-from store.atomic import ensure_dir
+from scratch import fresh_path
 
-ROOT = "build/test_security_log/" + binascii.hexlify(os.urandom(4)).decode()
 NOW = "2026-12-02T12:00:00Z"
 
 
 def fresh(name):
-    ensure_dir(ROOT)
-    path = ROOT + "/" + name
-    for leftover in (path, path + ".tmp"):
-        try:
-            os.remove(leftover)
-        except OSError:
-            pass
-    return path
+    return fresh_path("test_security_log", name)
 
 
 def make(path, lines=None):
