@@ -31,6 +31,7 @@ THROUGHPUT_CALLS = 500
 TRIGGER_REPETITIONS = 150
 TRIGGERED = (("StatusNotification", 1), ("MeterValues", 1), ("Heartbeat", None))
 REMOTE_REPETITIONS = 30
+STOP_ATTEMPTS = 50
 LOCAL_REPETITIONS = 10
 BOOTS = 5
 TAG = "BENCH001"
@@ -142,12 +143,14 @@ def remote_times_ms(cs, identity, ready=lambda: None):
         transaction_id = wait_until(lambda: next(
             (f[2]["transactionId"] for d, f, _ in traffic(cs, identity, start)
              if d == "->" and f[0] == 3 and "transactionId" in f[2]), None), 5, "transaction id")
-        while True:
+        for attempt in range(STOP_ATTEMPTS):
             start = len(cs.central.traffic)
             stop = call.RemoteStopTransaction(transaction_id=transaction_id)
             if cs.run(link.call(stop)).status == "Accepted":
                 break
             time.sleep(0.01)  # Rejected: the transaction id has not reached it yet
+        else:
+            raise AssertionError("%s rejects RemoteStopTransaction %d" % (identity, transaction_id))
         _, arrived = request_at(cs, identity, start, "StopTransaction")
         stops.append((arrived - sent_at(cs, identity, start, "RemoteStopTransaction")) * 1000)
     return starts, stops

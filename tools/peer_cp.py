@@ -27,6 +27,7 @@ class PeerChargePoint(ChargePoint):
         self.keys = {"HeartbeatInterval": ("60", False), "MeterValueSampleInterval": ("0", False),
                      "NumberOfConnectors": ("2", True), "SupportedFeatureProfiles": ("Core", True)}
         self.transactions = {}  # transactionId -> connectorId
+        self.stopping = set()  # transactionIds of an accepted RemoteStopTransaction
         self.meter_wh = itertools.count(0, 1000)
         self.triggered = {"StatusNotification": self.send_status,
                           "MeterValues": self.send_meter_values, "Heartbeat": self.send_heartbeat}
@@ -104,12 +105,16 @@ class PeerChargePoint(ChargePoint):
 
     @on(Action.remote_stop_transaction)
     def on_remote_stop(self, transaction_id):
-        status = "Accepted" if transaction_id in self.transactions else "Rejected"
-        return call_result.RemoteStopTransaction(status=status)
+        # Taken out here: the after-handler runs whatever the answer was.
+        accepted = self.transactions.pop(transaction_id, None) is not None
+        if accepted:
+            self.stopping.add(transaction_id)
+        return call_result.RemoteStopTransaction(status="Accepted" if accepted else "Rejected")
 
     @after(Action.remote_stop_transaction)
     async def stop_after_remote(self, transaction_id):
-        if self.transactions.pop(transaction_id, None) is not None:
+        if transaction_id in self.stopping:
+            self.stopping.discard(transaction_id)
             await self.call(call.StopTransaction(
                 transaction_id=transaction_id, meter_stop=next(self.meter_wh),
                 timestamp=utc_now_iso(), reason="Remote"))
