@@ -1,0 +1,69 @@
+"""lib/x509/p256 against the `cryptography` package, on MicroPython and CPython
+(mp_scripts/p256_probe.py): public keys from private scalars, signatures each way, and
+tampered messages, signatures and points refused."""
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
+                                                             encode_dss_signature)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBE = os.path.join(ROOT, "host_tests", "mp_scripts", "p256_probe.py")
+MICROPYTHON = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
+RUNTIMES = {"micropython": ([MICROPYTHON], {"MICROPYPATH": ".frozen:lib"}),
+            "cpython": ([sys.executable], {"PYTHONPATH": "lib"})}
+ROUNDS = 5
+
+
+def probe(runtime, lines):
+    command, env = RUNTIMES[runtime]
+    done = subprocess.run(command + [PROBE], cwd=ROOT, input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, **env))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def point_hex(key):
+    return key.public_key().public_bytes(serialization.Encoding.X962,
+                                         serialization.PublicFormat.UncompressedPoint).hex()
+
+
+@pytest.mark.parametrize("runtime", sorted(RUNTIMES))
+def test_signatures_verify_both_ways_and_tampering_is_refused(runtime):
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(ROUNDS)]
+    messages = [os.urandom(20 + i * 50) for i in range(ROUNDS)]
+    lines = []
+    for key, message in zip(keys, messages):
+        d = key.private_numbers().private_value
+        r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256())))
+        lines += ["public %d" % d, "sign %d %s" % (d, message.hex()),
+                  "verify %s %s %d %d" % (point_hex(key), message.hex(), r, s),
+                  "verify %s %s %d %d" % (point_hex(key), (message + b"x").hex(), r, s),
+                  "verify %s %s %d %d" % (point_hex(key), message.hex(), r, s + 1)]
+    answers = probe(runtime, lines)
+    for i, (key, message) in enumerate(zip(keys, messages)):
+        public, signed, good, other_message, other_s = answers[5 * i:5 * i + 5]
+        assert public == point_hex(key)
+        r, s = (int(n) for n in signed.split())
+        key.public_key().verify(encode_dss_signature(r, s), message, ec.ECDSA(hashes.SHA256()))
+        with pytest.raises(InvalidSignature):
+            key.public_key().verify(encode_dss_signature(r, s), message + b"x",
+                                    ec.ECDSA(hashes.SHA256()))
+        assert (good, other_message, other_s) == ("True", "False", "False")
+
+
+def test_points_off_the_curve_are_refused():
+    sys.path.insert(0, os.path.join(ROOT, "lib"))
+    from x509 import p256
+
+    good = bytes.fromhex(point_hex(ec.generate_private_key(ec.SECP256R1())))
+    for bad in (good[:-1], b"\x02" + good[1:], good[:-1] + bytes([good[-1] ^ 1])):
+        with pytest.raises(ValueError):
+            p256.public_from_bytes(bad)
+    assert not p256.verify((1, 2), b"m", (1, 1))
