@@ -67,3 +67,23 @@ def test_points_off_the_curve_are_refused():
         with pytest.raises(ValueError):
             p256.public_from_bytes(bad)
     assert not p256.verify((1, 2), b"m", (1, 1))
+
+
+@pytest.mark.parametrize("runtime", sorted(RUNTIMES))
+def test_a_certificate_signing_request_that_cryptography_reads_and_verifies(runtime):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    command, env = RUNTIMES[runtime]
+    done = subprocess.run(command + [os.path.join(ROOT, "host_tests", "mp_scripts",
+                                                  "csr_probe.py"), "OpenVolt CPO \u00e9", "SIM-CP001"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, **env))
+    assert done.returncode == 0, done.stderr
+    csr = x509.load_pem_x509_csr(done.stdout.encode())
+    assert csr.is_signature_valid
+    assert csr.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == \
+        "OpenVolt CPO \u00e9"
+    assert csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "SIM-CP001"
+    assert isinstance(csr.public_key(), ec.EllipticCurvePublicKey)
+    assert csr.public_key().curve.name == "secp256r1"
