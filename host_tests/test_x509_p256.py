@@ -1,6 +1,7 @@
-"""lib/x509/p256 against the `cryptography` package, on MicroPython and CPython
-(mp_scripts/p256_probe.py): public keys from private scalars, signatures each way, and
-tampered messages, signatures and points refused."""
+"""lib/x509/p256 and lib/x509/csr against the `cryptography` package, on MicroPython and
+CPython (mp_scripts/p256_probe.py, csr_probe.py): public keys from private scalars,
+signatures each way, tampered messages, signatures and points refused, and a CSR that
+cryptography reads and whose signature it verifies."""
 import os
 import subprocess
 import sys
