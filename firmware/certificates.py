@@ -10,7 +10,8 @@ certificate is its own issuer when self-issued.
 
 Install answers Rejected for what is not a valid CA certificate (malformed PEM or DER, more
 than one certificate, no CA flag, outside its validity on a set clock, an issuer neither
-itself nor installed) and when the store already holds CertificateStoreMaxLength ones
+itself nor installed, a signature by that issuer that does not verify -- x509.verify knows
+ECDSA P-256 and RSA with SHA-256) and when the store already holds CertificateStoreMaxLength ones
 (M05.FR.03); installing one that is there already is Accepted and stores nothing.
 Delete answers Failed for the last CentralSystemRootCertificate (option AQ-1: it cannot be
 removed), NotFound when nothing matches (hashAlgorithm other than SHA256 included: the ids
@@ -22,6 +23,7 @@ from firmware.clock import parse_iso8601
 from store.atomic import ensure_dir, read_json_or_none, read_or_none, write_atomic, \
     write_json_atomic
 from x509.cert import Certificate, hash_data, sha256_hex
+from x509.verify import signed_by
 
 CS_ROOT = "CentralSystemRootCertificate"
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
@@ -92,14 +94,14 @@ class Certificates:
         except ValueError as error:
             reason = "not a certificate (%s)" % error
         if reason:
-            self._log("certs: %s" % reason)
-            if self.on_invalid is not None:
-                self.on_invalid(use, reason)
-            return REJECTED
+            return self._invalid(use, reason)
         issuer = cert if cert.self_issued else self._installed_issuer(cert)
         if issuer is None:
             self._log("certs: its issuer is not installed")
             return REJECTED
+        if not signed_by(cert, issuer):
+            return self._invalid(use, "its signature does not verify (or is neither ECDSA "
+                                      "P-256 nor RSA with SHA-256)")
         entry = {"use": use, "hash": hash_data(cert, issuer.public_key),
                  "subject": sha256_hex(cert.subject)}
         if self._find(use, entry["hash"]) is not None:
@@ -140,6 +142,12 @@ class Certificates:
     def _changed(self, use):
         if self.on_change is not None:
             self.on_change(use)
+
+    def _invalid(self, use, reason):
+        self._log("certs: %s" % reason)
+        if self.on_invalid is not None:
+            self.on_invalid(use, reason)
+        return REJECTED
 
     def _refusal(self, cert):
         if not cert.is_ca:

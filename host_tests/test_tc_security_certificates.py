@@ -138,6 +138,8 @@ def test_invalid_certificates_are_rejected_and_nothing_stored_is_lost():
         "no END line": "\n".join(body[:-1]),
         "DER garbage": "-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n",
         "truncated DER": "\n".join(body[:3] + body[-1:]),
+        # Names the installed root as its issuer, but another key with that name signed it.
+        "forged issuer": intermediate(certs.make_ca("kept root"), "forged sub").cert_pem.decode(),
     }
     with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
         link = booted(cs)

@@ -1,4 +1,5 @@
-"""lib/x509 against the `cryptography` package: CertificateHashData as the security
+"""lib/x509 against the `cryptography` package: signatures (x509.verify), CertificateHashData
+as the security
 whitepaper defines it (the OCSP CertID hashes of RFC 6960, which cryptography computes
 itself), names, validity and the CA flag, for RSA and EC keys, short and 20-byte serials,
 UTCTime and GeneralizedTime, with and without extensions; and malformed input refused with
@@ -93,6 +94,7 @@ def test_hash_data_names_validity_and_ca_flag_match_cryptography(pki, runtime):
         assert result["notAfter"] == iso(cert.not_valid_after_utc), name
         assert result["selfIssued"] == (name == issuer_name), name
         assert result["ca"] == name.endswith("root"), name
+        assert result["signedBy"] is True, name
     # 2051 is past UTCTime's range: GeneralizedTime, read right.
     assert results[3]["notAfter"] == "2051-06-01T12:30:05Z"
     assert results[3]["hash"]["serialNumber"] == "1F"
@@ -130,3 +132,18 @@ def test_every_truncation_and_byte_flip_gives_an_answer_never_a_crash(pki, runti
     results = probe(runtime, paths)  # an escaping exception fails the probe
     assert len(results) == len(paths)
     assert all(r.get("error") for r in results[0::2])  # every truncation is refused
+
+
+@pytest.mark.parametrize("runtime", sorted(RUNTIMES))
+def test_a_signature_by_another_key_or_over_changed_bytes_is_refused(pki, runtime):
+    folder, issued, paths = pki
+    forged = bytearray(issued["leaf"].cert_der)
+    at = forged.find(b"leaf.example")
+    forged[at] ^= 0x01  # a changed subject under the old signature
+    forged_path = folder / "forged.der"
+    forged_path.write_bytes(bytes(forged))
+    pairs = [("leaf", "ec_root"), ("far", "rsa_root"), ("rsa_root", "ec_root"),
+             ("ec_root", "leaf")]
+    results = probe(runtime, ["%s,%s" % (paths[c], paths[i]) for c, i in pairs] +
+                    ["%s,%s" % (forged_path, paths["rsa_root"])])
+    assert [r["signedBy"] for r in results] == [False] * 5

@@ -5,6 +5,7 @@ import json
 import sys
 
 from x509.cert import Certificate, hash_data
+from x509.verify import signed_by
 
 
 def read(path):
@@ -20,6 +21,7 @@ def describe(argument):
     except ValueError as error:
         return {"error": str(error)}
     return {"hash": hash_data(cert, issuer.public_key), "ca": cert.is_ca,
+            "signedBy": signed_by(cert, issuer),
             "selfIssued": cert.self_issued, "notBefore": cert.not_before,
             "notAfter": cert.not_after}
 

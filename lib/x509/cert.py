@@ -1,5 +1,6 @@
 """What the station needs of an X.509 certificate (RFC 5280): its names, serial number,
-validity, public key and CA flag, and the OCPP CertificateHashData that identifies it.
+validity, public key and CA flag, its signature (x509.verify checks it), and the OCPP
+CertificateHashData that identifies it.
 
 `Certificate(der)` raises ValueError for anything that is not a well-formed certificate.
 Names are kept as their DER bytes (tag and length included): the hashes of the security
@@ -33,6 +34,14 @@ class Certificate:
         if len(parts) != 3:
             raise ValueError("certificate: %d parts, expected 3" % len(parts))
         tbs = der.expect(parts[0], der.SEQUENCE, "tbsCertificate")
+        self.signed_part = data[tbs[3]:tbs[2]]
+        algorithm = _inside(data, parts[1], der.SEQUENCE, "signatureAlgorithm")
+        oid = der.expect(algorithm[0], der.OID, "signature algorithm")
+        self.signature_algorithm = data[oid[1]:oid[2]]
+        signature = der.expect(parts[2], der.BIT_STRING, "signatureValue")
+        if signature[2] - signature[1] < 2 or data[signature[1]] != 0:
+            raise ValueError("signatureValue: not a whole number of bytes")
+        self.signature = data[signature[1] + 1:signature[2]]
         fields = der.children(data, tbs[1], tbs[2])
         if fields and fields[0][0] == _VERSION_TAG:
             fields = fields[1:]
@@ -52,6 +61,12 @@ class Certificate:
         key_info = _inside(data, fields[5], der.SEQUENCE, "subjectPublicKeyInfo")
         if len(key_info) != 2:
             raise ValueError("subjectPublicKeyInfo: %d parts, expected 2" % len(key_info))
+        key_algorithm = _inside(data, key_info[0], der.SEQUENCE, "algorithm")
+        oid = der.expect(key_algorithm[0], der.OID, "key algorithm")
+        self.key_algorithm = data[oid[1]:oid[2]]
+        self.key_parameters = None  # the named curve of an EC key
+        if len(key_algorithm) > 1 and key_algorithm[1][0] == der.OID:
+            self.key_parameters = data[key_algorithm[1][1]:key_algorithm[1][2]]
         key = der.expect(key_info[1], der.BIT_STRING, "subjectPublicKey")
         if key[2] - key[1] < 2 or data[key[1]] != 0:
             raise ValueError("subjectPublicKey: not a whole number of bytes")
