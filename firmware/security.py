@@ -29,6 +29,8 @@ CERTIFICATE_STORE_MAX = 8
 CERTIFICATE_ACTIONS = ("InstallCertificate", "GetInstalledCertificateIds", "DeleteCertificate")
 CS_ROOT = "CentralSystemRootCertificate"
 TLS_PROFILE = 2
+# CertificateSignedMaxChainSize: the whitepaper's own upper limit (7.3).
+CHAIN_SIZE_MAX = 10000
 
 
 class Security:
@@ -61,6 +63,10 @@ class Security:
         config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP"],
                            writable=False))
         register_on_demand(handlers, ("GetLog",), self._log_upload)
+        config.declare(Key("CpoName", STRING, ""))
+        config.declare(Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX,
+                           writable=False))
+        register_on_demand(handlers, ("CertificateSigned",), self._charge_point_certificate)
 
     def certificates(self):
         """A certificate store on the board's flash (its module is loaded by this call)."""
@@ -70,6 +76,31 @@ class Security:
         store.on_change = lambda use: self._certificates_changed(store, use)
         store.on_invalid = self._invalid_certificate
         return store
+
+    def _charge_point_certificate(self):
+        from firmware.charge_point_certificate import ChargePointCertificate
+
+        return ChargePointCertificate(self._folder, self._config, self._clock, self._log,
+                                      self.link.call, self._record_event,
+                                      self._installed_roots)
+
+    def _installed_roots(self):
+        with loaded(self.certificates) as store:
+            return store.ders(CS_ROOT)
+
+    def certificate_request(self):
+        """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a
+        key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""
+        if not self._config.get("CpoName"):
+            return None
+        payload = self._board.boot_payload()
+        serial = payload.get("chargePointSerialNumber") or self._board.identity_name
+
+        async def request():
+            with loaded(self._charge_point_certificate) as service:
+                await service.request(serial)
+
+        return request
 
     def _log_upload(self):
         from firmware.get_log import LogUpload

@@ -16,7 +16,8 @@ follow-up).
   truth here (the station neither uploads diagnostics nor updates its firmware); from
   ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification
   and LogStatusNotification is sent, both Idle for the same reason.
-- SignChargePointCertificate (extended only): NotImplemented, there is no security profile 3.
+- SignChargePointCertificate (extended only): a new key pair and its CSR in
+  SignCertificate.req (firmware.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
 BootNotification before the station is accepted (4.2: nothing else is sent until then).
 """
@@ -42,7 +43,8 @@ class Trigger:
     def extended_trigger_message(self, payload):
         requested = payload["requestedMessage"]
         if requested == "SignChargePointCertificate":
-            return {"status": "NotImplemented"}
+            start = self._station.security.certificate_request()
+            return REJECTED if start is None else (ACCEPTED, start)
         if requested in EXTENDED_AS:
             payload = dict(payload, requestedMessage=EXTENDED_AS[requested])
         return self.trigger_message(payload)

@@ -122,4 +122,4 @@ def test_extended_trigger_message():
         next_request(cs, "Heartbeat", seen)
         assert extended(cs, link, "MeterValues", 3) == "Rejected"
         assert extended(cs, link, "BootNotification") == "Rejected"  # accepted already
-        assert extended(cs, link, "SignChargePointCertificate") == "NotImplemented"
+        assert extended(cs, link, "SignChargePointCertificate") == "Rejected"  # no CpoName

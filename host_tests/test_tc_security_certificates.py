@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 import certs
@@ -206,4 +206,66 @@ def test_TC_078_invalid_central_system_certificate_security_event():
         assert "validity" in event["techInfo"]
         # Not for a manufacturer root: that is no Central System certificate.
         assert install(cs, link, MANUFACTURER_ROOT, expired_ca().cert_pem) == "Rejected"
+        assert station.alive
+
+
+def signed_for(csr_pem, ca, days=30):
+    """The certificate a CA makes from the station's CSR (the test is the CA server)."""
+    request = x509.load_pem_x509_csr(csr_pem.encode())
+    assert request.is_signature_valid
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(request.subject)
+            .issuer_name(ca.cert.subject).public_key(request.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca.key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_signed(cs, link, chain_pem):
+    return cs.run(link.call(call.CertificateSigned(certificate_chain=chain_pem))).status
+
+
+def sign_request(cs, link):
+    seen = len(cs.requests("SignCertificate"))
+    assert cs.run(link.call(call.ExtendedTriggerMessage(
+        requested_message="SignChargePointCertificate"))).status == "Accepted"
+    return wait_until(lambda: cs.requests("SignCertificate")[seen:], 10, "a CSR")[0]["csr"]
+
+
+def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_system():
+    root = certs.make_ca("TC_074 root", kind="rsa")
+    sub = intermediate(root, "TC_074 issuing CA")
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        # A02 prerequisite: CpoName is set.
+        assert cs.run(link.call(call.ExtendedTriggerMessage(
+            requested_message="SignChargePointCertificate"))).status == "Rejected"
+        assert cs.run(link.call(call.ChangeConfiguration(key="CpoName",
+                                                         value="OpenVolt CPO"))).status == \
+            "Accepted"
+        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        csr = sign_request(cs, link)
+        request = x509.load_pem_x509_csr(csr.encode())
+        names = {a.oid._name: a.value for a in request.subject}
+        assert names == {"organizationName": "OpenVolt CPO", "commonName": "SIM-CP001"}
+        # TC_077: a certificate that is not for this request, or not under a trusted root.
+        other_key_csr = x509.CertificateSigningRequestBuilder().subject_name(
+            request.subject).sign(certs._key("ec"), hashes.SHA256())
+        wrong = {
+            "another key": signed_for(other_key_csr.public_bytes(
+                serialization.Encoding.PEM).decode(), root),
+            "an untrusted CA": signed_for(csr, certs.make_ca("stranger")),
+            "garbage": b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "a chain that skips a link": signed_for(csr, sub),
+        }
+        for what, pem in wrong.items():
+            assert certificate_signed(cs, link, pem.decode()) == "Rejected", what
+        wait_until(lambda: len(events(cs, "InvalidChargePointCertificate")) == len(wrong), 10,
+                   "InvalidChargePointCertificate events")
+        # TC_074: signed by the issuing CA under the installed root, with its chain.
+        chain = signed_for(csr, sub) + sub.cert_pem
+        assert certificate_signed(cs, link, chain.decode()) == "Accepted"
         assert station.alive

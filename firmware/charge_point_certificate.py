@@ -1,0 +1,91 @@
+"""The station's own certificate (security whitepaper A02, TC_074 and TC_077): a new P-256
+key pair and its CSR sent in SignCertificate.req (O = CpoName, CN = the serial number), and
+the signed certificate the Central System returns in CertificateSigned.req.
+
+CertificateSigned is Accepted only for a chain (PEM, at most CertificateSignedMaxChainSize
+characters) whose first certificate holds the public key of the pending request and is
+within its validity, each certificate signed by the next and the last by an installed
+CentralSystemRootCertificate (A02.FR.06); anything else is Rejected with the security
+event InvalidChargePointCertificate (A02.FR.07). Accepted, the certificate and its key are
+kept in flash, the previous pair as the fallback (A02.FR.10).
+
+Loaded per request (firmware.on_demand); its state is in flash: `cp_pending.json` (the key
+of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
+"""
+from firmware.clock import parse_iso8601
+from store.atomic import read_json_or_none, write_json_atomic
+from x509 import p256
+from x509.cert import Certificate
+from x509.csr import certificate_request_pem
+from x509.pem import pem_to_der
+from x509.verify import signed_by
+
+ACCEPTED = {"status": "Accepted"}
+REJECTED = {"status": "Rejected"}
+CS_ROOT = "CentralSystemRootCertificate"
+
+
+class ChargePointCertificate:
+    def __init__(self, folder, config, clock, log, call, record_event, roots):
+        self._folder = folder
+        self._config = config
+        self._clock = clock
+        self._log = log
+        self._call = call
+        self._record_event = record_event
+        self._roots = roots  # () -> DERs of the installed CS roots
+
+    def register(self, handlers):
+        handlers["CertificateSigned"] = self.certificate_signed
+
+    async def request(self, serial_number):
+        """Makes a key pair, keeps it pending in flash and sends its CSR."""
+        private, public = p256.new_private_key()
+        write_json_atomic(self._folder + "/cp_pending.json", {"d": "%x" % private})
+        csr = certificate_request_pem(private, public, self._config.get("CpoName"),
+                                      serial_number)
+        answer = await self._call("SignCertificate", {"csr": csr})
+        self._log("security: SignCertificate %s" % answer.get("status"))
+
+    def certificate_signed(self, payload):
+        chain_text = payload["certificateChain"]
+        try:
+            reason = self._refusal(chain_text)
+        except ValueError as error:
+            reason = "not a certificate chain (%s)" % error
+        if reason is not None:
+            self._record_event("InvalidChargePointCertificate", reason)
+            return REJECTED
+        pending = read_json_or_none(self._folder + "/cp_pending.json")
+        previous = read_json_or_none(self._folder + "/cp.json")
+        if previous is not None:
+            write_json_atomic(self._folder + "/cp_previous.json", previous)
+        write_json_atomic(self._folder + "/cp.json", {
+            "d": pending["d"], "chain": [der.hex() for der in pem_to_der(chain_text)]})
+        self._log("security: new ChargePointCertificate installed")
+        return ACCEPTED
+
+    def _refusal(self, chain_text):
+        if len(chain_text) > self._config.get("CertificateSignedMaxChainSize"):
+            return "the chain is over CertificateSignedMaxChainSize"
+        pending = read_json_or_none(self._folder + "/cp_pending.json")
+        if type(pending) is not dict or type(pending.get("d")) is not str:
+            return "no certificate was requested"
+        chain = [Certificate(der) for der in pem_to_der(chain_text)]
+        public = p256.multiply(int(pending["d"], 16))
+        if chain[0].public_key != p256.public_to_bytes(public):
+            return "not the key of the request"
+        if self._clock.synchronised:
+            now_s = self._clock.now_s()
+            for cert in chain:
+                if not parse_iso8601(cert.not_before) <= now_s <= parse_iso8601(cert.not_after):
+                    return "outside its validity"
+        for cert, issuer in zip(chain, chain[1:]):
+            if cert.issuer != issuer.subject or not signed_by(cert, issuer):
+                return "the chain does not verify"
+        last = chain[-1]
+        for root_der in self._roots():
+            root = Certificate(root_der)
+            if last.der == root.der or (last.issuer == root.subject and signed_by(last, root)):
+                return None
+        return "not issued under an installed CentralSystemRootCertificate"
