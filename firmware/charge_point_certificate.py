@@ -26,7 +26,7 @@ CS_ROOT = "CentralSystemRootCertificate"
 
 
 class ChargePointCertificate:
-    def __init__(self, folder, config, clock, log, call, record_event, roots):
+    def __init__(self, folder, config, clock, log, call, record_event, roots, installed):
         self._folder = folder
         self._config = config
         self._clock = clock
@@ -34,6 +34,7 @@ class ChargePointCertificate:
         self._call = call
         self._record_event = record_event
         self._roots = roots  # () -> DERs of the installed CS roots
+        self._installed = installed  # () after a new certificate is stored
 
     def register(self, handlers):
         handlers["CertificateSigned"] = self.certificate_signed
@@ -63,7 +64,7 @@ class ChargePointCertificate:
         write_json_atomic(self._folder + "/cp.json", {
             "d": pending["d"], "chain": [der.hex() for der in pem_to_der(chain_text)]})
         self._log("security: new ChargePointCertificate installed")
-        return ACCEPTED
+        return ACCEPTED, self._installed
 
     def _refusal(self, chain_text):
         if len(chain_text) > self._config.get("CertificateSignedMaxChainSize"):

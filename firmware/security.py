@@ -8,7 +8,8 @@ with a client certificate. The board's provisioning sets the first one (wss:// 2
 1, else 0). The Central System may only raise it (a value lower than or equal to the present
 one is Rejected, A05.FR.01), and only when its prerequisites hold: a valid AuthorizationKey
 for 1 and 2 (A05.FR.02), an installed CentralSystemRootCertificate for 2 and 3 (A05.FR.03).
-Profile 3 is Rejected: the station has no ChargePointCertificate yet (A05.FR.04). Raised, the
+Profile 3 also needs the station's own certificate (A05.FR.04; firmware.charge_point_
+certificate), which it then presents as its TLS client certificate. Raised, the
 link reconnects with it at once -- from profile 2 on to the board's wss:// URL (its
 `csms_url_tls`, else its URL with the wss scheme) -- and falls back to the previous profile
 if that first connection fails (A05.FR.08).
@@ -23,6 +24,7 @@ first boot, so the Central System sees and manages it like any other.
 """
 from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
 from firmware.on_demand import loaded, register_on_demand
+from store.atomic import read_json_or_none
 
 # CertificateStoreMaxLength: root certificates of both uses together.
 CERTIFICATE_STORE_MAX = 8
@@ -82,7 +84,8 @@ class Security:
 
         return ChargePointCertificate(self._folder, self._config, self._clock, self._log,
                                       self.link.call, self._record_event,
-                                      self._installed_roots)
+                                      self._installed_roots,
+                                      self._charge_point_certificate_installed)
 
     def _installed_roots(self):
         with loaded(self.certificates) as store:
@@ -119,7 +122,25 @@ class Security:
             return url, None, password
         if not url.startswith("wss:"):
             url = getattr(self._board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
-        return url, _tls_context(self._central_system_roots()), password
+        client = self._client_certificate() if profile == 3 else None
+        return url, _tls_context(self._central_system_roots(), client), password
+
+    def _client_certificate(self):
+        """(certificate DER, key DER) of the station's own certificate, or None."""
+        stored = read_json_or_none(self._folder + "/cp.json")
+        if type(stored) is not dict or not stored.get("chain"):
+            return None
+        from x509.p256 import private_key_der
+
+        return bytes.fromhex(stored["chain"][0]), private_key_der(int(stored["d"], 16))
+
+    def _charge_point_certificate_installed(self):
+        # A02.FR.08: on profile 3 the new certificate is used from the next connection on,
+        # which is made at once (TC_074).
+        if self.profile == 3:
+            url, ssl_context, password = self.connection()
+            self.link.ssl_context = ssl_context
+            self.link.reconnect()
 
     def _central_system_roots(self):
         """The DERs of the installed CS roots; on a first boot the board's are installed."""
@@ -138,7 +159,9 @@ class Security:
     def _may_raise_to(self, profile):
         if self.profile is None:  # the value stored by an earlier boot
             return True
-        if profile <= self.profile or profile == 3:
+        if profile <= self.profile:
+            return False
+        if profile == 3 and self._client_certificate() is None:  # A05.FR.04
             return False
         if not valid_authorization_key(self._config.get("AuthorizationKey")):
             return False
@@ -208,8 +231,10 @@ def valid_authorization_key(value):
         all(c in "0123456789abcdefABCDEF" for c in value)
 
 
-def _tls_context(roots):
+def _tls_context(roots, client=None):
     # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
     from ws.tls import client_context
 
-    return client_context(roots)
+    if client is None:
+        return client_context(roots)
+    return client_context(roots, client[0], client[1])

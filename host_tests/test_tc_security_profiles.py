@@ -173,3 +173,47 @@ def test_a_raised_profile_that_cannot_connect_falls_back(tmp_path):
         kinds = [p["type"] for p in plain.requests("SecurityEventNotification")]
         assert "InvalidCentralSystemCertificate" in kinds
         assert both.station.alive
+
+
+def peer_certificate(link):
+    """The client certificate the station presented on this connection, or None."""
+    return link._connection.transport.get_extra_info("peercert") or None
+
+
+def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path):
+    import ssl
+
+    from test_tc_security_certificates import certificate_signed, sign_request, signed_for
+
+    root = certs.make_ca("profile 3 root")
+    root_path, _ = root.write(str(tmp_path), "root")
+    context = certs.issue(root, "localhost").server_context(str(tmp_path))
+    context.verify_mode = ssl.CERT_OPTIONAL  # profile 2 presents none, profile 3 its own
+    context.load_verify_locations(cadata=root.cert_der)
+    with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY},
+                       heartbeat_interval_s=300) as cs, \
+            tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+                       url=cs.url(host="localhost", scheme="wss")) as station:
+        link = booted(cs)
+        assert peer_certificate(link) is None and profile(cs, link) == "2"
+        assert change(cs, link, "SecurityProfile", "3") == "Rejected"  # no certificate yet
+        assert change(cs, link, "CpoName", "OpenVolt CPO") == "Accepted"
+        first = signed_for(sign_request(cs, link), root)
+        assert certificate_signed(cs, link, first.decode()) == "Accepted"
+        assert change(cs, link, "SecurityProfile", "3") == "Accepted"
+        link = relinked(cs, link)
+        presented = peer_certificate(link)
+        assert presented and dict(x[0] for x in presented["subject"])["commonName"] == \
+            "SIM-CP001"
+        # TC_074: a renewed certificate is used at once: the station reconnects with it.
+        renewed = signed_for(sign_request(cs, link), root)
+        assert certificate_signed(cs, link, renewed.decode()) == "Accepted"
+        link = relinked(cs, link)
+        assert peer_certificate(link)["serialNumber"] != presented["serialNumber"]
+        assert len(cs.requests("BootNotification")) == 1
+        # TC_087: after a reset the station boots presenting its certificate.
+        assert cs.run(link.call(call.Reset(type="Hard"))).status == "Accepted"
+        wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "the reboot")
+        link = cs.link("CP001")
+        assert peer_certificate(link)["serialNumber"] != presented["serialNumber"]
+        assert station.alive

@@ -140,3 +140,12 @@ def public_from_bytes(data):
 
 def public_to_bytes(point):
     return b"\x04" + point[0].to_bytes(_BYTES, "big") + point[1].to_bytes(_BYTES, "big")
+
+
+def private_key_der(private):
+    """The key as an SEC 1 ECPrivateKey (RFC 5915) in DER, as TLS libraries load it."""
+    from x509 import der_write as d
+
+    return d.sequence(d.integer(1), d.encode(0x04, private.to_bytes(_BYTES, "big")),
+                      d.encode(0xA0, d.oid("1.2.840.10045.3.1.7")),
+                      d.encode(0xA1, d.bit_string(public_to_bytes(multiply(private)))))
