@@ -5,10 +5,13 @@ import http.server
 import logging
 import os
 import threading
+import warnings
 
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.servers import FTPServer
+with warnings.catch_warnings():  # pyftpdlib still imports asyncore and asynchat
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import FTPServer
 
 logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 

@@ -269,3 +269,19 @@ def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_sy
         chain = signed_for(csr, sub) + sub.cert_pem
         assert certificate_signed(cs, link, chain.decode()) == "Accepted"
         assert station.alive
+
+
+def test_an_oversized_certificate_chain_is_rejected():
+    root = certs.make_ca("oversized root")
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
+            == "Accepted"
+        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        leaf = signed_for(sign_request(cs, link), root)
+        padding = "\n" * (8001 - len(leaf))  # over CertificateSignedMaxChainSize (8000)
+        assert certificate_signed(cs, link, leaf.decode() + padding) == "Rejected"
+        event = wait_until(lambda: events(cs, "InvalidChargePointCertificate"), 10, "event")
+        assert "CertificateSignedMaxChainSize" in event[0]["techInfo"]
+        assert certificate_signed(cs, link, leaf.decode()) == "Accepted"  # still pending
+        assert station.alive

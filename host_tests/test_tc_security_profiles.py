@@ -217,3 +217,38 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
         link = cs.link("CP001")
         assert peer_certificate(link)["serialNumber"] != presented["serialNumber"]
         assert station.alive
+
+
+def test_TC_085_basic_authentication_valid_username_and_password():
+    # The Central System answers 101 only to Basic <identity>:<AuthorizationKey>.
+    with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
+            tc_station(cs, ["--password", OLD_KEY]):
+        link = booted(cs)
+        assert cs.central.rejected_auth == 0
+        statuses = cs.requests("StatusNotification")[:3]
+        assert [s["connectorId"] for s in statuses] == [0, 1, 2]
+        assert profile(cs, link) == "1"
+
+
+def test_TC_086_tls_server_side_certificate_valid_and_the_invalid_ones_refused(tmp_path):
+    root = certs.make_ca("TC_086 root")
+    root_path, _ = root.write(str(tmp_path), "root")
+    valid = certs.issue(root, "localhost").server_context(str(tmp_path), "valid")
+    with CentralThread(ssl_context=valid, passwords={"CP001": OLD_KEY}) as cs, \
+            tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+                       url=cs.url(host="localhost", scheme="wss")):
+        booted(cs)
+    refused = {
+        "expired": certs.issue(root, "localhost", expired=True),
+        "another host": certs.issue(root, "other.example", hosts=["other.example"]),
+        "another CA": certs.issue(certs.make_ca("stranger"), "localhost"),
+    }
+    for what, issued in refused.items():
+        context = issued.server_context(str(tmp_path), what.replace(" ", "_"))
+        with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY}) as cs, \
+                tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+                           url=cs.url(host="localhost", scheme="wss"),
+                           state=str(tmp_path / what.replace(" ", "_"))) as station:
+            station.wait_for_line("security event: InvalidCentralSystemCertificate", 15)
+            assert cs.requests("BootNotification") == [], what  # A00.FR.310: no talking
+            assert station.alive
