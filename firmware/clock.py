@@ -81,10 +81,17 @@ def format_iso8601(unix_s):
         year, month, day, second_of_day // 3600, second_of_day // 60 % 60, second_of_day % 60)
 
 
+# A correction larger than this, once the clock was set, is a change of the system time
+# (the security event SettingSystemTime); smaller ones are the drift a heartbeat corrects.
+JUMP_S = 60
+
+
 class Clock:
-    """UTC wall clock: a reference point set from the network, advanced by board ticks."""
+    """UTC wall clock: a reference point set from the network, advanced by board ticks.
+    `on_jump(seconds)` is told of each correction beyond JUMP_S once it was synchronised."""
 
     def __init__(self, ticks_ms, ticks_diff, initial_unix_s=0):
+        self.on_jump = None
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
         self._base_unix_ms = initial_unix_s * 1000
@@ -97,6 +104,9 @@ class Clock:
             unix_s = parse_iso8601(text)
         except ValueError:
             return False
+        jump_s = unix_s - self.now_s()
+        if self.synchronised and abs(jump_s) > JUMP_S and self.on_jump is not None:
+            self.on_jump(jump_s)
         self._base_unix_ms = unix_s * 1000
         self._base_ticks = self._ticks_ms()
         self.synchronised = True

@@ -40,6 +40,8 @@ class Station:
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
         self.security_log = SecurityLog(board.state_dir + "/security.log", self.clock, log)
+        self.clock.on_jump = lambda seconds: self.security_log.record(
+            "SettingSystemTime", "%+d s" % seconds)
         self.security = Security(config, board, self.clock, log, self.handlers,
                                  self.security_log)
         url, ssl_context, password = self.security.connection()

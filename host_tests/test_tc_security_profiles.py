@@ -1,8 +1,15 @@
 """Compliance cases of the security extension's credentials and profiles (OCTT TC_073: a
 new AuthorizationKey, whitepaper A01; TC_084: no downgrade, A05), the station running as on a
 board (see host_tests/tc.py) against the Central System with Basic authentication on."""
+import datetime
+
+from ocpp.routing import on
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action
+
 import certs
 from tc import CentralThread, booted, call, tc_station, wait_until
+from tools.csms import StationLink
 
 OLD_KEY = "0123456789abcdef0123456789abcdef"
 # OCTT's: "OCA_OCTT_admin_test" hex-encoded (19 bytes).
@@ -252,3 +259,24 @@ def test_TC_086_tls_server_side_certificate_valid_and_the_invalid_ones_refused(t
             station.wait_for_line("security event: InvalidCentralSystemCertificate", 15)
             assert cs.requests("BootNotification") == [], what  # A00.FR.310: no talking
             assert station.alive
+
+
+class ClockTwoHoursAhead(StationLink):
+    """Heartbeat.conf puts the station's clock two hours forward."""
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self):
+        ahead = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
+        return call_result.Heartbeat(current_time=ahead.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def test_a_clock_set_hours_forward_is_the_critical_event_setting_system_time():
+    with CentralThread(heartbeat_interval_s=300, link_class=ClockTwoHoursAhead) as cs, \
+            tc_station(cs):
+        link = booted(cs)
+        cs.run(link.call(call.TriggerMessage(requested_message="Heartbeat")))
+        wait_until(lambda: [p for p in cs.requests("SecurityEventNotification")
+                            if p["type"] == "SettingSystemTime"], 10, "SettingSystemTime")
+        event = [p for p in cs.requests("SecurityEventNotification")
+                 if p["type"] == "SettingSystemTime"][0]
+        assert event["techInfo"].startswith("+71") or event["techInfo"].startswith("+72")

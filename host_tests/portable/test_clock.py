@@ -37,3 +37,14 @@ def test_clock_follows_ticks_after_set():
     assert clock.now_iso8601() == "2026-11-25T10:21:31Z"
     assert not clock.set_iso8601("yesterday")
     assert clock.now_iso8601() == "2026-11-25T10:21:31Z"
+
+
+def test_a_jump_once_synchronised_is_told_drift_is_not():
+    jumps = []
+    clock = Clock(lambda: 0, lambda a, b: a - b)
+    clock.on_jump = jumps.append
+    clock.set_iso8601("2026-11-25T10:00:00Z")  # the first setting: no jump, a start
+    clock.set_iso8601("2026-11-25T10:00:45Z")  # 45 s: a heartbeat's correction
+    clock.set_iso8601("2026-11-25T09:00:45Z")
+    clock.set_iso8601("2026-11-25T09:02:46Z")
+    assert jumps == [-3600, 121]
