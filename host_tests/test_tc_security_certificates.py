@@ -285,3 +285,39 @@ def test_an_oversized_certificate_chain_is_rejected():
         assert "CertificateSignedMaxChainSize" in event[0]["techInfo"]
         assert certificate_signed(cs, link, leaf.decode()) == "Accepted"  # still pending
         assert station.alive
+
+
+def test_bad_security_requests_get_answers_and_nothing_stored_is_lost():
+    """Payloads the schemas allow but that make no sense: every one answered, the station
+    keeps what it has."""
+    root = certs.make_ca("kept through bad input")
+    junk_pem = "-----BEGIN CERTIFICATE-----\n" + "QUFB" * 1300 + "\n-----END CERTIFICATE-----\n"
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        assert install(cs, link, MANUFACTURER_ROOT, junk_pem) == "Rejected"
+        assert install(cs, link, CS_ROOT, "") == "Rejected"
+        assert install(cs, link, CS_ROOT, "\x00" * 100) == "Rejected"
+        for bad in ({"hash_algorithm": "SHA256", "issuer_name_hash": "", "issuer_key_hash": "",
+                     "serial_number": ""},
+                    dict(hash_data(root), serial_number="0" * 40)):
+            assert delete(cs, link, bad) in ("NotFound", "Failed")
+        # CertificateSigned without a request, with junk, with a CA certificate.
+        for chain in (root.cert_pem.decode(), junk_pem, "x", root.cert_pem.decode() * 3):
+            assert certificate_signed(cs, link, chain) == "Rejected"
+        for location in ("", "ftp://", "http://[::1", "ftp://u:p@127.0.0.1:0/", "x" * 512):
+            answer = get_log_status(cs, link, location)
+            assert answer in ("Accepted", "AcceptedCanceled"), location
+        with pytest.raises(Exception) as refused:  # the payload check answers it
+            cs.run(link.call(call.GetLog(
+                log={"remote_location": "http://127.0.0.1:9/",
+                     "oldest_timestamp": "2026-13-45T99:00:00Z"},
+                log_type="SecurityLog", request_id=99), suppress=False))
+        assert "PropertyConstraintViolation" in repr(refused.value)
+        assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(root)])
+        assert station.alive
+
+
+def get_log_status(cs, link, location):
+    return cs.run(link.call(call.GetLog(log={"remote_location": location},
+                                        log_type="SecurityLog", request_id=1, retries=0))).status
