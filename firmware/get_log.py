@@ -16,7 +16,7 @@ Loaded per request (firmware.on_demand); the running upload is kept by its owner
 import asyncio
 
 from firmware.clock import format_iso8601, parse_iso8601
-from transfer.upload import TransferError, upload
+from transfer.files import TransferError, upload
 from transfer.url import parse_location
 
 DEFAULT_RETRIES = 2

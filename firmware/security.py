@@ -62,7 +62,7 @@ class Security:
         # A raise is kept across reboots; a board provisioned higher since then wins.
         self.profile = max(config.get("SecurityProfile"), provisioned)
         register_on_demand(handlers, CERTIFICATE_ACTIONS, self.certificates)
-        # What GetLog can upload to (transfer.upload).
+        # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
         config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP"],
                            writable=False))
         register_on_demand(handlers, ("GetLog",), self._log_upload)

@@ -147,3 +147,48 @@ def test_a_signature_by_another_key_or_over_changed_bytes_is_refused(pki, runtim
     results = probe(runtime, ["%s,%s" % (paths[c], paths[i]) for c, i in pairs] +
                     ["%s,%s" % (forged_path, paths["rsa_root"])])
     assert [r["signedBy"] for r in results] == [False] * 5
+
+
+@pytest.mark.parametrize("runtime", sorted(RUNTIMES))
+def test_file_signatures_ecdsa_rsa_pss_and_pkcs1_and_what_must_fail(tmp_path, runtime):
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    image = os.urandom(3000) + b"firmware"
+    (tmp_path / "image.bin").write_bytes(image)
+    (tmp_path / "other.bin").write_bytes(image + b"!")
+    ec_signer = certs.issue(certs.make_ca("fw EC root"), "ec signer", hosts=())
+    rsa_signer = certs.issue(certs.make_ca("fw RSA root", kind="rsa"), "rsa signer", hosts=(),
+                             kind="rsa")
+    der_signature = ec_signer.key.sign(image, ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der_signature)
+    signatures = {
+        "ecdsa_der": (ec_signer, der_signature),
+        "ecdsa_raw": (ec_signer, r.to_bytes(32, "big") + s.to_bytes(32, "big")),
+        "pss_max": (rsa_signer, rsa_signer.key.sign(image, padding.PSS(
+            padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH), hashes.SHA256())),
+        "pss_32": (rsa_signer, rsa_signer.key.sign(image, padding.PSS(
+            padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())),
+        "pkcs1": (rsa_signer, rsa_signer.key.sign(image, padding.PKCS1v15(), hashes.SHA256())),
+    }
+    arguments = []
+    for name, (signer, signature) in signatures.items():
+        (tmp_path / (name + ".der")).write_bytes(signer.cert_der)
+        (tmp_path / (name + ".sig")).write_bytes(signature)
+        base = str(tmp_path / name)
+        arguments += ["%s.der,%s,%s.sig" % (base, tmp_path / "image.bin", base),
+                      "%s.der,%s,%s.sig" % (base, tmp_path / "other.bin", base)]
+    # A signature by the other key type, and a flipped byte.
+    (tmp_path / "flipped.sig").write_bytes(bytes([der_signature[0]]) + bytes(
+        [der_signature[1] ^ 1]) + der_signature[2:])
+    arguments += ["%s,%s,%s" % (tmp_path / "pkcs1.der", tmp_path / "image.bin",
+                                tmp_path / "ecdsa_der.sig"),
+                  "%s,%s,%s" % (tmp_path / "ecdsa_der.der", tmp_path / "image.bin",
+                                tmp_path / "flipped.sig")]
+    command, env = RUNTIMES[runtime]
+    done = subprocess.run(command + [os.path.join(ROOT, "host_tests", "mp_scripts",
+                                                  "filesig_probe.py")] + arguments,
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, **env))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"] * len(signatures) + ["False", "False"]

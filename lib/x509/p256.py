@@ -119,11 +119,16 @@ def sign(private, message):
 
 def verify(public, message, signature):
     """True when (r, s) is a valid ECDSA-SHA256 signature of `message` by `public`."""
+    return verify_digest(public, hashlib.sha256(message).digest(), signature)
+
+
+def verify_digest(public, digest, signature):
+    """verify() for the SHA-256 `digest` of the message (a file hashed as it streamed)."""
     r, s = signature
     if not (0 < r < N and 0 < s < N) or public is None or not on_curve(public):
         return False
     w = _inverse(s, N)
-    e = _digest_int(message)
+    e = int.from_bytes(digest, "big")
     point = _sum(multiply(e * w % N), multiply(r * w % N, public))
     return point is not None and point[0] % N == r
 

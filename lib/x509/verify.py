@@ -1,6 +1,8 @@
-"""Whether a certificate was signed by an issuer's key: ECDSA with SHA-256 on P-256 and RSA
+"""Whether a certificate was signed by an issuer's key -- ECDSA with SHA-256 on P-256 and RSA
 PKCS#1 v1.5 with SHA-256 (RFC 8017 8.2.2), the algorithms the security whitepaper's CAs use
-(A00.FR.505, A00.FR.506). Anything else is refused as unsupported, never accepted."""
+(A00.FR.505, A00.FR.506) -- and whether a file was signed by a certificate's key (a firmware
+image, L01.FR.04: ECDSA P-256, or RSA-PSS / PKCS#1 v1.5, always SHA-256). Anything else is
+refused as unsupported, never accepted."""
 import hashlib
 
 from x509 import der, p256
@@ -27,29 +29,97 @@ def signed_by(cert, issuer):
     return False
 
 
-def _ecdsa(cert, issuer):
-    if issuer.key_algorithm != _EC_PUBLIC_KEY or issuer.key_parameters != _PRIME256V1:
+def file_signed_by(signer, digest, signature):
+    """True when `signature` (bytes) over a file whose SHA-256 is `digest` verifies with the
+    key of `signer` (a Certificate): ECDSA (DER or raw r|s) for a P-256 key, RSA-PSS or
+    PKCS#1 v1.5 for an RSA key."""
+    try:
+        if signer.key_algorithm == _EC_PUBLIC_KEY:
+            return _ecdsa_digest(signer, digest, signature)
+        if signer.key_algorithm == _RSA_ENCRYPTION:
+            encoded, size, bits = _rsa_open(signer, signature)
+            return encoded is not None and (_pkcs1_v15(encoded, size, digest) or
+                                            _pss(encoded, bits, digest))
+    except (ValueError, IndexError):
         return False
-    data = cert.signature
-    outer = der.expect(der.element(data, 0), der.SEQUENCE, "ECDSA signature")
-    r, s = [int.from_bytes(data[start:end], "big") for _, start, end, _ in
-            der.children(data, outer[1], outer[2])]
-    return p256.verify(p256.public_from_bytes(issuer.public_key), cert.signed_part, (r, s))
+    return False
+
+
+def _ecdsa(cert, issuer):
+    return _ecdsa_digest(issuer, hashlib.sha256(cert.signed_part).digest(), cert.signature)
+
+
+def _ecdsa_digest(signer, digest, data):
+    if signer.key_parameters != _PRIME256V1:
+        return False
+    if len(data) == 64 and data[0] != der.SEQUENCE:  # raw r | s
+        r, s = int.from_bytes(data[:32], "big"), int.from_bytes(data[32:], "big")
+    else:
+        outer = der.expect(der.element(data, 0), der.SEQUENCE, "ECDSA signature")
+        r, s = [int.from_bytes(data[start:end], "big") for _, start, end, _ in
+                der.children(data, outer[1], outer[2])]
+    return p256.verify_digest(p256.public_from_bytes(signer.public_key), digest, (r, s))
 
 
 def _rsa(cert, issuer):
     if issuer.key_algorithm != _RSA_ENCRYPTION:
         return False
-    key = issuer.public_key
+    encoded, size, _ = _rsa_open(issuer, cert.signature)
+    return encoded is not None and _pkcs1_v15(encoded, size,
+                                              hashlib.sha256(cert.signed_part).digest())
+
+
+def _rsa_open(signer, signature):
+    """(signature^e mod n as bytes, its size, the bits of n), or (None, 0, 0)."""
+    key = signer.public_key
     outer = der.expect(der.element(key, 0), der.SEQUENCE, "RSA public key")
     n_part, e_part = der.children(key, outer[1], outer[2])
-    n = int.from_bytes(key[n_part[1]:n_part[2]], "big")
+    modulus = key[n_part[1]:n_part[2]].lstrip(b"\x00")
+    n = int.from_bytes(modulus, "big")
     e = int.from_bytes(key[e_part[1]:e_part[2]], "big")
-    size = (len(key[n_part[1]:n_part[2]].lstrip(b"\x00")))
-    signature = int.from_bytes(cert.signature, "big")
-    if len(cert.signature) != size or signature >= n:
+    value = int.from_bytes(signature, "big")
+    if len(signature) != len(modulus) or value >= n:
+        return None, 0, 0
+    bits = 8 * len(modulus) - 8
+    top = modulus[0]
+    while top:
+        bits += 1
+        top >>= 1
+    return pow(value, e, n).to_bytes(len(modulus), "big"), len(modulus), bits
+
+
+def _pkcs1_v15(encoded, size, digest):
+    tail = _SHA256_DIGEST_INFO + digest
+    padding = size - 3 - len(tail)
+    return padding >= 8 and encoded == b"\x00\x01" + b"\xff" * padding + b"\x00" + tail
+
+
+def _pss(encoded, bits, digest):
+    """EMSA-PSS-VERIFY (RFC 8017 9.1.2) with SHA-256 and MGF1-SHA-256, any salt length."""
+    em_bits = bits - 1
+    em_len = (em_bits + 7) // 8
+    em = encoded[len(encoded) - em_len:]
+    if len(encoded) > em_len and any(encoded[:len(encoded) - em_len]):
         return False
-    encoded = pow(signature, e, n).to_bytes(size, "big")
-    expected_tail = _SHA256_DIGEST_INFO + hashlib.sha256(cert.signed_part).digest()
-    padding = size - 3 - len(expected_tail)
-    return padding >= 8 and encoded == b"\x00\x01" + b"\xff" * padding + b"\x00" + expected_tail
+    if em_len < 32 + 2 or em[-1] != 0xBC:
+        return False
+    masked, h = em[:em_len - 33], em[em_len - 33:em_len - 1]
+    mask = _mgf1(h, len(masked))
+    db = bytearray(a ^ b for a, b in zip(masked, mask))
+    db[0] &= 0xFF >> (8 * em_len - em_bits)
+    one = 0
+    while one < len(db) and db[one] == 0:
+        one += 1
+    if one == len(db) or db[one] != 1:
+        return False
+    salt = bytes(db[one + 1:])
+    return hashlib.sha256(b"\x00" * 8 + digest + salt).digest() == h
+
+
+def _mgf1(seed, length):
+    out = b""
+    counter = 0
+    while len(out) < length:
+        out += hashlib.sha256(seed + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return out[:length]
