@@ -30,6 +30,7 @@ from store.atomic import read_json_or_none
 CERTIFICATE_STORE_MAX = 8
 CERTIFICATE_ACTIONS = ("InstallCertificate", "GetInstalledCertificateIds", "DeleteCertificate")
 CS_ROOT = "CentralSystemRootCertificate"
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 TLS_PROFILE = 2
 # CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
 # chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
@@ -42,6 +43,8 @@ class Security:
         self._security_log = security_log
         self._record_event = security_log.record  # (type, techInfo)
         self._uploads = []  # the GetLog upload running, if any
+        self._updates = []  # the firmware update running, if any
+        self.busy = lambda: False  # set by the station: True while a transaction runs
         self._last_connect_event = None
         self._board = board
         self._folder = board.state_dir + "/certs"
@@ -70,6 +73,7 @@ class Security:
         config.declare(Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX,
                            writable=False))
         register_on_demand(handlers, ("CertificateSigned",), self._charge_point_certificate)
+        register_on_demand(handlers, ("SignedUpdateFirmware",), self._firmware_update)
 
     def certificates(self):
         """A certificate store on the board's flash (its module is loaded by this call)."""
@@ -88,9 +92,24 @@ class Security:
                                       self._installed_roots,
                                       self._charge_point_certificate_installed)
 
-    def _installed_roots(self):
+    def _installed_roots(self, use=CS_ROOT):
         with loaded(self.certificates) as store:
-            return store.ders(CS_ROOT)
+            return store.ders(use)
+
+    def _firmware_update(self):
+        from firmware.firmware_update import FirmwareUpdate
+
+        return FirmwareUpdate(self._updates, self.link.call, self._board, self._clock,
+                              self._log, self._record_event,
+                              lambda: self._installed_roots(MANUFACTURER_ROOT), self.busy)
+
+    async def after_boot(self):
+        """Once the boot is accepted: an installation that just restarted the station is
+        reported (Installed, FirmwareUpdated)."""
+        if read_json_or_none(self._board.state_dir + "/firmware_install.json") is None:
+            return
+        with loaded(self._firmware_update) as update:
+            await update.after_restart()
 
     def certificate_request(self):
         """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a

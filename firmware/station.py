@@ -49,6 +49,7 @@ class Station:
                          ssl_context=ssl_context, silent=self._rejected, url=url,
                          on_connect_failed=self.security.connect_failed)
         self.security.link = self.link
+        self.security.busy = lambda: bool(self.transactions.active)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
@@ -121,6 +122,7 @@ class Station:
         if not self._boot_reported:
             self._boot_reported = True
             self.security_log.record("StartupOfTheDevice")
+            await self.security.after_boot()
             self.status.report_all()
         call = self.link.call
         senders = [

@@ -15,7 +15,8 @@ follow-up).
 - DiagnosticsStatusNotification and FirmwareStatusNotification: Idle, which is always the
   truth here (the station neither uploads diagnostics nor updates its firmware); from
   ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification
-  and LogStatusNotification is sent, both Idle for the same reason.
+  and LogStatusNotification is sent, both Idle (not yet the last status of an update or
+  upload in progress, L01.FR.29).
 - SignChargePointCertificate (extended only): a new key pair and its CSR in
   SignCertificate.req (firmware.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but

@@ -11,13 +11,14 @@ Its flash is `flash/` of the state folder (`state_dir`). Runs under MicroPython'
 and under CPython.
 """
 import asyncio
+import hashlib
 import gc
 import json
 import time
 
 from boards.sim.network import Network
 from logring import LogRing
-from store.atomic import ensure_dir
+from store.atomic import ensure_dir, read_or_none, write_atomic
 
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
@@ -120,7 +121,7 @@ class SimBoard:
             "chargePointModel": MODEL,
             "chargePointSerialNumber": "SIM-" + self.identity_name,
             "chargeBoxSerialNumber": "SIM-" + self.identity_name,
-            "firmwareVersion": FIRMWARE_VERSION,
+            "firmwareVersion": self.firmware_version(),
             "meterType": METER_TYPE,
         }
 
@@ -148,6 +149,30 @@ class SimBoard:
         while await self._receive(reader):
             pass
         self.down.set()
+
+    def firmware_version(self):
+        """What the last installed image said it was, else the version this build ships."""
+        if self.state_dir is not None:
+            installed = read_or_none(self.state_dir + "/firmware_version")
+            if installed:
+                return installed.decode()
+        return FIRMWARE_VERSION
+
+    def install_firmware(self, path):
+        """Installs an image as this board does: its first line "version=X" (else the
+        start of its SHA-256) becomes the firmware version, then the board restarts."""
+        with open(path, "rb") as f:
+            first = f.readline(80).strip()
+            f.seek(0)
+            digest = hashlib.sha256()
+            chunk = f.read(512)
+            while chunk:
+                digest.update(chunk)
+                chunk = f.read(512)
+        version = first[8:].decode() if first.startswith(b"version=") else \
+            "sha256:" + digest.digest().hex()[:12]
+        write_atomic(self.state_dir + "/firmware_version", version.encode())
+        self.reset(True)
 
     def reset(self, hard):
         """The controller restarts (the launcher starts the device process again); the

@@ -1,0 +1,125 @@
+"""Signed firmware update (OCTT TC_080, TC_081; security whitepaper L01): the image from a
+real HTTP server on loopback, signed with the `cryptography` package by a firmware signing
+certificate under an installed ManufacturerRootCertificate; the station running as on a
+board (see host_tests/tc.py), whose sim board installs by recording the version and
+restarting."""
+import base64
+import datetime
+import os
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+import certs
+from file_servers import HttpServer
+from tc import CentralThread, booted, call, tc_station, wait_until
+
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+
+
+def now_iso(delta_s=0):
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=delta_s)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sign(signer, image):
+    """ECDSA for an EC key, RSA-PSS for an RSA one (L01.FR.04)."""
+    if isinstance(signer.key, ec.EllipticCurvePrivateKey):
+        return signer.key.sign(image, ec.ECDSA(hashes.SHA256()))
+    return signer.key.sign(image, padding.PSS(padding.MGF1(hashes.SHA256()),
+                                              padding.PSS.MAX_LENGTH), hashes.SHA256())
+
+
+class Update:
+    """A manufacturer root installed on the station and a firmware image on HTTP."""
+
+    def __init__(self, cs, link, folder, kind="ec"):
+        self.cs, self.link = cs, link
+        self.root = certs.make_ca("firmware root", kind=kind)
+        self.signer = certs.issue(self.root, "firmware signer", hosts=(), kind=kind)
+        assert cs.run(link.call(call.InstallCertificate(
+            certificate_type=MANUFACTURER_ROOT,
+            certificate=self.root.cert_pem.decode()))).status == "Accepted"
+        self.image = b"version=0.2.0\n" + os.urandom(20000)
+        with open(os.path.join(folder, "fw.bin"), "wb") as f:
+            f.write(self.image)
+
+    def request(self, url, request_id=5, signer=None, signature=None, **options):
+        signer = signer or self.signer
+        signature = signature if signature is not None else sign(signer, self.image)
+        firmware = {"location": url, "retrieve_date_time": now_iso(),
+                    "signing_certificate": signer.cert_pem.decode(),
+                    "signature": base64.b64encode(signature).decode()}
+        return self.cs.run(self.link.call(call.SignedUpdateFirmware(
+            request_id=request_id, firmware=firmware, **options))).status
+
+
+def statuses(cs, request_id, count):
+    def found():
+        seen = [p["status"] for p in cs.requests("SignedFirmwareStatusNotification")
+                if p.get("requestId") == request_id]
+        return seen if len(seen) >= count else None
+    return wait_until(found, 30, "%d firmware statuses" % count)
+
+
+def events(cs, kind):
+    return [p for p in cs.requests("SecurityEventNotification") if p["type"] == kind]
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_TC_080_secure_firmware_update(tmp_path, kind):
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            tc_station(cs) as station:
+        update = Update(cs, booted(cs), str(tmp_path), kind)
+        assert update.request(web.url("/fw.bin")) == "Accepted"
+        assert statuses(cs, 5, 5) == ["Downloading", "Downloaded", "SignatureVerified",
+                                      "Installing", "Installed"]
+        boots = cs.requests("BootNotification")
+        assert [b["firmwareVersion"] for b in boots] == ["0.1.0", "0.2.0"]
+        wait_until(lambda: events(cs, "FirmwareUpdated"), 10, "FirmwareUpdated")
+        wait_until(lambda: [s["status"] for s in cs.requests("StatusNotification")[-3:]] ==
+                   ["Available"] * 3, 10, "Available after the update")
+        assert station.alive
+
+
+def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path):
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            tc_station(cs) as station:
+        link = booted(cs)
+        update = Update(cs, link, str(tmp_path))
+        wrong = sign(update.signer, update.image + b"tampered")
+        assert update.request(web.url("/fw.bin"), request_id=1, signature=wrong) == "Accepted"
+        assert statuses(cs, 1, 3) == ["Downloading", "Downloaded", "InvalidSignature"]
+        wait_until(lambda: events(cs, "InvalidFirmwareSignature"), 10, "the signature event")
+        stranger = certs.issue(certs.make_ca("not the manufacturer"), "signer", hosts=())
+        assert update.request(web.url("/fw.bin"), request_id=2, signer=stranger) == \
+            "InvalidCertificate"
+        wait_until(lambda: events(cs, "InvalidFirmwareSigningCertificate"), 10, "the event")
+        # A location nobody serves: 1 + 1 attempts, then DownloadFailed.
+        assert update.request("http://127.0.0.1:9/fw.bin", request_id=3, retries=1,
+                              retry_interval=1) == "Accepted"
+        assert statuses(cs, 3, 2) == ["Downloading", "DownloadFailed"]
+        # L01.FR.20: the plain 1.6 message is not supported.
+        with pytest.raises(Exception) as refused:
+            cs.run(link.call(call.UpdateFirmware(location=web.url("/fw.bin"),
+                                                 retrieve_date=now_iso()), suppress=False))
+        assert "NotSupported" in repr(refused.value)
+        assert len(cs.requests("BootNotification")) == 1 and station.alive
+
+
+def test_a_new_update_cancels_a_scheduled_one(tmp_path):
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            tc_station(cs):
+        link = booted(cs)
+        update = Update(cs, link, str(tmp_path))
+        firmware = {"location": web.url("/fw.bin"), "retrieve_date_time": now_iso(3600),
+                    "signing_certificate": update.signer.cert_pem.decode(),
+                    "signature": base64.b64encode(sign(update.signer, update.image)).decode()}
+        assert cs.run(link.call(call.SignedUpdateFirmware(request_id=7, firmware=firmware))) \
+            .status == "Accepted"
+        assert statuses(cs, 7, 1) == ["DownloadScheduled"]
+        assert update.request(web.url("/fw.bin"), request_id=8) == "AcceptedCanceled"
+        assert statuses(cs, 8, 5)[:2] == ["Downloading", "Downloaded"]
+        assert [p["status"] for p in cs.requests("SignedFirmwareStatusNotification")
+                if p.get("requestId") == 7] == ["DownloadScheduled"]
