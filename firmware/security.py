@@ -29,6 +29,11 @@ from store.atomic import read_json_or_none
 # CertificateStoreMaxLength: root certificates of both uses together.
 CERTIFICATE_STORE_MAX = 8
 CERTIFICATE_ACTIONS = ("InstallCertificate", "GetInstalledCertificateIds", "DeleteCertificate")
+CIPHER_SUITES_MBEDTLS = ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256",
+                         "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384",
+                         "TLS-RSA-WITH-AES-128-GCM-SHA256", "TLS-RSA-WITH-AES-256-GCM-SHA384")
+CIPHER_SUITES_OPENSSL = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                         "AES128-GCM-SHA256", "AES256-GCM-SHA384")
 CS_ROOT = "CentralSystemRootCertificate"
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 TLS_PROFILE = 2
@@ -253,8 +258,14 @@ def valid_authorization_key(value):
 
 def _tls_context(roots, client=None):
     # Imported here: ws.tls and ssl take about 3 KB of heap a ws:// station never uses.
+    import sys
+
     from ws.tls import client_context
 
+    # A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2
+    # GCM; each runtime names them its own way.
+    ciphers = CIPHER_SUITES_MBEDTLS if sys.implementation.name == "micropython" else \
+        CIPHER_SUITES_OPENSSL
     if client is None:
-        return client_context(roots)
-    return client_context(roots, client[0], client[1])
+        return client_context(roots, ciphers=ciphers)
+    return client_context(roots, client[0], client[1], ciphers)
