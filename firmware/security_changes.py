@@ -1,0 +1,140 @@
+"""The rarely needed part of firmware.security, loaded for each call (Security._changes):
+raising the SecurityProfile, new credentials and roots, the TLS contexts of profiles 2 and
+3, and the security events of failed connections. Each function takes the Security object.
+"""
+import sys
+
+from firmware.security import CS_ROOT, TLS_PROFILE, valid_authorization_key
+from store.atomic import read_json_or_none
+
+# A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
+# each runtime names them its own way.
+CIPHER_SUITES_MBEDTLS = ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256",
+                         "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384",
+                         "TLS-RSA-WITH-AES-128-GCM-SHA256", "TLS-RSA-WITH-AES-256-GCM-SHA384")
+CIPHER_SUITES_OPENSSL = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                         "AES128-GCM-SHA256", "AES256-GCM-SHA384")
+
+
+def tls_connection(security, profile):
+    """(url, ssl_context, password) from profile 2 on: the board's wss:// URL (its
+    `csms_url_tls`, else its URL with the wss scheme), the installed CS roots and, on
+    profile 3, the station's own certificate."""
+    board = security._board
+    url = board.csms_url
+    if not url.startswith("wss:"):
+        url = getattr(board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
+    client = client_certificate(security) if profile == 3 else None
+    password = security._config.get("AuthorizationKey") or None
+    return url, _tls_context(central_system_roots(security), client), password
+
+
+def client_certificate(security):
+    """(certificate DER, key DER) of the station's own certificate, or None."""
+    stored = read_json_or_none(security._folder + "/cp.json")
+    if type(stored) is not dict or not stored.get("chain"):
+        return None
+    from x509.p256 import private_key_der
+
+    return bytes.fromhex(stored["chain"][0]), private_key_der(int(stored["d"], 16))
+
+
+def central_system_roots(security):
+    """The DERs of the installed CS roots; on a first boot the board's are installed."""
+    factory = security._board.ca_der or []
+    factory = [factory] if type(factory) is bytes else factory
+    roots = security.installed_roots(CS_ROOT)
+    if roots:
+        return roots
+    from firmware.on_demand import loaded
+
+    with loaded(security.certificates) as store:
+        for der in factory:
+            store.install(CS_ROOT, der)
+        return store.ders(CS_ROOT) or list(factory)
+
+
+def may_raise_to(security, profile):
+    if security.profile is None:  # the value stored by an earlier boot
+        return True
+    if profile <= security.profile:
+        return False
+    if profile == 3 and client_certificate(security) is None:  # A05.FR.04
+        return False
+    if not valid_authorization_key(security._config.get("AuthorizationKey")):
+        return False
+    if profile >= TLS_PROFILE:
+        return bool(security.installed_roots(CS_ROOT))
+    return True
+
+
+def profile_changed(security, profile):
+    previous = security.profile
+    security.profile = profile
+    if profile < previous:  # the fallback below: the Central System cannot lower it
+        return
+    security._record_event("ReconfigurationOfSecurityParameters",
+                           "SecurityProfile %d -> %d" % (previous, profile))
+    url, ssl_context, password = security.connection(profile)
+    security.link.switch(url, ssl_context, password,
+                         lambda: security._changes("fall_back", previous))
+
+
+def fall_back(security, previous):
+    security._log("security: no connection with SecurityProfile %d; back to %d"
+                  % (security.profile, previous))
+    security._config.set("SecurityProfile", previous)
+
+
+def connect_failed(security, error):
+    """The Central System refused our credentials (401) or its certificate did not verify:
+    each distinct failure is one event, not one per retry."""
+    text = str(error)
+    if getattr(error, "status", None) == 401:
+        kind = "FailedToAuthenticateAtCentralSystem"
+    elif "certificate" in text.lower() or "verif" in text.lower():
+        kind = "InvalidCentralSystemCertificate"
+    else:
+        security._last_connect_event = None
+        return
+    if (kind, text) != security._last_connect_event:
+        security._last_connect_event = (kind, text)
+        security._record_event(kind, text)
+
+
+def invalid_certificate(security, use, reason):
+    if use == CS_ROOT:  # TC_078
+        security._record_event("InvalidCentralSystemCertificate", reason)
+
+
+def credentials_changed(security):
+    security._record_event("ReconfigurationOfSecurityParameters", "AuthorizationKey")
+    if security.link is not None:
+        security.link.password = security._config.get("AuthorizationKey") or None
+        security.link.reconnect()
+
+
+def certificates_changed(security, use):
+    # New or deleted CS roots apply from the next connection on (with the station's own
+    # certificate still, on profile 3).
+    link = security.link
+    if use == CS_ROOT and link is not None and link.ssl_context is not None:
+        _, link.ssl_context, _ = security.connection()
+
+
+def charge_point_certificate_installed(security):
+    # A02.FR.08: on profile 3 the new certificate is used from the next connection on,
+    # which is made at once (TC_074).
+    if security.profile == 3:
+        _, security.link.ssl_context, _ = security.connection()
+        security.link.reconnect()
+
+
+def _tls_context(roots, client=None):
+    from ws.tls import client_context
+
+    ciphers = CIPHER_SUITES_MBEDTLS if sys.implementation.name == "micropython" else \
+        CIPHER_SUITES_OPENSSL
+    if client is None:
+        return client_context(roots, ciphers=ciphers)
+    return client_context(roots, client[0], client[1], ciphers)
