@@ -35,6 +35,7 @@ from x509.verify import file_signed_by, signed_by
 DEFAULT_RETRIES = 2
 DEFAULT_RETRY_INTERVAL_S = 60
 TRANSACTIONS_POLL_S = 5
+CLOCK_SLACK_S = 2
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
 
@@ -112,7 +113,7 @@ class FirmwareUpdate:
 
     async def _update(self, request_id, location, retrieve_s, install_s, signer, signature,
                       retries, interval_s):
-        if await self._until(retrieve_s):
+        if self._until(retrieve_s):
             await self._notify("DownloadScheduled", request_id)
             await asyncio.sleep(retrieve_s - self._clock.now_s())
         await self._notify("Downloading", request_id)
@@ -126,7 +127,7 @@ class FirmwareUpdate:
             await self._notify("InvalidSignature", request_id)
             return
         await self._notify("SignatureVerified", request_id)
-        if install_s is not None and await self._until(install_s):
+        if install_s is not None and self._until(install_s):
             await self._notify("InstallScheduled", request_id)
             await asyncio.sleep(install_s - self._clock.now_s())
         while self._busy():  # L01.FR.06: installing restarts the station
@@ -136,8 +137,10 @@ class FirmwareUpdate:
         self._log("firmware: installing %s" % self._image)
         self._board.install_firmware(self._image)
 
-    async def _until(self, unix_s):
-        return self._clock.synchronised and unix_s > self._clock.now_s()
+    def _until(self, unix_s):
+        """True when `unix_s` is still ahead: a time within CLOCK_SLACK_S is now (our clock
+        keeps the Central System's whole seconds and may trail it by one)."""
+        return self._clock.synchronised and unix_s > self._clock.now_s() + CLOCK_SLACK_S
 
     async def _download(self, location, retries, interval_s):
         """The SHA-256 of the downloaded image, or None when every attempt failed."""
