@@ -52,7 +52,7 @@ def _ecdsa(cert, issuer):
 def _ecdsa_digest(signer, digest, data):
     if signer.key_parameters != _PRIME256V1:
         return False
-    if len(data) == 64 and data[0] != der.SEQUENCE:  # raw r | s
+    if len(data) == 64:  # raw r | s: a DER one of P-256 has 6 to 8 bytes more
         r, s = int.from_bytes(data[:32], "big"), int.from_bytes(data[32:], "big")
     else:
         outer = der.expect(der.element(data, 0), der.SEQUENCE, "ECDSA signature")
