@@ -15,7 +15,7 @@ which restarts it). After the restart the station reports Installed and the crit
 FirmwareUpdated.
 
 The image goes to the board's flash as it arrives, hashed on the way, never whole in the
-heap. Loaded per request (firmware.on_demand); the running update is kept by its owner
+heap; an https:// location is checked against the installed CentralSystemRootCertificates. Loaded per request (firmware.on_demand); the running update is kept by its owner
 (`updates`, firmware.security); `firmware_install.json` carries the requestId across the
 restart.
 """
@@ -40,7 +40,8 @@ MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
 
 class FirmwareUpdate:
-    def __init__(self, updates, call, board, clock, log, record_event, roots, busy):
+    def __init__(self, updates, call, board, clock, log, record_event, roots, busy,
+                 tls_context):
         self._updates = updates  # a list holding the running update task, if any
         self._call = call
         self._board = board
@@ -49,6 +50,7 @@ class FirmwareUpdate:
         self._record_event = record_event
         self._roots = roots  # () -> DERs of the installed ManufacturerRootCertificates
         self._busy = busy  # () -> True while a transaction runs
+        self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
         self._image = board.state_dir + "/firmware.bin"
         self._record = board.state_dir + "/firmware_install.json"
 
@@ -71,6 +73,8 @@ class FirmwareUpdate:
             install_s = parse_iso8601(firmware["installDateTime"]) \
                 if "installDateTime" in firmware else None
             location = parse_location(firmware["location"])
+            if location.scheme == "https":
+                location.ssl_context = self._tls_context()
         except ValueError as error:
             self._log("firmware: request refused (%s)" % error)
             return {"status": "Rejected"}

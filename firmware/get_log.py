@@ -1,5 +1,6 @@
 """GetLog (security whitepaper N01, TC_079): the station uploads its security log or its
-diagnostics log to the given ftp:// or http:// location, and reports the upload with
+diagnostics log to the given ftp://, http:// or https:// location (the server checked
+against the installed CentralSystemRootCertificates), and reports the upload with
 LogStatusNotification (Uploading, then Uploaded or the failure: UploadFailure,
 PermissionDenied, BadMessage), every one with the request's requestId.
 
@@ -25,12 +26,13 @@ BAD_MESSAGE = "BadMessage"
 
 
 class LogUpload:
-    def __init__(self, uploads, call, security_log, board, log):
+    def __init__(self, uploads, call, security_log, board, log, tls_context):
         self._uploads = uploads  # a list holding the running upload task, if any
         self._call = call
         self._security_log = security_log
         self._board = board
         self._log = log
+        self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
 
     def register(self, handlers):
         handlers["GetLog"] = self.get_log
@@ -82,6 +84,8 @@ class LogUpload:
             await self._notify(BAD_MESSAGE, request_id)
             return
         location.path = location.path.rstrip("/") + "/" + name
+        if location.scheme == "https":
+            location.ssl_context = self._tls_context()
         failure = None
         for attempt in range(1 + max(0, retries)):
             if attempt:

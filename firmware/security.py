@@ -67,7 +67,7 @@ class Security:
         self.profile = max(config.get("SecurityProfile"), provisioned)
         register_on_demand(handlers, CERTIFICATE_ACTIONS, self.certificates)
         # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
-        config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP"],
+        config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP", "HTTPS"],
                            writable=False))
         register_on_demand(handlers, ("GetLog",), self._log_upload)
         config.declare(Key("CpoName", STRING, ""))
@@ -111,13 +111,18 @@ class Security:
 
         return FirmwareUpdate(self._updates, self.link.call, self._board, self._clock,
                               self._log, self._record_event,
-                              lambda: self.installed_roots(MANUFACTURER_ROOT), self.busy)
+                              lambda: self.installed_roots(MANUFACTURER_ROOT), self.busy,
+                              self._https_context)
 
     def _log_upload(self):
         from firmware.get_log import LogUpload
 
         return LogUpload(self._uploads, self.link.call, self._security_log, self._board,
-                         self._log)
+                         self._log, self._https_context)
+
+    def _https_context(self):
+        """For https:// transfers: the server is checked against the installed CS roots."""
+        return self._changes("https_context")
 
     async def after_boot(self):
         """Once the boot is accepted: an installation that just restarted the station is

@@ -29,6 +29,10 @@ def tls_connection(security, profile):
     return url, _tls_context(central_system_roots(security), client), password
 
 
+def https_context(security):
+    return _tls_context(central_system_roots(security))
+
+
 def client_certificate(security):
     """(certificate DER, key DER) of the station's own certificate, or None."""
     stored = read_json_or_none(security._folder + "/cp.json")

@@ -45,9 +45,10 @@ class FtpServer:
 
 class HttpServer:
     """http://127.0.0.1:port/: PUT stores the body under `folder` (401 without the right
-    Basic credentials when a password is set), GET serves what was stored."""
+    Basic credentials when a password is set), GET serves what was stored. With an
+    ssl_context (a server one) it is https://localhost:port/."""
 
-    def __init__(self, folder, user=None, password=None):
+    def __init__(self, folder, user=None, password=None, ssl_context=None):
         expected = None
         if password is not None:
             expected = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
@@ -84,13 +85,17 @@ class HttpServer:
                 self.wfile.write(body)
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if ssl_context is not None:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket,
+                                                          server_side=True)
+        self.scheme, self.host = ("https", "localhost") if ssl_context else ("http", "127.0.0.1")
         self.port = self._server.server_address[1]
         self.folder = folder
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def url(self, path="/", user=None, password=None):
         auth = "%s:%s@" % (user, password) if user else ""
-        return "http://%s127.0.0.1:%d%s" % (auth, self.port, path)
+        return "%s://%s%s:%d%s" % (self.scheme, auth, self.host, self.port, path)
 
     def __enter__(self):
         self._thread.start()

@@ -123,3 +123,18 @@ def test_a_new_update_cancels_a_scheduled_one(tmp_path):
         assert statuses(cs, 8, 5)[:2] == ["Downloading", "Downloaded"]
         assert [p["status"] for p in cs.requests("SignedFirmwareStatusNotification")
                 if p.get("requestId") == 7] == ["DownloadScheduled"]
+
+
+def test_a_firmware_image_over_https(tmp_path):
+    server_root = certs.make_ca("https server root")
+    context = certs.issue(server_root, "localhost").server_context(str(tmp_path))
+    with HttpServer(str(tmp_path), ssl_context=context) as web, \
+            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+        link = booted(cs)
+        assert cs.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=server_root.cert_pem.decode()))).status == "Accepted"
+        update = Update(cs, link, str(tmp_path))
+        assert update.request(web.url("/fw.bin"), request_id=9) == "Accepted"
+        assert statuses(cs, 9, 5) == ["Downloading", "Downloaded", "SignatureVerified",
+                                      "Installing", "Installed"]

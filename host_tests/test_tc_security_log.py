@@ -93,3 +93,25 @@ def test_a_new_get_log_cancels_the_running_upload(tmp_path):
         assert log_statuses(cs, 2, 2) == ["Uploading", "Uploaded"]
         assert [p["status"] for p in cs.requests("LogStatusNotification")
                 if p["requestId"] == 1] == ["Uploading"]
+
+
+def test_uploads_over_https_are_checked_against_the_central_system_roots(tmp_path):
+    import certs
+
+    root = certs.make_ca("https root")
+    context = certs.issue(root, "localhost").server_context(str(tmp_path))
+    stranger = certs.issue(certs.make_ca("another root"), "localhost").server_context(
+        str(tmp_path), "stranger")
+    with HttpServer(str(tmp_path), ssl_context=context) as trusted, \
+            HttpServer(str(tmp_path), ssl_context=stranger) as untrusted, \
+            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert cs.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=root.cert_pem.decode()))).status == "Accepted"
+        answer = get_log(cs, link, trusted.url("/"), request_id=1)
+        assert log_statuses(cs, 1, 2) == ["Uploading", "Uploaded"]
+        assert "StartupOfTheDevice" in uploaded(str(tmp_path), answer.filename)
+        get_log(cs, link, untrusted.url("/"), request_id=2, retries=0)
+        assert log_statuses(cs, 2, 2) == ["Uploading", "UploadFailure"]
+        assert station.alive

@@ -14,7 +14,7 @@ def test_user_password_port_and_path_are_read_and_percent_decoded():
 
 
 def test_anything_else_is_a_value_error():
-    for text in ("gopher://h/", "https://h/", "ftp:/h", "ftp://", "ftp://:21/", "http://h:0/",
+    for text in ("gopher://h/", "ftps://h/", "ftp:/h", "ftp://", "ftp://:21/", "http://h:0/",
                  "http://h:99999/", "http://h:x/", "ftp://h a/"):
         try:
             parse_location(text)

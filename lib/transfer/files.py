@@ -1,4 +1,5 @@
-"""Files to and from ftp:// (passive mode) and http:// Locations, never whole in the heap.
+"""Files to and from ftp:// (passive mode), http:// and https:// Locations (the server
+verified with the Location's ssl_context), never whole in the heap.
 
 upload(): `chunks()` is called for a fresh iterator of the content (HTTP reads it twice:
 once for Content-Length). download(): each chunk received goes to `sink(chunk)`. Both raise
@@ -47,7 +48,13 @@ async def _bounded(transfer, timeout_s):
 
 
 def _connect(location, open_connection):
-    return (open_connection or asyncio.open_connection)(location.host, location.port)
+    open_connection = open_connection or asyncio.open_connection
+    if location.scheme != "https":
+        return open_connection(location.host, location.port)
+    if location.ssl_context is None:
+        raise TransferError(UPLOAD_FAILURE, "https:// without a TLS context")
+    return open_connection(location.host, location.port, ssl=location.ssl_context,
+                           server_hostname=location.host)
 
 
 # ---- HTTP ---------------------------------------------------------------------------------

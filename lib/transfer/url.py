@@ -1,8 +1,9 @@
-"""ftp:// and http:// URLs as OCPP gives them (remoteLocation, location):
-scheme://[user[:password]@]host[:port][/path], user and password percent-decoded."""
+"""ftp://, http:// and https:// URLs as OCPP gives them (remoteLocation, location):
+scheme://[user[:password]@]host[:port][/path], user and password percent-decoded. An
+https:// Location is used with the `ssl_context` its owner sets (transfer.files)."""
 from ws.url import percent_decode
 
-DEFAULT_PORTS = {"ftp": 21, "http": 80}
+DEFAULT_PORTS = {"ftp": 21, "http": 80, "https": 443}
 
 
 class Location:
@@ -13,6 +14,7 @@ class Location:
         self.host = host
         self.port = port
         self.path = path
+        self.ssl_context = None
 
 
 def parse_location(text):
@@ -20,7 +22,7 @@ def parse_location(text):
     scheme, sep, rest = text.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in DEFAULT_PORTS:
-        raise ValueError("not an ftp:// or http:// URL: %r" % text[:80])
+        raise ValueError("not an ftp://, http:// or https:// URL: %r" % text[:80])
     authority, slash, path = rest.partition("/")
     credentials, at, hostport = authority.rpartition("@")
     user = password = None
