@@ -19,7 +19,6 @@ are given in SHA256, M04.FR.07).
 """
 import os
 
-from firmware.clock import parse_iso8601
 from store.atomic import ensure_dir, read_json_or_none, read_or_none, write_atomic, \
     write_json_atomic
 from x509.cert import Certificate, hash_data, sha256_hex
@@ -152,10 +151,8 @@ class Certificates:
     def _refusal(self, cert):
         if not cert.is_ca:
             return "not a CA certificate"
-        if self._clock.synchronised:
-            now_s = self._clock.now_s()
-            if not parse_iso8601(cert.not_before) <= now_s <= parse_iso8601(cert.not_after):
-                return "outside its validity (%s to %s)" % (cert.not_before, cert.not_after)
+        if not self._clock.within(cert.not_before, cert.not_after):
+            return "outside its validity (%s to %s)" % (cert.not_before, cert.not_after)
         return None
 
     def _installed_issuer(self, cert):

@@ -12,13 +12,12 @@ kept in flash, the previous pair as the fallback (A02.FR.10).
 Loaded per request (firmware.on_demand); its state is in flash: `cp_pending.json` (the key
 of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
 """
-from firmware.clock import parse_iso8601
 from store.atomic import read_json_or_none, write_json_atomic
 from x509 import p256
 from x509.cert import Certificate
 from x509.csr import certificate_request_pem
 from x509.pem import pem_to_der
-from x509.verify import signed_by
+from x509.verify import issuing_root, signed_by
 
 ACCEPTED = {"status": "Accepted"}
 REJECTED = {"status": "Rejected"}
@@ -76,17 +75,12 @@ class ChargePointCertificate:
         public = p256.multiply(int(pending["d"], 16))
         if chain[0].public_key != p256.public_to_bytes(public):
             return "not the key of the request"
-        if self._clock.synchronised:
-            now_s = self._clock.now_s()
-            for cert in chain:
-                if not parse_iso8601(cert.not_before) <= now_s <= parse_iso8601(cert.not_after):
-                    return "outside its validity"
+        for cert in chain:
+            if not self._clock.within(cert.not_before, cert.not_after):
+                return "outside its validity"
         for cert, issuer in zip(chain, chain[1:]):
             if cert.issuer != issuer.subject or not signed_by(cert, issuer):
                 return "the chain does not verify"
-        last = chain[-1]
-        for root_der in self._roots():
-            root = Certificate(root_der)
-            if last.der == root.der or (last.issuer == root.subject and signed_by(last, root)):
-                return None
-        return "not issued under an installed CentralSystemRootCertificate"
+        if issuing_root(chain[-1], self._roots()) is None:
+            return "not issued under an installed CentralSystemRootCertificate"
+        return None

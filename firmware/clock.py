@@ -117,3 +117,10 @@ class Clock:
 
     def now_iso8601(self):
         return format_iso8601(self.now_s())
+
+    def within(self, start, end):
+        """False when the clock is set and now is outside [start, end] (ISO 8601 texts, e.g.
+        a certificate's validity); True otherwise. Raises ValueError for a bad text."""
+        if not self.synchronised:
+            return True  # nothing to compare with yet
+        return parse_iso8601(start) <= self.now_s() <= parse_iso8601(end)

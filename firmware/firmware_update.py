@@ -30,7 +30,7 @@ from transfer.files import TransferError, download
 from transfer.url import parse_location
 from x509.cert import Certificate
 from x509.pem import pem_to_der
-from x509.verify import file_signed_by, signed_by
+from x509.verify import file_signed_by, issuing_root
 
 DEFAULT_RETRIES = 2
 DEFAULT_RETRY_INTERVAL_S = 60
@@ -105,15 +105,11 @@ class FirmwareUpdate:
         await self._notify("Installed", record.get("requestId"))
 
     def _refusal(self, signer):
-        now_s = self._clock.now_s() if self._clock.synchronised else None
-        if now_s is not None and not parse_iso8601(signer.not_before) <= now_s <= \
-                parse_iso8601(signer.not_after):
+        if not self._clock.within(signer.not_before, signer.not_after):
             return "outside its validity"
-        for der in self._roots():
-            root = Certificate(der)
-            if signer.issuer == root.subject and signed_by(signer, root):
-                return None
-        return "not issued by an installed ManufacturerRootCertificate"
+        if issuing_root(signer, self._roots()) is None:
+            return "not issued by an installed ManufacturerRootCertificate"
+        return None
 
     async def _update(self, request_id, location, retrieve_s, install_s, signer, signature,
                       retries, interval_s):

@@ -48,3 +48,12 @@ def test_a_jump_once_synchronised_is_told_drift_is_not():
     clock.set_iso8601("2026-11-25T09:00:45Z")
     clock.set_iso8601("2026-11-25T09:02:46Z")
     assert jumps == [-3600, 121]
+
+
+def test_within_a_validity_once_set_and_always_before():
+    clock = Clock(lambda: 0, lambda a, b: a - b)
+    assert clock.within("2030-01-01T00:00:00Z", "2031-01-01T00:00:00Z")  # not set yet
+    clock.set_iso8601("2026-11-25T10:00:00Z")
+    assert clock.within("2026-11-25T10:00:00Z", "2026-11-25T10:00:00Z")
+    assert not clock.within("2026-11-25T10:00:01Z", "2027-01-01T00:00:00Z")
+    assert not clock.within("2020-01-01T00:00:00Z", "2026-11-25T09:59:59Z")

@@ -29,6 +29,17 @@ def signed_by(cert, issuer):
     return False
 
 
+def issuing_root(cert, root_ders):
+    """The root (a Certificate) among the DERs that is `cert` itself or signed it, or None."""
+    from x509.cert import Certificate
+
+    for der in root_ders:
+        root = Certificate(der)
+        if cert.der == root.der or (cert.issuer == root.subject and signed_by(cert, root)):
+            return root
+    return None
+
+
 def file_signed_by(signer, digest, signature):
     """True when `signature` (bytes) over a file whose SHA-256 is `digest` verifies with the
     key of `signer` (a Certificate): ECDSA (DER or raw r|s) for a P-256 key, RSA-PSS or
