@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 MICROPYTHON ?= $(CURDIR)/$(VENV)/bin/micropython
 export MICROPYTHON
+# The 32-bit interpreter the compliance tests run the station on, as a board's 128 KB heap
+# holds it (tools/setup_micropython32.sh).
+MICROPYTHON32_BIN := $(VENV)/bin/micropython32
+MICROPYTHON32 ?= $(CURDIR)/$(MICROPYTHON32_BIN)
+export MICROPYTHON32
 # How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and boards/.
 MP_PATH := .frozen:lib:.
 
@@ -22,11 +27,14 @@ $(STAMP): requirements.txt
 	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
+$(MICROPYTHON32_BIN): tools/setup_micropython32.sh | $(STAMP)
+	sh tools/setup_micropython32.sh $(VENV)
+
 $(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json
 	cd $(OCPP_RPC) && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup $(OCPP_RPC_STAMP)
+test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN)
 	$(MAKE) --no-print-directory pytest mptest mpy
 
 pytest: setup

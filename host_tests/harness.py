@@ -114,10 +114,11 @@ class StationProcess:
     """The simulated station launched as a user would, its console collected line by line.
     `control=True` opens its control port on a free loopback port (`control_port`);
     `state` is its --state folder; `console=True` runs the field console on its stdin
-    (`type()` a line into it)."""
+    (`type()` a line into it); `interpreter` is the MicroPython to run it on (default the
+    launcher's: $MICROPYTHON, else .venv/bin/micropython)."""
 
     def __init__(self, url, runtime="micropython", identity="CP001", extra=(), control=False,
-                 state=None, console=False):
+                 state=None, console=False, interpreter=None):
         self.lines = []
         argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
         if control:
@@ -129,8 +130,9 @@ class StationProcess:
         argv += ["--state", self.state]
         if console:
             argv += ["--console"]
+        env = dict(os.environ, MICROPYTHON=interpreter) if interpreter else None
         self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True,
+                                        stderr=subprocess.STDOUT, text=True, env=env,
                                         stdin=subprocess.PIPE if console else None)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

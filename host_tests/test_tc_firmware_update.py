@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 import certs
 from file_servers import HttpServer
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, security_station, wait_until
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
@@ -70,7 +70,7 @@ def events(cs, kind):
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
 def test_TC_080_secure_firmware_update(tmp_path, kind):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs) as station:
+            security_station(cs) as station:
         update = Update(cs, booted(cs), str(tmp_path), kind)
         assert update.request(web.url("/fw.bin")) == "Accepted"
         assert statuses(cs, 5, 5) == ["Downloading", "Downloaded", "SignatureVerified",
@@ -85,7 +85,7 @@ def test_TC_080_secure_firmware_update(tmp_path, kind):
 
 def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs) as station:
+            security_station(cs) as station:
         link = booted(cs)
         update = Update(cs, link, str(tmp_path))
         wrong = sign(update.signer, update.image + b"tampered")
@@ -110,7 +110,7 @@ def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path
 
 def test_a_new_update_cancels_a_scheduled_one(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs):
+            security_station(cs):
         link = booted(cs)
         update = Update(cs, link, str(tmp_path))
         firmware = {"location": web.url("/fw.bin"), "retrieve_date_time": now_iso(3600),
@@ -129,7 +129,7 @@ def test_a_firmware_image_over_https(tmp_path):
     server_root = certs.make_ca("https server root")
     context = certs.issue(server_root, "localhost").server_context(str(tmp_path))
     with HttpServer(str(tmp_path), ssl_context=context) as web, \
-            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+            CentralThread(heartbeat_interval_s=300) as cs, security_station(cs):
         link = booted(cs)
         assert cs.run(link.call(call.InstallCertificate(
             certificate_type="CentralSystemRootCertificate",

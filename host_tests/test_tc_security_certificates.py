@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 import certs
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, security_station, wait_until
 
 CS_ROOT = "CentralSystemRootCertificate"
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
@@ -74,7 +74,7 @@ def expired_ca():
 def test_TC_075_install_a_certificate(use):
     """TC_075_1 (ManufacturerRootCertificate) and TC_075_2 (CentralSystemRootCertificate)."""
     root = certs.make_ca("TC_075 " + use, kind="rsa")
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert installed(cs, link, use) == ("NotFound", [])
         assert install(cs, link, use, root.cert_pem) == "Accepted"
@@ -89,7 +89,7 @@ def test_TC_075_install_a_certificate(use):
 def test_TC_076_delete_a_specific_certificate_and_the_store_survives_a_reboot():
     first, second = certs.make_ca("TC_076 first"), certs.make_ca("TC_076 second", kind="rsa")
     maker = certs.make_ca("TC_076 maker")
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         for issued in (first, second):
             assert install(cs, link, CS_ROOT, issued.cert_pem) == "Accepted"
@@ -115,7 +115,7 @@ def test_TC_076_delete_a_specific_certificate_and_the_store_survives_a_reboot():
 def test_a_ca_issued_by_an_installed_one_gets_its_issuers_key_hash():
     root = certs.make_ca("chain root")
     sub = intermediate(root, "chain sub CA")
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs):
         link = booted(cs)
         assert install(cs, link, MANUFACTURER_ROOT, sub.cert_pem) == "Rejected"  # issuer unknown
         assert install(cs, link, MANUFACTURER_ROOT, root.cert_pem) == "Accepted"
@@ -141,7 +141,7 @@ def test_invalid_certificates_are_rejected_and_nothing_stored_is_lost():
         # Names the installed root as its issuer, but another key with that name signed it.
         "forged issuer": intermediate(certs.make_ca("kept root"), "forged sub").cert_pem.decode(),
     }
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert install(cs, link, CS_ROOT, good_pem) == "Accepted"
         for what, pem in refused.items():
@@ -155,7 +155,7 @@ def test_invalid_certificates_are_rejected_and_nothing_stored_is_lost():
 
 
 def test_the_store_is_bounded_by_certificate_store_max_length():
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs):
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs):
         link = booted(cs)
         listing = cs.run(link.call(call.GetConfiguration(
             key=["CertificateStoreMaxLength", "AdditionalRootCertificateCheck"])))
@@ -178,7 +178,7 @@ def test_a_wss_link_trusts_the_installed_central_system_roots(tmp_path):
     context = certs.issue(factory, "localhost").server_context(str(tmp_path))
     replacement = certs.make_ca("replacement root")
     with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
-            tc_station(cs, ["--ca", factory_path],
+            security_station(cs, ["--ca", factory_path],
                        url=cs.url(host="localhost", scheme="wss")) as station:
         link = booted(cs)
         assert installed(cs, link, CS_ROOT) == ("Accepted", [hash_data(factory)])
@@ -198,7 +198,7 @@ def events(cs, kind=None):
 
 
 def test_TC_078_invalid_central_system_certificate_security_event():
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert install(cs, link, CS_ROOT, expired_ca().cert_pem) == "Rejected"
         event = wait_until(lambda: events(cs, "InvalidCentralSystemCertificate"), 10,
@@ -238,7 +238,7 @@ def sign_request(cs, link):
 def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_system():
     root = certs.make_ca("TC_074 root", kind="rsa")
     sub = intermediate(root, "TC_074 issuing CA")
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         # A02 prerequisite: CpoName is set.
         assert cs.run(link.call(call.ExtendedTriggerMessage(
@@ -273,7 +273,7 @@ def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_sy
 
 def test_an_oversized_certificate_chain_is_rejected():
     root = certs.make_ca("oversized root")
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
             == "Accepted"
@@ -292,7 +292,7 @@ def test_bad_security_requests_get_answers_and_nothing_stored_is_lost():
     keeps what it has."""
     root = certs.make_ca("kept through bad input")
     junk_pem = "-----BEGIN CERTIFICATE-----\n" + "QUFB" * 1300 + "\n-----END CERTIFICATE-----\n"
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
         assert install(cs, link, MANUFACTURER_ROOT, junk_pem) == "Rejected"

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from file_servers import FtpServer, HttpServer
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, security_station, wait_until
 
 
 def get_log(cs, link, location, kind="SecurityLog", request_id=1, **options):
@@ -33,7 +33,7 @@ def uploaded(folder, name):
 @pytest.mark.parametrize("server_class", [FtpServer, HttpServer])
 def test_TC_079_get_security_log(tmp_path, server_class):
     with server_class(str(tmp_path)) as server, \
-            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+            CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         wait_until(lambda: cs.requests("SecurityEventNotification"), 10, "StartupOfTheDevice")
         answer = get_log(cs, link, server.url("/"), request_id=7)
@@ -47,7 +47,7 @@ def test_TC_079_get_security_log(tmp_path, server_class):
 
 def test_diagnostics_log_over_http_and_a_time_window_that_leaves_nothing(tmp_path):
     with HttpServer(str(tmp_path)) as server, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs):
+            security_station(cs):
         link = booted(cs)
         answer = get_log(cs, link, server.url("/"), kind="DiagnosticsLog", request_id=3)
         assert answer.status == "Accepted"
@@ -63,7 +63,7 @@ def test_diagnostics_log_over_http_and_a_time_window_that_leaves_nothing(tmp_pat
 def test_refused_credentials_bad_urls_and_retries(tmp_path):
     with FtpServer(str(tmp_path)) as ftp, \
             HttpServer(str(tmp_path), user="u", password="right") as web, \
-            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+            CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         get_log(cs, link, ftp.url("/", password="wrong"), request_id=1, retries=0)
         assert log_statuses(cs, 1, 2) == ["Uploading", "PermissionDenied"]
@@ -83,7 +83,7 @@ def test_refused_credentials_bad_urls_and_retries(tmp_path):
 
 def test_a_new_get_log_cancels_the_running_upload(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs):
+            security_station(cs):
         link = booted(cs)
         # The first keeps retrying a dead location; the second takes its place.
         assert get_log(cs, link, "http://127.0.0.1:9/", request_id=1, retries=5,
@@ -104,7 +104,7 @@ def test_uploads_over_https_are_checked_against_the_central_system_roots(tmp_pat
         str(tmp_path), "stranger")
     with HttpServer(str(tmp_path), ssl_context=context) as trusted, \
             HttpServer(str(tmp_path), ssl_context=stranger) as untrusted, \
-            CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+            CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert cs.run(link.call(call.InstallCertificate(
             certificate_type="CentralSystemRootCertificate",

@@ -8,7 +8,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 import certs
-from tc import CentralThread, booted, call, tc_station, wait_until
+from tc import CentralThread, booted, call, security_station, wait_until
 from tools.csms import StationLink
 
 OLD_KEY = "0123456789abcdef0123456789abcdef"
@@ -28,7 +28,7 @@ def change(cs, link, key, value):
 
 def test_TC_073_update_the_basic_authentication_password():
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
-            tc_station(cs, ["--password", OLD_KEY]) as station:
+            security_station(cs, ["--password", OLD_KEY]) as station:
         link = booted(cs)
         for refused in ("00112233", "4F43415F4F4354545F61646D696E5F7465737", "Z" * 32,
                         "0" * 42, ""):
@@ -61,7 +61,7 @@ def test_TC_084_downgrade_security_profile_rejected(tmp_path):
     context = certs.issue(ca, "localhost").server_context(str(tmp_path))
     with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY},
                        heartbeat_interval_s=300) as cs, \
-            tc_station(cs, ["--password", OLD_KEY, "--ca", ca_path],
+            security_station(cs, ["--password", OLD_KEY, "--ca", ca_path],
                        url=cs.url(host="localhost", scheme="wss")) as station:
         link = booted(cs)
         assert profile(cs, link) == "2"  # provisioned: TLS with Basic auth
@@ -76,7 +76,7 @@ def test_TC_084_downgrade_security_profile_rejected(tmp_path):
 def test_raising_the_profile_needs_its_prerequisites():
     short_key = "0123456789abcdef"  # 8 bytes: not a valid AuthorizationKey
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": short_key}) as cs, \
-            tc_station(cs, ["--password", short_key]):
+            security_station(cs, ["--password", short_key]):
         link = booted(cs)
         assert profile(cs, link) == "1"
         # A05.FR.02: no valid AuthorizationKey; A05.FR.03: no CS root installed.
@@ -94,7 +94,7 @@ def events(cs):
 
 def test_security_events_startup_reset_credentials_and_refused_authentication():
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": NEW_KEY}) as cs, \
-            tc_station(cs, ["--password", OLD_KEY]) as station:
+            security_station(cs, ["--password", OLD_KEY]) as station:
         station.wait_for_line("401", 15)  # refused: the event waits in RAM
         cs.central.passwords["CP001"] = OLD_KEY
         link = booted(cs, 30)
@@ -132,7 +132,7 @@ class TwoCentralSystems:
     def __enter__(self):
         self.plain.__enter__()
         self.secure.__enter__()
-        self.station = tc_station(self.plain, ["--password", OLD_KEY, "--csms-tls",
+        self.station = security_station(self.plain, ["--password", OLD_KEY, "--csms-tls",
                                                self.secure.url(host="localhost",
                                                                scheme="wss")]).__enter__()
         return self
@@ -199,7 +199,7 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
     context.load_verify_locations(cadata=root.cert_der)
     with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY},
                        heartbeat_interval_s=300) as cs, \
-            tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+            security_station(cs, ["--password", OLD_KEY, "--ca", root_path],
                        url=cs.url(host="localhost", scheme="wss")) as station:
         link = booted(cs)
         assert peer_certificate(link) is None and profile(cs, link) == "2"
@@ -229,7 +229,7 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
 def test_TC_085_basic_authentication_valid_username_and_password():
     # The Central System answers 101 only to Basic <identity>:<AuthorizationKey>.
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
-            tc_station(cs, ["--password", OLD_KEY]):
+            security_station(cs, ["--password", OLD_KEY]):
         link = booted(cs)
         assert cs.central.rejected_auth == 0
         statuses = cs.requests("StatusNotification")[:3]
@@ -242,7 +242,7 @@ def test_TC_086_tls_server_side_certificate_valid_and_the_invalid_ones_refused(t
     root_path, _ = root.write(str(tmp_path), "root")
     valid = certs.issue(root, "localhost").server_context(str(tmp_path), "valid")
     with CentralThread(ssl_context=valid, passwords={"CP001": OLD_KEY}) as cs, \
-            tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+            security_station(cs, ["--password", OLD_KEY, "--ca", root_path],
                        url=cs.url(host="localhost", scheme="wss")):
         booted(cs)
     refused = {
@@ -253,7 +253,7 @@ def test_TC_086_tls_server_side_certificate_valid_and_the_invalid_ones_refused(t
     for what, issued in refused.items():
         context = issued.server_context(str(tmp_path), what.replace(" ", "_"))
         with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY}) as cs, \
-                tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+                security_station(cs, ["--password", OLD_KEY, "--ca", root_path],
                            url=cs.url(host="localhost", scheme="wss"),
                            state=str(tmp_path / what.replace(" ", "_"))) as station:
             station.wait_for_line("security event: InvalidCentralSystemCertificate", 15)
@@ -272,7 +272,7 @@ class ClockTwoHoursAhead(StationLink):
 
 def test_a_clock_set_hours_forward_is_the_critical_event_setting_system_time():
     with CentralThread(heartbeat_interval_s=300, link_class=ClockTwoHoursAhead) as cs, \
-            tc_station(cs):
+            security_station(cs):
         link = booted(cs)
         cs.run(link.call(call.TriggerMessage(requested_message="Heartbeat")))
         wait_until(lambda: [p for p in cs.requests("SecurityEventNotification")
@@ -291,7 +291,7 @@ def test_a_server_offering_only_other_cipher_suites_is_refused(tmp_path):
     context.maximum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305")  # not one of A00.FR.318's
     with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY}) as cs, \
-            tc_station(cs, ["--password", OLD_KEY, "--ca", root_path],
+            security_station(cs, ["--password", OLD_KEY, "--ca", root_path],
                        url=cs.url(host="localhost", scheme="wss")) as station:
         # mbedTLS only sees the server close (no InvalidTLSCipherSuite event: not detectable).
         line = station.wait_for_line("link: offline", 15)
