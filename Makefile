@@ -51,7 +51,7 @@ mpy: setup
 run: setup
 	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
 
-bench: setup
+bench: setup $(MICROPYTHON32_BIN)
 	$(PY) tools/bench.py
 
 clean:

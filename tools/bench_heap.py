@@ -1,7 +1,8 @@
 """Heap figures of `make bench` (issue 6): a scripted session of the station under
 MicroPython through the launcher (boards/sim/station) and its control port, and the smallest
 --heap with which it completes, found by bisection to 4 KB, for the .mpy build, the ROMFS
-image (--heap is then the RAM beside the image) and the .mpy build over wss://.
+image (--heap is then the RAM beside the image) on the 64-bit and on the 32-bit MicroPython
+(the compliance tests' board, host_tests/tc.py), and the .mpy build over wss://.
 
 The session: boot; card tap on connector 1 and RemoteStartTransaction on connector 2, both
 charging with MeterValues; GetConfiguration of every key; RemoteStopTransaction on 2; a soft
@@ -34,6 +35,8 @@ from tools.bench_timing import HEAP, requests_since  # noqa: E402
 from tools.csms import StationLink  # noqa: E402
 from tools.romfs_build import IMAGE  # noqa: E402
 
+from tc import MICROPYTHON32  # noqa: E402 (the Core board's 32-bit interpreter)
+
 ROOMY_HEAP = 512 * 1024  # where the session is measured before the bisection
 BISECT_STEP = 4096
 SAMPLE_INTERVAL_S = 5  # MeterValueSampleInterval: the station's minimum
@@ -59,10 +62,10 @@ def wait(station, predicate, what, timeout_s=15):
     return wait_until(probe, timeout_s, what)
 
 
-def session(cs, identity, build, heap, url, extra=()):
+def session(cs, identity, build, heap, url, extra=(), interpreter=None):
     """Runs the scripted session; returns the heap in use {"idle", "charging"} in bytes
     (for ROMFS, beyond the image), or None when the session did not complete."""
-    station = StationProcess(url, identity=identity, control=True,
+    station = StationProcess(url, identity=identity, control=True, interpreter=interpreter,
                              extra=["--build", build, "--heap", str(heap)] + list(extra))
     start = len(cs.central.traffic)
     image = os.path.getsize(IMAGE) if build == "romfs" else 0
@@ -128,10 +131,10 @@ def smallest_heap(completes, low, high):
 
 def heap_figure(job):
     """The session at a roomy heap, then the bisection; a figure in bytes."""
-    name, cs, identity, build, url, extra, budget_bytes = job
+    name, cs, identity, build, url, extra, budget_bytes, interpreter = job
 
     def run(heap):
-        return session(cs, identity, build, heap, url, extra)
+        return session(cs, identity, build, heap, url, extra, interpreter)
 
     in_use = run(ROOMY_HEAP)
     if in_use is None:
@@ -192,10 +195,13 @@ def heap_figures():
                 CentralThread(ssl_context=context, heartbeat_interval_s=30,
                               response_timeout_s=3, link_class=TimedLink) as tls_cs:
             wss = tls_cs.url(host="localhost", scheme="wss")
-            jobs = [("minimum heap, .mpy", cs, "MPY", "mpy", cs.url(), (), 96 * 1024),
+            jobs = [("minimum heap, .mpy", cs, "MPY", "mpy", cs.url(), (), 96 * 1024, None),
                     ("minimum heap beyond the image, ROMFS", cs, "ROMFS", "romfs", cs.url(), (),
-                     48 * 1024),
-                    ("minimum heap, .mpy over wss://", tls_cs, "TLS", "mpy", wss, tls, None)]
+                     48 * 1024, None),
+                    ("minimum heap beyond the image, ROMFS, 32-bit", cs, "ROMFS32", "romfs",
+                     cs.url(), (), 48 * 1024, MICROPYTHON32),
+                    ("minimum heap, .mpy over wss://", tls_cs, "TLS", "mpy", wss, tls, None,
+                     None)]
             with ThreadPoolExecutor(len(jobs)) as pool:
                 yield from pool.map(heap_figure, jobs)
             yield figure("TLS handshake", "ms", stats(handshake_times_ms(tls_cs, wss, tls)),
