@@ -25,16 +25,18 @@ SECURITY_HEAP = "320k"
 def tc_station(cs, extra=(), url=None, **options):
     """The station under test on the Core board, connected to `cs` (at `url` if given),
     control port open."""
-    return StationProcess(url or cs.url(), "micropython", control=True,
-                          extra=["--build", "romfs", "--heap", CORE_HEAP] + list(extra),
-                          interpreter=MICROPYTHON32, **options)
+    return _station(cs, url, ["--build", "romfs", "--heap", CORE_HEAP], extra,
+                    interpreter=MICROPYTHON32, **options)
 
 
 def security_station(cs, extra=(), url=None, **options):
     """The station under test for the security extension's cases (see SECURITY_HEAP)."""
+    return _station(cs, url, ["--build", "mpy", "--heap", SECURITY_HEAP], extra, **options)
+
+
+def _station(cs, url, board, extra, **options):
     return StationProcess(url or cs.url(), "micropython", control=True,
-                          extra=["--build", "mpy", "--heap", SECURITY_HEAP] + list(extra),
-                          **options)
+                          extra=board + list(extra), **options)
 
 
 def booted(cs, timeout_s=20):
