@@ -3,7 +3,8 @@ each printed as it is measured and all kept in build/bench.json with the machine
 measured on (tools/bench_report.py says what a figure holds).
 
 1. flash: bytes of the .mpy build (build/mpy, schemas.dat included) and of its ROMFS image.
-2. protocol-core throughput (tools/bench_core.py, in one MicroPython process).
+2. protocol-core throughput (tools/bench_core.py, in one MicroPython process), and the heap
+   of the security extension idle and while it answers (tools/bench_security_heap.py).
 3. heap (tools/bench_heap.py): the heap in use idle and charging, and the smallest --heap
    that completes a scripted session, from .mpy, from ROMFS and over wss://; the TLS
    handshake.
@@ -28,12 +29,15 @@ from tools.bench_report import figure, show  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
 from tools.romfs_build import IMAGE, MPY_DIR  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+from tc import MICROPYTHON32  # noqa: E402 (the Core board's 32-bit interpreter)
+
 MICROPYTHON = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
 FLASH_BUDGET_BYTES = 160 * 1024
 
 
-def micropython(args, path=".frozen:" + MPY_DIR):
-    return subprocess.run([MICROPYTHON] + args, cwd=ROOT, env=dict(os.environ, MICROPYPATH=path),
+def micropython(args, path=".frozen:" + MPY_DIR, interpreter=MICROPYTHON):
+    return subprocess.run([interpreter] + args, cwd=ROOT, env=dict(os.environ, MICROPYPATH=path),
                           text=True, capture_output=True, timeout=120)
 
 
@@ -76,13 +80,23 @@ def core_figures():
     return [json.loads(line) for line in cores.stdout.splitlines()]
 
 
+def security_heap_figure():
+    """On the Core board's 32-bit interpreter (host_tests/tc.py), from the ROMFS image."""
+    done = micropython(["-X", "heapsize=1M", "tools/bench_security_heap.py", IMAGE], ".frozen",
+                       MICROPYTHON32)
+    if done.returncode:
+        sys.exit("bench: security heap failed:\n" + done.stderr + done.stdout)
+    return json.loads(done.stdout)
+
+
 def main():
     began, ticks = time.monotonic(), cpu_ticks()
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "romfs_build.py")], check=True)
     on = machine()
     print("machine: %(cpu)s, %(cores)d cores, %(os)s; MicroPython %(micropython)s" % on)
     figures = []
-    for stage in (lambda: [flash_figure()], core_figures, heap_figures, timing_figures,
+    for stage in (lambda: [flash_figure()], core_figures, lambda: [security_heap_figure()],
+                  heap_figures, timing_figures,
                   lambda: [fleet_figure()]):
         for result in stage():
             figures.append(result)
