@@ -52,6 +52,7 @@ class Security:
         self._log = log
         self.link = None  # set by the station once the link exists
         self.profile = None
+        self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
         config.declare(Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX,
                            writable=False))
         # The replace-and-chain check of M05.FR.08-11 is not implemented: false, read-only.
@@ -109,10 +110,22 @@ class Security:
     def _firmware_update(self):
         from firmware.firmware_update import FirmwareUpdate
 
-        return FirmwareUpdate(self._updates, self.link.call, self._board, self._clock,
+        return FirmwareUpdate(self._updates, self._firmware_status_call, self._board, self._clock,
                               self._log, self._record_event,
                               lambda: self.installed_roots(MANUFACTURER_ROOT), self.busy,
                               self._https_context)
+
+    def _firmware_status_call(self, action, payload):
+        """The link's call for the update's notifications, the last one kept for
+        ExtendedTriggerMessage (L01.FR.28, L01.FR.29)."""
+        self.last_firmware_status = payload
+        return self.link.call(action, payload)
+
+    def firmware_status(self):
+        """What ExtendedTriggerMessage(FirmwareStatusNotification) sends: the last status
+        sent, with its requestId, or Idle once Installed or before any update."""
+        last = self.last_firmware_status
+        return {"status": "Idle"} if last is None or last["status"] == "Installed" else last
 
     def _log_upload(self):
         from firmware.get_log import LogUpload

@@ -14,9 +14,10 @@ follow-up).
   running there. Sent at once and not kept in flash: it is not transaction history.
 - DiagnosticsStatusNotification and FirmwareStatusNotification: Idle, which is always the
   truth here (the station neither uploads diagnostics nor updates its firmware); from
-  ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification
-  and LogStatusNotification is sent, both Idle (not yet the last status of an update or
-  upload in progress, L01.FR.29).
+  ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification,
+  with the last status a signed update sent and its requestId, or Idle before any and once
+  Installed (L01.FR.28, L01.FR.29); LogStatusNotification is sent Idle (not yet the last
+  status of an upload in progress).
 - SignChargePointCertificate (extended only): a new key pair and its CSR in
   SignCertificate.req (firmware.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
@@ -71,8 +72,10 @@ class Trigger:
             return ACCEPTED, lambda: _report_status(station.status, connector_ids)
         if requested == "MeterValues":
             return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
-        # Diagnostics-, Firmware-, SignedFirmware- or LogStatusNotification (the schemas
-        # allow nothing else)
+        if requested == "SignedFirmwareStatusNotification":
+            status = station.security.firmware_status()
+            return ACCEPTED, lambda: call(requested, status)
+        # Diagnostics-, Firmware- or LogStatusNotification (the schemas allow nothing else)
         return ACCEPTED, lambda: call(requested, IDLE)
 
     async def _send_meter_values(self, call, connector_ids):

@@ -80,7 +80,18 @@ def test_TC_080_secure_firmware_update(tmp_path, kind):
         wait_until(lambda: events(cs, "FirmwareUpdated"), 10, "FirmwareUpdated")
         wait_until(lambda: [s["status"] for s in cs.requests("StatusNotification")[-3:]] ==
                    ["Available"] * 3, 10, "Available after the update")
+        # L01.FR.28: once Installed, a triggered status is Idle.
+        assert trigger_firmware_status(cs, cs.link("CP001")) == {"status": "Idle"}
         assert station.alive
+
+
+def trigger_firmware_status(cs, link):
+    """ExtendedTriggerMessage(FirmwareStatusNotification): the notification it brings."""
+    sent = len(cs.requests("SignedFirmwareStatusNotification"))
+    assert cs.run(link.call(call.ExtendedTriggerMessage(
+        requested_message="FirmwareStatusNotification"))).status == "Accepted"
+    return wait_until(lambda: cs.requests("SignedFirmwareStatusNotification")[sent:], 10,
+                      "the triggered status")[0]
 
 
 def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path):
@@ -119,10 +130,13 @@ def test_a_new_update_cancels_a_scheduled_one(tmp_path):
         assert cs.run(link.call(call.SignedUpdateFirmware(request_id=7, firmware=firmware))) \
             .status == "Accepted"
         assert statuses(cs, 7, 1) == ["DownloadScheduled"]
+        # L01.FR.29: triggered, the last status sent, with its requestId.
+        assert trigger_firmware_status(cs, link) == {"status": "DownloadScheduled",
+                                                     "requestId": 7}
         assert update.request(web.url("/fw.bin"), request_id=8) == "AcceptedCanceled"
         assert statuses(cs, 8, 5)[:2] == ["Downloading", "Downloaded"]
         assert [p["status"] for p in cs.requests("SignedFirmwareStatusNotification")
-                if p.get("requestId") == 7] == ["DownloadScheduled"]
+                if p.get("requestId") == 7] == ["DownloadScheduled"] * 2
 
 
 def test_a_firmware_image_over_https(tmp_path):
