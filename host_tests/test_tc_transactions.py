@@ -89,6 +89,9 @@ def test_TC_036_connection_loss_during_transaction():
         assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
         charging(cs, station)
         wait_until(lambda: meter_values(cs, 1), 2 * SAMPLE_S, "a first MeterValues")
+        # Its confirmation received too: one the link lost would be sent again (at least
+        # once), a second value with the same time.
+        wait_until(lambda: station.control("status")["queued"] == 0, SAMPLE_S, "confirmed")
         station.control("net down")
         online = len(meter_values(cs, 1))
         wait_until(lambda: station.control("status")["queued"] >= 3, 5 * SAMPLE_S,
