@@ -24,12 +24,20 @@ class Availability:
         self._on_change = on_change
         self._log = log
         self._operative = [True] * (connector_count + 1)
+        self._held = False  # a firmware installation is due: not kept, it ends in a restart
         self.flash_writes = 0
         self._load()
 
     def operative(self, connector_id):
-        """The Central System's choice for this connector (0: the Charge Point)."""
-        return self._operative[connector_id]
+        """The Central System's choice for this connector (0: the Charge Point), unless a
+        firmware installation holds every connector."""
+        return self._operative[connector_id] and not (self._held and connector_id > 0)
+
+    def hold_for_installation(self):
+        """Security whitepaper L01.FR.07: until the installation restarts the station, a
+        connector not in use is Unavailable, and so is one whose transaction ends."""
+        self._held = True
+        self._on_change()
 
     def change_availability(self, payload):
         connector_id = payload["connectorId"]

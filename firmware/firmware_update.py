@@ -41,7 +41,7 @@ MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
 class FirmwareUpdate:
     def __init__(self, updates, call, board, clock, log, record_event, roots, busy,
-                 tls_context):
+                 tls_context, hold_connectors):
         self._updates = updates  # a list holding the running update task, if any
         self._call = call
         self._board = board
@@ -50,6 +50,7 @@ class FirmwareUpdate:
         self._record_event = record_event
         self._roots = roots  # () -> DERs of the installed ManufacturerRootCertificates
         self._busy = busy  # () -> True while a transaction runs
+        self._hold_connectors = hold_connectors  # () makes the free connectors Unavailable
         self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
         self._image = board.state_dir + "/firmware.bin"
         self._record = board.state_dir + "/firmware_install.json"
@@ -130,6 +131,7 @@ class FirmwareUpdate:
         if install_s is not None and self._until(install_s):
             await self._notify("InstallScheduled", request_id)
             await asyncio.sleep(install_s - self._clock.now_s())
+        self._hold_connectors()  # L01.FR.07: no new transaction while it waits
         while self._busy():  # L01.FR.06: installing restarts the station
             await asyncio.sleep(TRANSACTIONS_POLL_S)
         await self._notify("Installing", request_id)

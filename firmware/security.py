@@ -45,6 +45,7 @@ class Security:
         self._uploads = []  # the GetLog upload running, if any
         self._updates = []  # the firmware update running, if any
         self.busy = lambda: False  # set by the station: True while a transaction runs
+        self.hold_connectors = lambda: None  # set by the station (firmware installation)
         self._last_connect_event = None
         self._board = board
         self._folder = board.state_dir + "/certs"
@@ -113,7 +114,7 @@ class Security:
         return FirmwareUpdate(self._updates, self._firmware_status_call, self._board, self._clock,
                               self._log, self._record_event,
                               lambda: self.installed_roots(MANUFACTURER_ROOT), self.busy,
-                              self._https_context)
+                              self._https_context, self.hold_connectors)
 
     def _firmware_status_call(self, action, payload):
         """The link's call for the update's notifications, the last one kept for

@@ -73,6 +73,7 @@ class Station:
                                          len(board.connectors), self.transactions.on_connector,
                                          self.refresh, log)
         self.availability.register(self.handlers)
+        self.security.hold_connectors = self.availability.hold_for_installation
         # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
         self.reset = ResetService(config, board.reset, self.transactions, self._drained, log,
                                   on_accepted=lambda kind: self.security_log.record(

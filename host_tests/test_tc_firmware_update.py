@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 import certs
 from file_servers import HttpServer
-from tc import CentralThread, booted, call, security_station, wait_until
+from tc import CentralThread, booted, call, charging, security_station, wait_until
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
@@ -92,6 +92,26 @@ def trigger_firmware_status(cs, link):
         requested_message="FirmwareStatusNotification"))).status == "Accepted"
     return wait_until(lambda: cs.requests("SignedFirmwareStatusNotification")[sent:], 10,
                       "the triggered status")[0]
+
+
+def test_installation_waits_for_the_transaction_with_the_free_connectors_unavailable(tmp_path):
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            security_station(cs) as station:
+        update = Update(cs, booted(cs), str(tmp_path))
+        charging(cs, station, 1)
+        assert update.request(web.url("/fw.bin"), request_id=4) == "Accepted"
+        assert statuses(cs, 4, 3) == ["Downloading", "Downloaded", "SignatureVerified"]
+        # L01.FR.06-07: no installation while connector 1 charges; 2 is made Unavailable.
+        cs.wait_status(2, "Unavailable")
+        assert cs.statuses(1)[-1] == ("Charging", "NoError")
+        assert len(cs.requests("SignedFirmwareStatusNotification")) == 3
+        station.control("tap CARD-0001")
+        cs.wait_status(1, "Unavailable")
+        assert statuses(cs, 4, 5)[3:] == ["Installing", "Installed"]
+        assert [b["firmwareVersion"] for b in cs.requests("BootNotification")] == \
+            ["0.1.0", "0.2.0"]
+        # Not kept: after the restart the connectors are free again.
+        wait_until(lambda: cs.statuses(2)[-1:] == [("Available", "NoError")], 20, "Available")
 
 
 def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path):
