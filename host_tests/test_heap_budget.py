@@ -1,7 +1,8 @@
 """The heap budget of issue #4: the station as a board runs it -- a 32-bit MicroPython, the
 mpy-cross build in place from ROMFS, a 128 KB GC heap (host_tests/tc.py) -- completes a
-charging session on both connectors against the bundled Central System with no MemoryError, and keeps a quarter of its heap free after a
-collection while both connectors charge (room for the firmware still being added).
+charging session on both connectors against the bundled Central System with no
+MemoryError, and keeps a quarter of its heap free after a collection while both connectors
+charge (room for the firmware still being added).
 
 `make bench` prints the figures this checks (heap in use while both connectors charge, the
 smallest heap that completes the session).
