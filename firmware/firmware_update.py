@@ -10,9 +10,9 @@ DownloadScheduled (until retrieveDateTime), Downloading, Downloaded or DownloadF
 (after 1 + retries attempts, retryInterval apart), SignatureVerified or InvalidSignature
 (and the event InvalidFirmwareSignature; SHA-256 over the whole file, ECDSA or RSA-PSS,
 x509.verify), InstallScheduled (until installDateTime), then -- once no transaction runs
-(L01.FR.06; meanwhile every connector not in use is Unavailable, L01.FR.07) -- Installing, and the board installs the file (`install_firmware(path)`,
-which restarts it). After the restart the station reports Installed and the critical event
-FirmwareUpdated.
+(L01.FR.06; meanwhile every connector not in use is Unavailable, L01.FR.07) -- Installing,
+and the board installs the file (`install_firmware(path)`, which restarts it). After the
+restart the station reports Installed and the critical event FirmwareUpdated.
 
 The image goes to the board's flash as it arrives, hashed on the way, never whole in the
 heap; an https:// location is checked against the installed CentralSystemRootCertificates.
