@@ -24,13 +24,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tools.bench_fleet import fleet_figure  # noqa: E402
-from tools.bench_heap import heap_figures  # noqa: E402
+from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
 from tools.bench_report import figure, show  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
 from tools.romfs_build import IMAGE, MPY_DIR  # noqa: E402
-
-sys.path.insert(0, os.path.join(ROOT, "host_tests"))
-from tc import MICROPYTHON32  # noqa: E402 (the Core board's 32-bit interpreter)
 
 MICROPYTHON = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
 FLASH_BUDGET_BYTES = 160 * 1024
