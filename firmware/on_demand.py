@@ -1,24 +1,11 @@
-"""OCPP handlers whose code is loaded for each request and dropped after it: a service the
-station rarely needs (the security extension's) takes no heap between its requests.
+"""Code loaded for each call and dropped after it: a service the station rarely needs (the
+security extension's) takes no heap between its calls.
 
 Its state lives in flash, so nothing is lost when it goes; what its module imported for the
 first time is unloaded too (sys.modules and the parent package's attribute), and the next
 collection frees the code. Interned names stay: MicroPython never frees a qstr.
 """
 import sys
-
-
-def register_on_demand(handlers, actions, load):
-    """Stands in for `actions`: for each request `load()` builds the service (importing its
-    module), its register(handlers) answers it, and the stand-ins return."""
-    def answer(payload, action):
-        with loaded(load) as service:
-            own = {}
-            service.register(own)
-            return own[action](payload)
-
-    for action in actions:
-        handlers[action] = lambda payload, action=action: answer(payload, action)
 
 
 class loaded:

@@ -1,11 +1,14 @@
-"""The rarely needed part of firmware.security, loaded for each call (Security._changes):
+"""The security extension's changes to the link (firmware.security_services, loaded with it):
 raising the SecurityProfile, new credentials and roots, the TLS contexts of profiles 2 and
-3, and the security events of failed connections. Each function takes the Security object.
+3, and the security events of failed connections. Each function takes the station's
+Security object.
 """
 import sys
 
-from firmware.security import CS_ROOT, TLS_PROFILE, valid_authorization_key
 from store.atomic import read_json_or_none
+
+CS_ROOT = "CentralSystemRootCertificate"
+TLS_PROFILE = 2
 
 # A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
 # each runtime names them its own way.
@@ -20,12 +23,12 @@ def tls_connection(security, profile):
     """(url, ssl_context, password) from profile 2 on: the board's wss:// URL (its
     `csms_url_tls`, else its URL with the wss scheme), the installed CS roots and, on
     profile 3, the station's own certificate."""
-    board = security._board
+    board = security.station.board
     url = board.csms_url
     if not url.startswith("wss:"):
         url = getattr(board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
     client = client_certificate(security) if profile == 3 else None
-    password = security._config.get("AuthorizationKey") or None
+    password = security.station.config.get("AuthorizationKey") or None
     return url, _tls_context(central_system_roots(security), client), password
 
 
@@ -35,7 +38,7 @@ def https_context(security):
 
 def client_certificate(security):
     """(certificate DER, key DER) of the station's own certificate, or None."""
-    stored = read_json_or_none(security._folder + "/cp.json")
+    stored = read_json_or_none(security.call("folder") + "/cp.json")
     if type(stored) is not dict or not stored.get("chain"):
         return None
     from x509.p256 import private_key_der
@@ -45,17 +48,15 @@ def client_certificate(security):
 
 def central_system_roots(security):
     """The DERs of the installed CS roots; on a first boot the board's are installed."""
-    factory = security._board.ca_der or []
+    factory = security.station.board.ca_der or []
     factory = [factory] if type(factory) is bytes else factory
-    roots = security.installed_roots(CS_ROOT)
+    store = security.call("certificates")
+    roots = store.ders(CS_ROOT)
     if roots:
         return roots
-    from firmware.on_demand import loaded
-
-    with loaded(security.certificates) as store:
-        for der in factory:
-            store.install(CS_ROOT, der)
-        return store.ders(CS_ROOT) or list(factory)
+    for der in factory:
+        store.install(CS_ROOT, der)
+    return store.ders(CS_ROOT) or list(factory)
 
 
 def may_raise_to(security, profile):
@@ -65,10 +66,10 @@ def may_raise_to(security, profile):
         return False
     if profile == 3 and client_certificate(security) is None:  # A05.FR.04
         return False
-    if not valid_authorization_key(security._config.get("AuthorizationKey")):
+    if not is_authorization_key(security.station.config.get("AuthorizationKey")):
         return False
     if profile >= TLS_PROFILE:
-        return bool(security.installed_roots(CS_ROOT))
+        return bool(security.call("installed_roots", CS_ROOT))
     return True
 
 
@@ -77,17 +78,17 @@ def profile_changed(security, profile):
     security.profile = profile
     if profile < previous:  # the fallback below: the Central System cannot lower it
         return
-    security._record_event("ReconfigurationOfSecurityParameters",
-                           "SecurityProfile %d -> %d" % (previous, profile))
-    url, ssl_context, password = security.connection(profile)
-    security.link.switch(url, ssl_context, password,
-                         lambda: security._changes("fall_back", previous))
+    security.call("record", "ReconfigurationOfSecurityParameters",
+                  "SecurityProfile %d -> %d" % (previous, profile))
+    url, ssl_context, password = security.call("connection", profile)
+    security.station.link.switch(url, ssl_context, password,
+                                 security.later("fall_back", previous))
 
 
 def fall_back(security, previous):
-    security._log("security: no connection with SecurityProfile %d; back to %d"
-                  % (security.profile, previous))
-    security._config.set("SecurityProfile", previous)
+    security.station.board.log("security: no connection with SecurityProfile %d; back to %d"
+                               % (security.profile, previous))
+    security.station.config.set("SecurityProfile", previous)
 
 
 def connect_failed(security, error):
@@ -99,39 +100,46 @@ def connect_failed(security, error):
     elif "certificate" in text.lower() or "verif" in text.lower():
         kind = "InvalidCentralSystemCertificate"
     else:
-        security._last_connect_event = None
+        security.last_connect_event = None
         return
-    if (kind, text) != security._last_connect_event:
-        security._last_connect_event = (kind, text)
-        security._record_event(kind, text)
+    if (kind, text) != security.last_connect_event:
+        security.last_connect_event = (kind, text)
+        security.call("record", kind, text)
 
 
 def invalid_certificate(security, use, reason):
     if use == CS_ROOT:  # TC_078
-        security._record_event("InvalidCentralSystemCertificate", reason)
+        security.call("record", "InvalidCentralSystemCertificate", reason)
 
 
-def credentials_changed(security):
-    security._record_event("ReconfigurationOfSecurityParameters", "AuthorizationKey")
-    if security.link is not None:
-        security.link.password = security._config.get("AuthorizationKey") or None
-        security.link.reconnect()
+def credentials_changed(security, value):
+    security.call("record", "ReconfigurationOfSecurityParameters", "AuthorizationKey")
+    link = security.station.link
+    link.password = value or None
+    link.reconnect()
 
 
 def certificates_changed(security, use):
     # New or deleted CS roots apply from the next connection on (with the station's own
     # certificate still, on profile 3).
-    link = security.link
+    link = getattr(security.station, "link", None)  # none yet while the boot installs one
     if use == CS_ROOT and link is not None and link.ssl_context is not None:
-        _, link.ssl_context, _ = security.connection()
+        _, link.ssl_context, _ = security.call("connection")
 
 
 def charge_point_certificate_installed(security):
     # A02.FR.08: on profile 3 the new certificate is used from the next connection on,
     # which is made at once (TC_074).
     if security.profile == 3:
-        _, security.link.ssl_context, _ = security.connection()
-        security.link.reconnect()
+        link = security.station.link
+        _, link.ssl_context, _ = security.call("connection")
+        link.reconnect()
+
+
+def is_authorization_key(value):
+    """16 to 20 bytes as hex digits (whitepaper 7.2, A00.FR.205)."""
+    return 32 <= len(value) <= 40 and len(value) % 2 == 0 and \
+        all(c in "0123456789abcdefABCDEF" for c in value)
 
 
 def _tls_context(roots, client=None):

@@ -7,6 +7,10 @@ confirmation was lost with the link is sent again: at least once). The others ar
 sent too (TC_078 expects InvalidCentralSystemCertificate) but only from RAM: while the link
 is down at most PENDING_MAX wait, the oldest of them given up first.
 
+Loaded when an event is recorded or delivered (firmware.security): the station keeps only
+the list of pending events between those loads, so an idle station holds no code of it; its
+numbering and counts are read back from flash each time.
+
 The log is a journal (store.journal) of events [seq, unix_s, type, techInfo] and of
 confirmations {"ack": seq} (the last critical event confirmed). Past RECORDS_MAX records it
 is rewritten with the newest RECORDS_KEPT events, the pending ones and the last ack: a
@@ -28,15 +32,16 @@ RETRY_S = 10
 
 
 class SecurityLog:
-    def __init__(self, path, clock, log):
+    def __init__(self, path, clock, log, pending=None):
+        """`pending`: the events to send, oldest first, as an earlier load left them; None
+        after a boot, when they are the critical ones in flash not yet confirmed."""
         self._journal = Journal(path)
         self._clock = clock
         self._log = log
         self._next_seq = 1
         self._acked = 0
         self._records = 0
-        self.pending = []  # events to send, oldest first
-        self._wake = asyncio.Event()
+        self.pending = pending
         self._load()
 
     def record(self, kind, info=None):
@@ -50,15 +55,10 @@ class SecurityLog:
         if len(self.pending) >= PENDING_MAX:
             self._give_up_one()
         self.pending.append(event)
-        self._wake.set()
 
-    async def send_forever(self, call):
-        """Delivers the pending events in order; started once the boot is accepted."""
-        while True:
-            if not self.pending:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
+    async def send_pending(self, call):
+        """Delivers the pending events in order, until none is left."""
+        while self.pending:
             event = self.pending[0]
             payload = {"type": event[2], "timestamp": format_iso8601(event[1])}
             if event[3]:
@@ -117,7 +117,8 @@ class SecurityLog:
                 critical.append(record)
                 if len(critical) > PENDING_MAX:
                     critical.pop(0)
-        self.pending = [event for event in critical if event[0] > self._acked]
+        if self.pending is None:
+            self.pending = [event for event in critical if event[0] > self._acked]
 
     def _compact(self):
         total = 0

@@ -14,7 +14,6 @@ from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.security import Security
-from firmware.security_log import SecurityLog
 from firmware.status import StatusService
 from firmware.transactions import Transactions
 from firmware.trigger import Trigger
@@ -39,17 +38,14 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
-        self.security_log = SecurityLog(board.state_dir + "/security.log", self.clock, log)
-        self.clock.on_jump = lambda seconds: self.security_log.record(
-            "SettingSystemTime", "%+d s" % seconds)
-        self.security = Security(config, board, self.clock, log, self.handlers,
-                                 self.security_log)
-        url, ssl_context, password = self.security.connection()
+        # Its configuration keys and handlers; its code is loaded only for each call.
+        self.security = security = Security(self)
+        self.clock.on_jump = lambda seconds: security.call(
+            "record", "SettingSystemTime", "%+d s" % seconds)
+        url, ssl_context, password = security.call("connection")
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
                          ssl_context=ssl_context, silent=self._rejected, url=url,
-                         on_connect_failed=self.security.connect_failed)
-        self.security.link = self.link
-        self.security.busy = lambda: bool(self.transactions.active)
+                         on_connect_failed=security.later("connect_failed"))
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
@@ -58,7 +54,7 @@ class Station:
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
-                                           self.link.call, self._online, self.clock, log)
+                                           self.link.call, self.online, self.clock, log)
         self.authorization.register(self.handlers)
         self.transactions.on_id_tag_info = self.authorization.update
         self.inputs = [Inputs() for _ in board.connectors]
@@ -73,11 +69,9 @@ class Station:
                                          len(board.connectors), self.transactions.on_connector,
                                          self.refresh, log)
         self.availability.register(self.handlers)
-        self.security.hold_connectors = self.availability.hold_for_installation
         # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
         self.reset = ResetService(config, board.reset, self.transactions, self._drained, log,
-                                  on_accepted=lambda kind: self.security_log.record(
-                                      "ResetOrReboot", kind))
+                                  on_accepted=security.later("record", "ResetOrReboot"))
         self.reset.register(self.handlers)
         # Board code adds its vendorId handlers to self.vendor.handlers.
         self.vendor = VendorExtensions(self.link.call)
@@ -93,7 +87,7 @@ class Station:
     def _rejected(self):
         return self.registration.status == REJECTED
 
-    def _online(self):
+    def online(self):
         """The Central System can answer a request now (authorization asks it first)."""
         return self.link.state == ONLINE and self.registration.accepted
 
@@ -104,7 +98,7 @@ class Station:
 
     def _drained(self):
         return len(self.messages) == 0 and self.status.pending == 0 and \
-            not self.security_log.pending
+            not self.security.pending
 
     async def data_transfer(self, vendor_id, message_id=None, data=None):
         """The station's own DataTransfer.req; returns the DataTransfer.conf payload."""
@@ -122,8 +116,7 @@ class Station:
         await self.registration.register()
         if not self._boot_reported:
             self._boot_reported = True
-            self.security_log.record("StartupOfTheDevice")
-            await self.security.after_boot()
+            await self.security.run("after_boot")  # StartupOfTheDevice, ...
             self.status.report_all()
         call = self.link.call
         senders = [
@@ -131,13 +124,14 @@ class Station:
                                                   self.board.log)),
             asyncio.create_task(self.status.send_forever(call)),
             asyncio.create_task(self.messages.send_forever(call)),
-            asyncio.create_task(self.security_log.send_forever(call)),
         ]
+        self.security.call("deliver")  # the security events pending, if any
         try:
             await asyncio.Event().wait()  # until the link drops and cancels this task
         finally:
             for task in senders:
                 task.cancel()
+            self.security.call("stop_delivery")
 
     # ---- hardware ------------------------------------------------------------------------
 

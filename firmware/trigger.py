@@ -45,7 +45,7 @@ class Trigger:
     def extended_trigger_message(self, payload):
         requested = payload["requestedMessage"]
         if requested == "SignChargePointCertificate":
-            start = self._station.security.certificate_request()
+            start = self._station.security.call("certificate_request")
             return REJECTED if start is None else (ACCEPTED, start)
         if requested in EXTENDED_AS:
             payload = dict(payload, requestedMessage=EXTENDED_AS[requested])
@@ -73,7 +73,7 @@ class Trigger:
         if requested == "MeterValues":
             return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
         if requested == "SignedFirmwareStatusNotification":
-            status = station.security.firmware_status()
+            status = station.security.call("firmware_status")
             return ACCEPTED, lambda: call(requested, status)
         # Diagnostics-, Firmware- or LogStatusNotification (the schemas allow nothing else)
         return ACCEPTED, lambda: call(requested, IDLE)

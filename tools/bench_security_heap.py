@@ -1,15 +1,23 @@
-"""Heap the security extension (issue 5) takes in an idle station, run under MicroPython from
-the ROMFS image (build/station.romfs) as the Core board runs it: one JSON figure on stdout.
+"""What the security extension (issue 5) adds to an idle station's heap, under MicroPython from
+the ROMFS image as the Core board runs it (tools/bench.py runs it and reports the figure).
 
-    micropython tools/bench_security_heap.py IMAGE
+    micropython tools/bench_security_heap.py IMAGE STATE_DIR with|without [ROOT_PEM_FILE]
 
-resident: what importing its resident modules (firmware.security, firmware.security_log and
-what only they import) adds once the rest of the station is imported. on_demand: what its
-services' modules take while a request is answered (firmware.on_demand loads them for it),
-and left: what stays after they are unloaded and collected (interned names: MicroPython
-never frees a qstr). The objects the resident part builds at boot (its configuration keys,
-the log's state) are not counted.
+The station is built on the simulated board and boots as on the Central System's acceptance:
+StartupOfTheDevice is recorded and sent (a stand-in for the link answers it at once), then it
+is idle. Printed, as JSON, its heap in use after a collection, beyond the image:
+
+- idle: of that station; `without` the extension -- firmware.security replaced here by a
+  null stand-in before the station is imported, so none of its code or names is loaded --
+  for the difference, which is what its state, keys and names take in an idle station;
+- with it, also: answering, the heap its code takes while a certificate request is answered
+  (firmware.security_services and firmware.certificates loaded, with what they import);
+  after_first_use and after_second_use, what the idle heap has grown by after a round of
+  requests (InstallCertificate of ROOT_PEM_FILE, GetInstalledCertificateIds,
+  DeleteCertificate) and after a second one: the first is the names its code interned
+  (MicroPython never frees a qstr), the second shows that using it again takes nothing.
 """
+import asyncio
 import gc
 import json
 import sys
@@ -21,38 +29,100 @@ with open(sys.argv[1], "rb") as f:
 vfs.mount(vfs.VfsRom(image), "/rom")
 sys.path.insert(0, "/rom")
 
-RESIDENT = ("firmware.on_demand", "store.journal", "firmware.security_log", "firmware.security")
-ON_DEMAND = ("firmware.certificates", "firmware.security_changes",
-             "firmware.charge_point_certificate", "firmware.firmware_update", "firmware.get_log")
+STATE, MODE = sys.argv[2], sys.argv[3]
+
+
+class NoSecurity:
+    """A station without the extension: the link connects as the board says, nothing more."""
+
+    def __init__(self, station):
+        self.station = station
+        self.pending = None
+
+    def call(self, name, *args):
+        board = self.station.board
+        return (board.csms_url, None, board.password) if name == "connection" else None
+
+    async def run(self, name, *args):
+        pass
+
+    def later(self, name, *bound):
+        return None
+
+
+class NoSecurityModule:  # what `from firmware.security import Security` then finds
+    Security = NoSecurity
+
+
+gc.collect()
+base = gc.mem_alloc()
+if MODE == "without":
+    import firmware  # noqa: E402
+
+    sys.modules["firmware.security"] = NoSecurityModule()
+import firmware.station  # noqa: E402
+from boards.sim.board import SimBoard  # noqa: E402
+from ocppj.rpc import ANY_ACTION  # noqa: E402
+
+CS_ROOT = "CentralSystemRootCertificate"
 
 
 def in_use():
     gc.collect()
+    gc.collect()
     return gc.mem_alloc()
 
 
-# What the security modules import from the rest of the station, first.
-import asyncio  # noqa: E402,F401
-import firmware.clock  # noqa: E402,F401
-import firmware.config  # noqa: E402,F401
-import store.atomic  # noqa: E402,F401
-
-before = in_use()
-for name in RESIDENT:
-    __import__(name)
-resident = in_use() - before
-
-from firmware.on_demand import loaded  # noqa: E402
+async def accepted(action, payload):  # the link's call, as a Central System answers
+    return {}
 
 
-def load_services():
-    for name in ON_DEMAND:
-        __import__(name)
+def idle_station(folder):
+    """A booted, idle station, and the heap in use with it."""
+    station = firmware.station.Station(SimBoard("CP001", "ws://127.0.0.1:9/ocpp", None, None,
+                                                folder))
+    station.link.call = accepted
+    station.online = lambda: True
+
+    async def boot():
+        await station.security.run("after_boot")
+        while getattr(station.security, "sender", None) is not None:
+            await asyncio.sleep(0)
+
+    asyncio.run(boot())
+    return station, in_use()
 
 
-before = in_use()
-with loaded(load_services):
-    on_demand = in_use() - before
-left = in_use() - before
-print(json.dumps({"name": "security extension heap, ROMFS", "unit": "bytes",
-                  "ours": {"resident": resident, "on_demand": on_demand, "left": left}}))
+def request(station, action, payload):
+    handler = station.handlers.get(action) or station.handlers[ANY_ACTION](action)
+    return handler(payload)
+
+
+def round_of_requests(station, pem):
+    request(station, "InstallCertificate", {"certificateType": CS_ROOT, "certificate": pem})
+    ids = request(station, "GetInstalledCertificateIds", {"certificateType": CS_ROOT})
+    for hash_data in ids.get("certificateHashData", []):
+        request(station, "DeleteCertificate", {"certificateHashData": hash_data})
+
+
+def load_certificate_services():
+    import firmware.certificates  # noqa: F401
+    import firmware.security_services  # noqa: F401
+
+
+station, idle = idle_station(STATE)
+figures = {"idle": idle - base}
+if MODE == "with":
+    from firmware.on_demand import loaded
+
+    with open(sys.argv[4]) as f:
+        pem = f.read()
+    round_of_requests(station, pem)
+    after_first = in_use()
+    round_of_requests(station, pem)
+    after_second = in_use()
+    with loaded(load_certificate_services):
+        figures["answering"] = in_use() - after_second
+    figures["after_first_use"] = after_first - idle
+    figures["after_second_use"] = after_second - after_first
+print(json.dumps(figures))

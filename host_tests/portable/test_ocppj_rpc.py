@@ -4,7 +4,7 @@ follow-ups."""
 import json
 
 from ocppj import errors
-from ocppj.rpc import Completed, Reply, Rpc
+from ocppj.rpc import ANY_ACTION, Completed, Reply, Rpc
 from test_ocppj_frames import expect_error
 
 NOW = "2024-05-01T12:00:00Z"
@@ -180,6 +180,20 @@ def test_table_7_known_action_without_handler_is_not_supported():
     rpc, _ = make_rpc({"Reset": lambda payload: {"status": "Accepted"}})
     assert reply_of(rpc.receive('[2,"cs1","SendLocalList",{"bogus":1}]'))[:3] == [4, "cs1", "NotSupported"]
     assert reply_of(rpc.receive('[2,"cs2","BootNotification",{}]'))[:3] == [4, "cs2", "NotSupported"]
+
+
+def test_an_action_the_table_does_not_list_is_asked_of_its_any_action_entry():
+    asked = []
+
+    def find(action):  # a service loaded on demand: only Reset here
+        asked.append(action)
+        return (lambda payload: {"status": "Rejected"}) if action == "Reset" else None
+    rpc, _ = make_rpc({"ClearCache": lambda payload: {"status": "Accepted"}, ANY_ACTION: find})
+    assert reply_of(rpc.receive('[2,"a","Reset",{"type":"Soft"}]')) == [3, "a", {"status": "Rejected"}]
+    assert reply_of(rpc.receive('[2,"b","SendLocalList",{}]'))[:3] == [4, "b", "NotSupported"]
+    assert reply_of(rpc.receive('[2,"c","ClearCache",{}]')) == [3, "c", {"status": "Accepted"}]
+    assert reply_of(rpc.receive('[2,"d","Nonsense",{}]'))[:3] == [4, "d", "NotImplemented"]
+    assert asked == ["Reset", "SendLocalList"]
 
 
 def test_invalid_request_payload_gets_its_code_and_the_handler_is_not_called():

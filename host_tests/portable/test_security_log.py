@@ -42,7 +42,7 @@ class Central:
 async def deliver(log, central, count):
     """Runs the sender until `count` events are confirmed, then stops it."""
     central.limit = count
-    sender = asyncio.create_task(log.send_forever(central.call))
+    sender = asyncio.create_task(log.send_pending(central.call))
     for _ in range(1000):
         await asyncio.sleep(0)
         if len(central.received) >= count:

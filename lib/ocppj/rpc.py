@@ -48,6 +48,11 @@ class Completed:
         self.error = error
 
 
+# handlers[ANY_ACTION](action), when present, gives the handler of an action the table does
+# not list, or None: a service loaded on demand then costs the table nothing.
+ANY_ACTION = "*"
+
+
 def _subtract(a, b):
     return a - b
 
@@ -172,6 +177,8 @@ class Rpc:
             return self._call_error(message.message_id,
                                     NotImplementedAction("%s is not an OCPP 1.6 action" % action))
         handler = self.handlers.get(action)
+        if handler is None and ANY_ACTION in self.handlers:
+            handler = self.handlers[ANY_ACTION](action)
         if handler is None:
             return self._call_error(message.message_id, NotSupported("%s not supported" % action))
         try:

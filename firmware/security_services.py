@@ -1,0 +1,240 @@
+"""The security extension's code, loaded for each call of the station's Security object and
+unloaded after it (firmware.security, firmware.on_demand): between the Central System's
+requests and the station's own security events it holds no heap. Each function takes that
+object; its state is all the station keeps.
+
+Configuration keys, declared at boot:
+- SecurityProfile (A05, 7.6): 0 none, 1 Basic auth over ws://, 2 TLS with Basic auth, 3 TLS
+  with a client certificate. The board's provisioning sets the first one (wss:// 2, a
+  password 1, else 0). The Central System may only raise it (a value lower than or equal to
+  the present one is Rejected, A05.FR.01), and only when its prerequisites hold: a valid
+  AuthorizationKey for 1 and 2 (A05.FR.02), an installed CentralSystemRootCertificate for 2
+  and 3 (A05.FR.03). Profile 3 also needs the station's own certificate (A05.FR.04;
+  firmware.charge_point_certificate), which it then presents as its TLS client certificate.
+  Raised, the link reconnects with it at once -- from profile 2 on to the board's wss:// URL
+  (its `csms_url_tls`, else its URL with the wss scheme) -- and falls back to the previous
+  profile if that first connection fails (A05.FR.08).
+- AuthorizationKey (A01): write-only, 16 to 20 bytes written as 32 to 40 hex digits; the
+  board's password is its default. A change the Central System makes is stored, never
+  logged, and the link reconnects with it at once (what is queued stays queued).
+- CertificateStoreMaxLength, AdditionalRootCertificateCheck, SupportedFileTransferProtocols,
+  CpoName, CertificateSignedMaxChainSize.
+
+The CentralSystemRootCertificates a wss:// link trusts are the installed ones
+(firmware.certificates); the board's own (`ca_der`) is installed as the first one on the
+first boot, so the Central System sees and manages it like any other.
+
+Security events go to the log in flash (firmware.security_log) and are sent by a task that
+runs only while some are pending and the link is up.
+"""
+import asyncio
+
+from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
+from ocppj.rpc import ANY_ACTION
+# What Security.call reaches there, besides what is here.
+from firmware.security_changes import CS_ROOT, TLS_PROFILE, certificates_changed, \
+    charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
+    https_context, invalid_certificate, is_authorization_key, may_raise_to, profile_changed, \
+    tls_connection  # noqa: F401
+from store.atomic import read_json_or_none
+
+# CertificateStoreMaxLength: root certificates of both uses together.
+CERTIFICATE_STORE_MAX = 8
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+# CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
+# chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
+CHAIN_SIZE_MAX = 8000
+# Which service answers each request.
+SERVICES = {"InstallCertificate": "certificates", "GetInstalledCertificateIds": "certificates",
+            "DeleteCertificate": "certificates", "GetLog": "log_upload",
+            "CertificateSigned": "charge_point_certificate",
+            "SignedUpdateFirmware": "firmware_update"}
+
+
+def declare(security):
+    """The configuration keys, and the handler that finds these requests' ones, at boot."""
+    station = security.station
+    config = station.config
+    board = station.board
+    config.declare(Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX,
+                       writable=False))
+    # The replace-and-chain check of M05.FR.08-11 is not implemented: false, read-only.
+    config.declare(Key("AdditionalRootCertificateCheck", BOOLEAN, False, writable=False))
+    config.declare(Key("AuthorizationKey", STRING, board.password or "", readable=False,
+                       check=security.later("valid_authorization_key"),
+                       on_change=security.later("credentials_changed")))
+    provisioned = provisioned_profile(board)
+    config.declare(Key("SecurityProfile", INTEGER, provisioned, minimum=0, maximum=3,
+                       check=security.later("may_raise_to"),
+                       on_change=security.later("profile_changed")))
+    # A raise is kept across reboots; a board provisioned higher since then wins.
+    security.profile = max(config.get("SecurityProfile"), provisioned)
+    # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
+    config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP", "HTTPS"],
+                       writable=False))
+    config.declare(Key("CpoName", STRING, ""))
+    config.declare(Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX,
+                       writable=False))
+    station.handlers[ANY_ACTION] = security.later("handler")
+
+
+def handler(security, action):
+    """The handler of a request the station's table does not list, if it is one of these."""
+    return security.later("answer", action) if action in SERVICES else None
+
+
+def answer(security, action, payload):
+    """A request of the Central System, answered by its service (built for it)."""
+    service = globals()[SERVICES[action]](security)
+    own = {}
+    service.register(own)
+    return own[action](payload)
+
+
+def provisioned_profile(board):
+    if board.csms_url.startswith("wss:"):
+        return TLS_PROFILE
+    return 1 if board.password else 0
+
+
+def valid_authorization_key(security, value):
+    return is_authorization_key(value)
+
+
+# ---- the link -------------------------------------------------------------------------------
+
+def connection(security, profile=None):
+    """(url, ssl_context, password) for a security profile (default: the present one)."""
+    profile = security.profile if profile is None else profile
+    url = security.station.board.csms_url
+    if profile < TLS_PROFILE and not url.startswith("wss:"):
+        return url, None, security.station.config.get("AuthorizationKey") or None
+    return tls_connection(security, profile)
+
+
+# ---- services built for a request ----------------------------------------------------------
+
+def folder(security):
+    return security.station.board.state_dir + "/certs"
+
+
+def certificates(security):
+    """A certificate store on the board's flash."""
+    from firmware.certificates import Certificates
+
+    station = security.station
+    store = Certificates(folder(security), station.config, station.clock, station.board.log)
+    store.on_change = security.later("certificates_changed")
+    store.on_invalid = security.later("invalid_certificate")
+    return store
+
+
+def installed_roots(security, use=CS_ROOT):
+    return certificates(security).ders(use)
+
+
+def charge_point_certificate(security):
+    from firmware.charge_point_certificate import ChargePointCertificate
+
+    station = security.station
+    return ChargePointCertificate(
+        folder(security), station.config, station.clock, station.board.log, station.link.call,
+        security.later("record"), security.later("installed_roots"),
+        security.later("charge_point_certificate_installed"))
+
+
+def firmware_update(security):
+    from firmware.firmware_update import FirmwareUpdate
+
+    station = security.station
+    return FirmwareUpdate(security.updates, security.later("firmware_status_call"),
+                          station.board, station.clock, station.board.log,
+                          security.later("record"),
+                          security.later("installed_roots", MANUFACTURER_ROOT),
+                          lambda: bool(station.transactions.active),
+                          security.later("https_context"),
+                          station.availability.hold_for_installation)
+
+
+def log_upload(security):
+    from firmware.get_log import LogUpload
+
+    station = security.station
+    return LogUpload(security.uploads, station.link.call, security_log(security),
+                     station.board, station.board.log, security.later("https_context"))
+
+
+def firmware_status_call(security, action, payload):
+    """The link's call for the update's notifications, the last one kept for
+    ExtendedTriggerMessage (L01.FR.28, L01.FR.29)."""
+    security.last_firmware_status = payload
+    return security.station.link.call(action, payload)
+
+
+def firmware_status(security):
+    """What ExtendedTriggerMessage(FirmwareStatusNotification) sends: the last status
+    sent, with its requestId, or Idle once Installed or before any update."""
+    last = security.last_firmware_status
+    return {"status": "Idle"} if last is None or last["status"] == "Installed" else last
+
+
+def certificate_request(security):
+    """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a
+    key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""
+    if not security.station.config.get("CpoName"):
+        return None
+    board = security.station.board
+    serial = board.boot_payload().get("chargePointSerialNumber") or board.identity_name
+    return lambda: security.run("request_certificate", serial)
+
+
+async def request_certificate(security, serial):
+    await charge_point_certificate(security).request(serial)
+
+
+async def after_boot(security):
+    """Once the boot is accepted: StartupOfTheDevice, and an installation that just
+    restarted the station is reported (Installed, FirmwareUpdated)."""
+    record(security, "StartupOfTheDevice")
+    if read_json_or_none(security.station.board.state_dir + "/firmware_install.json") is None:
+        return
+    await firmware_update(security).after_restart()
+
+
+# ---- security events ---------------------------------------------------------------------
+
+def security_log(security):
+    from firmware.security_log import SecurityLog
+
+    station = security.station
+    log = SecurityLog(station.board.state_dir + "/security.log", station.clock,
+                      station.board.log, security.pending)
+    security.pending = log.pending
+    return log
+
+
+def record(security, kind, info=None):
+    """Logs a security event now and sends it (A04)."""
+    security_log(security).record(kind, info)
+    deliver(security)
+
+
+def deliver(security):
+    """Starts the sender when events are pending and the station may send them."""
+    if security.sender is None and security.pending and security.station.online():
+        security.sender = asyncio.create_task(security.run("send_pending"))
+
+
+def stop_delivery(security):
+    """The link dropped: the sender stops (what it had not delivered stays pending)."""
+    if security.sender is not None:
+        security.sender.cancel()
+        security.sender = None
+
+
+async def send_pending(security):
+    try:
+        await security_log(security).send_pending(security.station.link.call)
+    finally:
+        if security.sender is asyncio.current_task():  # not one started since
+            security.sender = None
