@@ -27,7 +27,7 @@ BAD_MESSAGE = "BadMessage"
 
 class LogUpload:
     def __init__(self, uploads, call, security_log, board, log, tls_context):
-        self._uploads = uploads  # a list holding the running upload task, if any
+        self._uploads = uploads  # [task, requestId] of the running upload, if any
         self._call = call
         self._security_log = security_log
         self._board = board
@@ -66,7 +66,7 @@ class LogUpload:
             self._uploads[:] = [asyncio.create_task(self._upload(
                 params["remoteLocation"], name, lines, request_id,
                 payload.get("retries", DEFAULT_RETRIES),
-                payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S)))]
+                payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))), request_id]
 
         return {"status": status, "filename": name}, start
 

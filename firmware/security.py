@@ -13,7 +13,7 @@ class Security:
         self.profile = None  # the SecurityProfile the link connects with
         self.pending = None  # security events to send, read from flash at boot (security_log)
         self.sender = None  # the task sending them, while there are some and the link is up
-        self.uploads = []  # the GetLog upload running, if any
+        self.uploads = []  # [task, requestId] of the GetLog upload running, if any
         self.updates = []  # the firmware update running, if any
         self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
         self.last_connect_event = None  # (type, techInfo) of the last failed connection

@@ -178,6 +178,15 @@ def firmware_status(security):
     return {"status": "Idle"} if last is None or last["status"] == "Installed" else last
 
 
+def log_status(security):
+    """What ExtendedTriggerMessage(LogStatusNotification) sends: Uploading, with its
+    requestId, while an upload runs, else Idle (6.19)."""
+    uploads = security.uploads
+    if uploads and not uploads[0].done():
+        return {"status": "Uploading", "requestId": uploads[1]}
+    return {"status": "Idle"}
+
+
 def certificate_request(security):
     """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a
     key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""

@@ -16,8 +16,8 @@ follow-up).
   truth here (the station neither uploads diagnostics nor updates its firmware); from
   ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification,
   with the last status a signed update sent and its requestId, or Idle before any and once
-  Installed (L01.FR.28, L01.FR.29); LogStatusNotification is sent Idle (not yet the last
-  status of an upload in progress).
+  Installed (L01.FR.28, L01.FR.29); LogStatusNotification is Uploading, with its requestId,
+  while a GetLog upload runs, else Idle.
 - SignChargePointCertificate (extended only): a new key pair and its CSR in
   SignCertificate.req (firmware.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
@@ -75,7 +75,10 @@ class Trigger:
         if requested == "SignedFirmwareStatusNotification":
             status = station.security.call("firmware_status")
             return ACCEPTED, lambda: call(requested, status)
-        # Diagnostics-, Firmware- or LogStatusNotification (the schemas allow nothing else)
+        if requested == "LogStatusNotification":
+            status = station.security.call("log_status")
+            return ACCEPTED, lambda: call(requested, status)
+        # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
         return ACCEPTED, lambda: call(requested, IDLE)
 
     async def _send_meter_values(self, call, connector_ids):

@@ -81,6 +81,15 @@ def test_refused_credentials_bad_urls_and_retries(tmp_path):
         assert log_statuses(cs, 5, 2) == ["Uploading", "Uploaded"]
 
 
+def triggered_log_status(cs, link):
+    """ExtendedTriggerMessage(LogStatusNotification): the notification it brings."""
+    sent = len(cs.requests("LogStatusNotification"))
+    assert cs.run(link.call(call.ExtendedTriggerMessage(
+        requested_message="LogStatusNotification"))).status == "Accepted"
+    return wait_until(lambda: cs.requests("LogStatusNotification")[sent:], 10,
+                      "the triggered status")[0]
+
+
 def test_a_new_get_log_cancels_the_running_upload(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
             security_station(cs):
@@ -89,10 +98,13 @@ def test_a_new_get_log_cancels_the_running_upload(tmp_path):
         assert get_log(cs, link, "http://127.0.0.1:9/", request_id=1, retries=5,
                        retry_interval=30).status == "Accepted"
         log_statuses(cs, 1, 1)
+        # While it runs, a trigger tells so (6.19: Idle only when nothing uploads).
+        assert triggered_log_status(cs, link) == {"status": "Uploading", "requestId": 1}
         assert get_log(cs, link, web.url("/"), request_id=2).status == "AcceptedCanceled"
         assert log_statuses(cs, 2, 2) == ["Uploading", "Uploaded"]
         assert [p["status"] for p in cs.requests("LogStatusNotification")
-                if p["requestId"] == 1] == ["Uploading"]
+                if p["requestId"] == 1] == ["Uploading", "Uploading"]
+        assert triggered_log_status(cs, link) == {"status": "Idle"}
 
 
 def test_uploads_over_https_are_checked_against_the_central_system_roots(tmp_path):
