@@ -1,9 +1,10 @@
 """Code loaded for each call and dropped after it: a service the station rarely needs (the
 security extension's) takes no heap between its calls.
 
-Its state lives in flash, so nothing is lost when it goes; what its module imported for the
-first time is unloaded too (sys.modules and the parent package's attribute), and the next
-collection frees the code. Interned names stay: MicroPython never frees a qstr.
+Its state lives in flash or in the caller's object, so nothing is lost when it goes; what
+its module imported for the first time is unloaded too (sys.modules and the parent
+package's attribute), and the next collection frees the code. Interned names stay:
+MicroPython never frees a qstr.
 """
 import sys
 

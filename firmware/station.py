@@ -38,7 +38,7 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
-        # Its configuration keys and handlers; its code is loaded only for each call.
+        # Its configuration keys and its requests' handler; its code is loaded per call.
         self.security = security = Security(self)
         self.clock.on_jump = lambda seconds: security.call(
             "record", "SettingSystemTime", "%+d s" % seconds)

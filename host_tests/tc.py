@@ -46,6 +46,14 @@ def booted(cs, timeout_s=20):
     return cs.link("CP001")
 
 
+def triggered(cs, link, requested, action):
+    """ExtendedTriggerMessage(requested) is Accepted: the `action` request it brings."""
+    sent = len(cs.requests(action))
+    assert cs.run(link.call(call.ExtendedTriggerMessage(
+        requested_message=requested))).status == "Accepted"
+    return wait_until(lambda: cs.requests(action)[sent:], 10, "the triggered " + action)[0]
+
+
 def power_off(station):
     """A power cut through the control port: the process is killed (SIGKILL) at once."""
     try:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 import certs
 from file_servers import HttpServer
-from tc import CentralThread, booted, call, charging, security_station, wait_until
+from tc import CentralThread, booted, call, charging, security_station, triggered, wait_until
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
@@ -86,12 +86,7 @@ def test_TC_080_secure_firmware_update(tmp_path, kind):
 
 
 def trigger_firmware_status(cs, link):
-    """ExtendedTriggerMessage(FirmwareStatusNotification): the notification it brings."""
-    sent = len(cs.requests("SignedFirmwareStatusNotification"))
-    assert cs.run(link.call(call.ExtendedTriggerMessage(
-        requested_message="FirmwareStatusNotification"))).status == "Accepted"
-    return wait_until(lambda: cs.requests("SignedFirmwareStatusNotification")[sent:], 10,
-                      "the triggered status")[0]
+    return triggered(cs, link, "FirmwareStatusNotification", "SignedFirmwareStatusNotification")
 
 
 def test_installation_waits_for_the_transaction_with_the_free_connectors_unavailable(tmp_path):

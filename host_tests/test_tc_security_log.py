@@ -7,7 +7,7 @@ import os
 import pytest
 
 from file_servers import FtpServer, HttpServer
-from tc import CentralThread, booted, call, security_station, wait_until
+from tc import CentralThread, booted, call, security_station, triggered, wait_until
 
 
 def get_log(cs, link, location, kind="SecurityLog", request_id=1, **options):
@@ -82,12 +82,7 @@ def test_refused_credentials_bad_urls_and_retries(tmp_path):
 
 
 def triggered_log_status(cs, link):
-    """ExtendedTriggerMessage(LogStatusNotification): the notification it brings."""
-    sent = len(cs.requests("LogStatusNotification"))
-    assert cs.run(link.call(call.ExtendedTriggerMessage(
-        requested_message="LogStatusNotification"))).status == "Accepted"
-    return wait_until(lambda: cs.requests("LogStatusNotification")[sent:], 10,
-                      "the triggered status")[0]
+    return triggered(cs, link, "LogStatusNotification", "LogStatusNotification")
 
 
 def test_a_new_get_log_cancels_the_running_upload(tmp_path):
