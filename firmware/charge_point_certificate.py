@@ -9,9 +9,13 @@ CentralSystemRootCertificate (A02.FR.06); anything else is Rejected with the sec
 event InvalidChargePointCertificate (A02.FR.07). Accepted, the certificate and its key are
 kept in flash, the previous pair as the fallback (A02.FR.10).
 
+The station renews it itself (A03): from a month before it expires, checked at each
+connection and each day (firmware.security), it sends a new key pair's CSR the same way.
+
 Loaded per request (firmware.on_demand); its state is in flash: `cp_pending.json` (the key
 of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
 """
+from firmware.clock import parse_iso8601
 from store.atomic import read_json_or_none, write_json_atomic
 from x509 import p256
 from x509.cert import Certificate
@@ -22,6 +26,10 @@ from x509.verify import issuing_root, signed_by
 ACCEPTED = {"status": "Accepted"}
 REJECTED = {"status": "Rejected"}
 CS_ROOT = "CentralSystemRootCertificate"
+# A03.FR.02: renewed once it expires within a month; a request not answered with a
+# certificate is made again a day later.
+RENEW_BEFORE_S = 30 * 24 * 3600
+RETRY_S = 24 * 3600
 
 
 class ChargePointCertificate:
@@ -41,11 +49,28 @@ class ChargePointCertificate:
     async def request(self, serial_number):
         """Makes a key pair, keeps it pending in flash and sends its CSR."""
         private, public = p256.new_private_key()
-        write_json_atomic(self._folder + "/cp_pending.json", {"d": "%x" % private})
+        write_json_atomic(self._folder + "/cp_pending.json",
+                          {"d": "%x" % private, "at": self._clock.now_s()})
         csr = certificate_request_pem(private, public, self._config.get("CpoName"),
                                       serial_number)
         answer = await self._call("SignCertificate", {"csr": csr})
         self._log("security: SignCertificate %s" % answer.get("status"))
+
+    def renewal_due(self):
+        """True when the station's certificate expires within RENEW_BEFORE_S (A03.FR.02)
+        and no request is on its way, i.e. none made in the last RETRY_S that was not
+        answered with a certificate. False without a certificate or before the clock is set."""
+        stored = read_json_or_none(self._folder + "/cp.json")
+        if type(stored) is not dict or not stored.get("chain") or \
+                not self._clock.synchronised:
+            return False
+        now = self._clock.now_s()
+        pending = read_json_or_none(self._folder + "/cp_pending.json")
+        if type(pending) is dict and pending.get("d") != stored.get("d") and \
+                type(pending.get("at")) is int and 0 <= now - pending["at"] < RETRY_S:
+            return False
+        cert = Certificate(bytes.fromhex(stored["chain"][0]))
+        return parse_iso8601(cert.not_after) - now <= RENEW_BEFORE_S
 
     def certificate_signed(self, payload):
         chain_text = payload["certificateChain"]

@@ -4,7 +4,12 @@ firmware.security_services, loaded for it and unloaded after it (firmware.on_dem
 configuration keys and request handlers are stand-ins made here that do the same. What
 each part does is told there and in firmware.security_changes.
 """
+import asyncio
+
 from firmware.on_demand import loaded
+
+# How often the station checks whether its own certificate is due for renewal (A03).
+RENEWAL_CHECK_S = 24 * 3600
 
 
 class Security:
@@ -28,6 +33,13 @@ class Security:
         """The same for a coroutine: the module stays loaded until it ends."""
         with loaded(_services) as services:
             return await getattr(services, name)(self, *args)
+
+    async def renew_forever(self):
+        """While the link is up: the station's own certificate is renewed when due, checked
+        at once and each day."""
+        while True:
+            await self.run("renew_if_due")
+            await asyncio.sleep(RENEWAL_CHECK_S)
 
     def later(self, name, *bound):
         """A callable that does call(name, *bound, *its arguments): for hooks and handlers."""

@@ -192,13 +192,28 @@ def certificate_request(security):
     key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""
     if not security.station.config.get("CpoName"):
         return None
+    return lambda: security.run("request_certificate")
+
+
+async def request_certificate(security):
     board = security.station.board
     serial = board.boot_payload().get("chargePointSerialNumber") or board.identity_name
-    return lambda: security.run("request_certificate", serial)
-
-
-async def request_certificate(security, serial):
     await charge_point_certificate(security).request(serial)
+
+
+async def renew_if_due(security):
+    """A03: the station's own certificate, once it expires within a month, is renewed like a
+    requested one (CpoName set). Only a station that has one loads the code that tells."""
+    if read_json_or_none(folder(security) + "/cp.json") is None:
+        return
+    if not charge_point_certificate(security).renewal_due():
+        return
+    if not security.station.config.get("CpoName"):
+        security.station.board.log("security: ChargePointCertificate expires soon; "
+                                   "no CpoName to renew it with")
+        return
+    security.station.board.log("security: ChargePointCertificate expires soon: renewing it")
+    await request_certificate(security)
 
 
 async def after_boot(security):

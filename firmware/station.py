@@ -124,6 +124,7 @@ class Station:
                                                   self.board.log)),
             asyncio.create_task(self.status.send_forever(call)),
             asyncio.create_task(self.messages.send_forever(call)),
+            asyncio.create_task(self.security.renew_forever()),
         ]
         self.security.call("deliver")  # the security events pending, if any
         try:

@@ -4,6 +4,7 @@ the station running as on a board (see host_tests/tc.py). The hash data the stat
 reports is checked against cryptography's own OCSP CertID computation, as OCTT checks it
 with its own."""
 import datetime
+import time
 
 import pytest
 from cryptography import x509
@@ -209,7 +210,7 @@ def test_TC_078_invalid_central_system_certificate_security_event():
         assert station.alive
 
 
-def signed_for(csr_pem, ca, days=30):
+def signed_for(csr_pem, ca, days=365):
     """The certificate a CA makes from the station's CSR (the test is the CA server)."""
     request = x509.load_pem_x509_csr(csr_pem.encode())
     assert request.is_signature_valid
@@ -268,6 +269,51 @@ def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_sy
         # TC_074: signed by the issuing CA under the installed root, with its chain.
         chain = signed_for(csr, sub) + sub.cert_pem
         assert certificate_signed(cs, link, chain.decode()) == "Accepted"
+        assert station.alive
+
+
+def reconnected(cs, station):
+    """The link goes down and up again: the station's next connection."""
+    old = cs.central.links.get("CP001")
+    station.control("net down")
+    wait_until(lambda: station.control("status")["connection"] != "online", 10, "offline")
+    station.control("net up")
+    return wait_until(lambda: cs.central.links.get("CP001") not in (None, old) and
+                      station.control("status")["connection"] == "online" and
+                      cs.central.links["CP001"], 20, "a new connection")
+
+
+def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
+    root = certs.make_ca("A03 root")
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
+        link = booted(cs)
+        assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
+            == "Accepted"
+        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        csr = sign_request(cs, link)
+        # A year's certificate is not due: a reconnection asks for nothing.
+        assert certificate_signed(cs, link, signed_for(csr, root).decode()) == "Accepted"
+        asked = len(cs.requests("SignCertificate"))
+        link = reconnected(cs, station)
+        time.sleep(1)
+        assert len(cs.requests("SignCertificate")) == asked
+        csr = sign_request(cs, link)
+        # One that expires in ten days is renewed by the station itself at its next check.
+        asked = len(cs.requests("SignCertificate"))
+        assert certificate_signed(cs, link, signed_for(csr, root, days=10).decode()) == \
+            "Accepted"
+        reconnected(cs, station)
+        renewal = wait_until(lambda: cs.requests("SignCertificate")[asked:], 20,
+                             "the station's own CSR")[0]["csr"]
+        names = {a.oid._name: a.value
+                 for a in x509.load_pem_x509_csr(renewal.encode()).subject}
+        assert names == {"organizationName": "CPO", "commonName": "SIM-CP001"}
+        # Not asked again while that request is on its way (a day, A03's retry).
+        link = reconnected(cs, station)
+        time.sleep(1)
+        assert len(cs.requests("SignCertificate")) == asked + 1
+        assert certificate_signed(cs, link, signed_for(renewal, root).decode()) == "Accepted"
+        assert any("expires soon: renewing it" in line for line in station.lines)
         assert station.alive
 
 
