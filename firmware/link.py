@@ -34,7 +34,7 @@ class NotConnected(Exception):
 class Link:
     def __init__(self, board, config, handlers, on_online, response_timeout_s=30,
                  ssl_context=None, password=None, silent=None, url=None,
-                 on_connect_failed=None):
+                 on_connect_failed=None, on_security_event=None):
         self._board = board
         self.url = url  # which one: the security profile decides (firmware.security)
         # The reference station pings every 10 s; 0 switches client pings off (OCPP-J 1.6).
@@ -59,6 +59,9 @@ class Link:
         self._fallback = None
         # Told every error that ended a connection attempt (security events).
         self._on_connect_failed = on_connect_failed
+        # on_security_event(type, techInfo): messages that are not valid OCPP, handlers
+        # out of heap.
+        self._on_security_event = on_security_event
 
     async def call(self, action, payload):
         session = self._session
@@ -149,6 +152,10 @@ class Link:
         self._backoff.reset()
         self._session = Session(self._send_text, self._handlers,
                                 response_timeout_s=self._response_timeout_s, log=self._board.log)
+        event = self._on_security_event
+        if event is not None:
+            self._session.rpc.on_invalid = lambda text: event("InvalidMessages", text)
+            self._session.rpc.on_out_of_memory = lambda text: event("MemoryExhaustion", text)
         self.state = ONLINE
         self._board.log("link: online %s" % self.url)
         online_task = asyncio.create_task(self._on_online())

@@ -22,6 +22,7 @@ class Security:
         self.updates = []  # the firmware update running, if any
         self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
         self.last_connect_event = None  # (type, techInfo) of the last failed connection
+        self.last_event_ms = {}  # type: board ticks of the last event of a limited type
         self.call("declare")
 
     def call(self, name, *args):

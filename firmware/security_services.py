@@ -44,6 +44,8 @@ MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 # CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
 # chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
 CHAIN_SIZE_MAX = 8000
+# At most one event of a type the Central System's messages cause in this time.
+EVENT_INTERVAL_S = 60
 # Which service answers each request.
 SERVICES = {"InstallCertificate": "certificates", "GetInstalledCertificateIds": "certificates",
             "DeleteCertificate": "certificates", "GetLog": "log_upload",
@@ -241,6 +243,18 @@ def record(security, kind, info=None):
     """Logs a security event now and sends it (A04)."""
     security_log(security).record(kind, info)
     deliver(security)
+
+
+def record_at_most_each_minute(security, kind, info=None):
+    """An event the Central System could cause at will (InvalidMessages, MemoryExhaustion
+    from its requests): one per EVENT_INTERVAL_S of a type, so it cannot flood the log."""
+    board = security.station.board
+    now = board.ticks_ms()
+    last = security.last_event_ms.get(kind)
+    if last is not None and board.ticks_diff(now, last) < EVENT_INTERVAL_S * 1000:
+        return
+    security.last_event_ms[kind] = now
+    record(security, kind, info)
 
 
 def deliver(security):

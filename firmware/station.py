@@ -45,7 +45,8 @@ class Station:
         url, ssl_context, password = security.call("connection")
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
                          ssl_context=ssl_context, silent=self._rejected, url=url,
-                         on_connect_failed=security.later("connect_failed"))
+                         on_connect_failed=security.later("connect_failed"),
+                         on_security_event=security.later("record_at_most_each_minute"))
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,

@@ -51,8 +51,14 @@ def test_bad_requests_are_answered_and_charging_goes_on():
                 assert frame[0] == 4 and frame[2] == expected, frame
             else:
                 assert frame == [3, message_id, expected], frame
+        # Security whitepaper 8: InvalidMessages, one a minute however many come.
+        invalid = wait_until(lambda: [p for p in cs.requests("SecurityEventNotification")
+                                      if p["type"] == "InvalidMessages"], 10, "InvalidMessages")
+        assert invalid[0]["techInfo"].startswith("frame: ")
         assert station.control("status")["connectors"][1]["status"] == "Charging"
         assert cs.requests("StopTransaction") == []
+        assert len([p for p in cs.requests("SecurityEventNotification")
+                    if p["type"] == "InvalidMessages"]) == 1
         wait_until(lambda: station.control("status")["connectors"][1]["powerW"] > 0, 5,
                    "energy flowing")
         assert station.alive

@@ -67,6 +67,9 @@ class Rpc:
     Counters: `malformed` (frames that did not decode), `unmatched` (responses with no
     outstanding CALL of that id), `call_errors_sent` (incoming CALLs answered with a
     CALLERROR) and `handler_errors` (handlers that raised or answered a bad payload).
+    `on_invalid(text)` is told of each message that is not valid OCPP (a frame that does not
+    decode, an unknown action, a payload its schema refuses) and `on_out_of_memory(text)` of
+    a handler that ran out of heap: the security events InvalidMessages and MemoryExhaustion.
     `log` takes one line of text (print fits). `ticks_diff` defaults to subtraction; pass time.ticks_diff on MicroPython so a
     wrapping ticks_ms clock works.
     """
@@ -87,6 +90,8 @@ class Rpc:
         self.unmatched = 0
         self.call_errors_sent = 0
         self.handler_errors = 0
+        self.on_invalid = _quiet
+        self.on_out_of_memory = _quiet
 
     def call(self, action, payload, now_ms=None):
         """Returns the CALL text to send. Raises CallPending while a CALL is
@@ -150,6 +155,8 @@ class Rpc:
             except OcppError as e:
                 self._log("ocppj: %s result rejected: %s %s"
                           % (self.pending_action, e.code, e.description))
+                self.on_invalid("%s result: %s %s" % (self.pending_action, e.code,
+                                                      e.description))
                 e.message_id = message.message_id
                 return self._complete(None, e)
         return self._complete(message.payload, None)
@@ -157,6 +164,7 @@ class Rpc:
     def _malformed(self, error):
         self.malformed += 1
         self._log("ocppj: malformed frame: %s %s" % (error.code, error.description))
+        self.on_invalid("frame: %s %s" % (error.code, error.description))
         if error.message_id is None:
             return None
         if error.message_type_id == frames.CALL:
@@ -174,6 +182,7 @@ class Rpc:
     def _dispatch(self, message):
         action = message.action
         if not is_action(action):
+            self.on_invalid("unknown action %s" % action)
             return self._call_error(message.message_id,
                                     NotImplementedAction("%s is not an OCPP 1.6 action" % action))
         handler = self.handlers.get(action)
@@ -184,6 +193,7 @@ class Rpc:
         try:
             check_request(action, message.payload)
         except OcppError as e:
+            self.on_invalid("%s: %s %s" % (action, e.code, e.description))
             return self._call_error(message.message_id, e)
         try:
             result = handler(message.payload)
@@ -208,6 +218,8 @@ class Rpc:
 
     def _handler_failed(self, message, error):
         self.handler_errors += 1
+        if type(error) is MemoryError:
+            self.on_out_of_memory("answering %s" % message.action)
         self._log("ocppj: %s handler failed: %r" % (message.action, error))
         return self._call_error(message.message_id,
                                 InternalError("%s could not be processed" % message.action))
