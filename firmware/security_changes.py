@@ -37,13 +37,15 @@ def https_context(security):
 
 
 def client_certificate(security):
-    """(certificate DER, key DER) of the station's own certificate, or None."""
+    """([certificate DER, then its CAs' as CertificateSigned gave them], key DER) of the
+    station's own certificate, or None."""
     stored = read_json_or_none(security.call("folder") + "/cp.json")
     if type(stored) is not dict or not stored.get("chain"):
         return None
     from x509.p256 import private_key_der
 
-    return bytes.fromhex(stored["chain"][0]), private_key_der(int(stored["d"], 16))
+    return [bytes.fromhex(der) for der in stored["chain"]], \
+        private_key_der(int(stored["d"], 16))
 
 
 def central_system_roots(security):

@@ -190,7 +190,8 @@ def peer_certificate(link):
 def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path):
     import ssl
 
-    from test_tc_security_certificates import certificate_signed, sign_request, signed_for
+    from test_tc_security_certificates import certificate_signed, intermediate, sign_request, \
+        signed_for
 
     root = certs.make_ca("profile 3 root")
     root_path, _ = root.write(str(tmp_path), "root")
@@ -213,7 +214,10 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
         assert presented and dict(x[0] for x in presented["subject"])["commonName"] == \
             "SIM-CP001"
         # TC_074: a renewed certificate is used at once: the station reconnects with it.
-        renewed = signed_for(sign_request(cs, link), root)
+        # This one is issued by an intermediate CA that the Central System does not know: it
+        # reaches the root only because the station presents that CA with it.
+        issuing = intermediate(root, "profile 3 issuing CA")
+        renewed = signed_for(sign_request(cs, link), issuing) + issuing.cert_pem
         assert certificate_signed(cs, link, renewed.decode()) == "Accepted"
         link = relinked(cs, link)
         assert peer_certificate(link)["serialNumber"] != presented["serialNumber"]

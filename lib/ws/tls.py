@@ -18,8 +18,10 @@ _KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY")
 def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
     """An SSLContext that requires a server certificate issued by one of the CAs
     (`ca_der`: one DER certificate or a list of them) for the host name it connects to;
-    with cert_der and key_der it also presents a client certificate (mutual TLS);
-    `ciphers` is an optional list of cipher suite names."""
+    with cert_der and key_der it also presents a client certificate (mutual TLS): one DER
+    certificate, or a list of them, the station's first and then the CAs that issued it,
+    which the server may need to reach its root; `ciphers` is an optional list of cipher
+    suite names."""
     if type(ca_der) is bytes or type(ca_der) is bytearray:
         ca_der = [ca_der]
     if not ca_der:
@@ -31,10 +33,15 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
     for der in ca_der:
         ctx.load_verify_locations(cadata=bytes(der))
     if cert_der is not None:
+        chain = [cert_der] if type(cert_der) is bytes or type(cert_der) is bytearray \
+            else cert_der
         if _MICROPYTHON:
-            ctx.load_cert_chain(bytes(cert_der), bytes(key_der))
+            # Each call parses one DER certificate and appends it to the context's own
+            # chain (mbedtls_x509_crt_parse), the key parsed again with it.
+            for der in chain:
+                ctx.load_cert_chain(bytes(der), bytes(key_der))
         else:
-            _load_cert_chain_via_files(ctx, cert_der, key_der)
+            _load_cert_chain_via_files(ctx, chain, key_der)
     if ciphers:
         try:
             if _MICROPYTHON:
@@ -49,7 +56,7 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
     return ctx
 
 
-def _load_cert_chain_via_files(ctx, cert_der, key_der):
+def _load_cert_chain_via_files(ctx, chain, key_der):
     import os
     import tempfile
 
@@ -62,7 +69,8 @@ def _load_cert_chain_via_files(ctx, cert_der, key_der):
         fd, path = tempfile.mkstemp(suffix=".pem")
         try:
             with os.fdopen(fd, "w") as f:
-                f.write(der_to_pem(cert_der, "CERTIFICATE"))
+                for der in chain:
+                    f.write(der_to_pem(der, "CERTIFICATE"))
                 f.write(der_to_pem(key_der, label))
             ctx.load_cert_chain(path)
             return
