@@ -26,6 +26,7 @@ import os
 from binascii import a2b_base64
 
 from firmware.clock import parse_iso8601
+from firmware.on_demand import forgotten_when_done
 from store.atomic import read_json_or_none, write_json_atomic
 from transfer.files import TransferError, download
 from transfer.url import parse_location
@@ -41,7 +42,7 @@ MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
 
 class FirmwareUpdate:
-    def __init__(self, updates, call, board, clock, log, record_event, roots, busy,
+    def __init__(self, updates, call, board, clock, log, record_event, roots, transactions,
                  tls_context, hold_connectors):
         self._updates = updates  # a list holding the running update task, if any
         self._call = call
@@ -50,7 +51,7 @@ class FirmwareUpdate:
         self._log = log
         self._record_event = record_event
         self._roots = roots  # () -> DERs of the installed ManufacturerRootCertificates
-        self._busy = busy  # () -> True while a transaction runs
+        self._transactions = transactions  # those running, by connector: none when empty
         self._hold_connectors = hold_connectors  # () makes the free connectors Unavailable
         self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
         self._image = board.state_dir + "/firmware.bin"
@@ -90,10 +91,11 @@ class FirmwareUpdate:
         request_id = payload["requestId"]
 
         def start():
-            self._updates[:] = [asyncio.create_task(self._update(
-                request_id, location, retrieve_s, install_s, signer, signature,
-                payload.get("retries", DEFAULT_RETRIES),
-                payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S)))]
+            self._updates[:] = [asyncio.create_task(forgotten_when_done(
+                self._updates, self._update(
+                    request_id, location, retrieve_s, install_s, signer, signature,
+                    payload.get("retries", DEFAULT_RETRIES),
+                    payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))))]
 
         return {"status": status}, start
 
@@ -133,7 +135,7 @@ class FirmwareUpdate:
             await self._notify("InstallScheduled", request_id)
             await asyncio.sleep(install_s - self._clock.now_s())
         self._hold_connectors()  # L01.FR.07: no new transaction while it waits
-        while self._busy():  # L01.FR.06: installing restarts the station
+        while self._transactions:  # L01.FR.06: installing restarts the station
             await asyncio.sleep(TRANSACTIONS_POLL_S)
         await self._notify("Installing", request_id)
         write_json_atomic(self._record, {"requestId": request_id})

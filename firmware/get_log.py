@@ -17,6 +17,7 @@ Loaded per request (firmware.on_demand); the running upload is kept by its owner
 import asyncio
 
 from firmware.clock import format_iso8601, parse_iso8601
+from firmware.on_demand import forgotten_when_done
 from transfer.files import TransferError, upload
 from transfer.url import parse_location
 
@@ -63,10 +64,11 @@ class LogUpload:
             return (line.encode() + b"\n" for line in self._board.log_ring.lines(10000))
 
         def start():
-            self._uploads[:] = [asyncio.create_task(self._upload(
-                params["remoteLocation"], name, lines, request_id,
-                payload.get("retries", DEFAULT_RETRIES),
-                payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S))), request_id]
+            self._uploads[:] = [asyncio.create_task(forgotten_when_done(
+                self._uploads, self._upload(
+                    params["remoteLocation"], name, lines, request_id,
+                    payload.get("retries", DEFAULT_RETRIES),
+                    payload.get("retryInterval", DEFAULT_RETRY_INTERVAL_S)))), request_id]
 
         return {"status": status, "filename": name}, start
 

@@ -6,6 +6,7 @@ its module imported for the first time is unloaded too (sys.modules and the pare
 package's attribute), and the next collection frees the code. Interned names stay:
 MicroPython never frees a qstr.
 """
+import asyncio
 import sys
 
 
@@ -28,3 +29,13 @@ class loaded:
             if parent in sys.modules and hasattr(sys.modules[parent], child):
                 delattr(sys.modules[parent], child)
         return False
+
+
+async def forgotten_when_done(holder, coroutine):
+    """Runs `coroutine` as the task `holder[0]` (a list its caller keeps, to cancel it) and
+    empties the holder when it ends: a finished task still holds the code it ran."""
+    try:
+        return await coroutine
+    finally:
+        if holder and holder[0] is asyncio.current_task():
+            del holder[:]

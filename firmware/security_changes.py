@@ -5,10 +5,8 @@ Security object.
 """
 import sys
 
+from firmware.security_services import CS_ROOT, TLS_PROFILE
 from store.atomic import read_json_or_none
-
-CS_ROOT = "CentralSystemRootCertificate"
-TLS_PROFILE = 2
 
 # A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
 # each runtime names them its own way.

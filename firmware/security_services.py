@@ -1,7 +1,9 @@
 """The security extension's code, loaded for each call of the station's Security object and
 unloaded after it (firmware.security, firmware.on_demand): between the Central System's
 requests and the station's own security events it holds no heap. Each function takes that
-object; its state is all the station keeps.
+object; its state is all the station keeps. Here is what a boot and an idle station use
+(the keys, the link's credentials, security events); the requests' code is in
+firmware.security_requests, loaded only for them.
 
 Configuration keys, declared at boot:
 - SecurityProfile (A05, 7.6): 0 none, 1 Basic auth over ws://, 2 TLS with Basic auth, 3 TLS
@@ -31,16 +33,12 @@ import asyncio
 
 from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
 from ocppj.rpc import ANY_ACTION
-# What Security.call reaches there, besides what is here.
-from firmware.security_changes import CS_ROOT, TLS_PROFILE, certificates_changed, \
-    charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
-    https_context, invalid_certificate, is_authorization_key, may_raise_to, profile_changed, \
-    tls_connection  # noqa: F401
 from store.atomic import read_json_or_none
 
+CS_ROOT = "CentralSystemRootCertificate"
+TLS_PROFILE = 2
 # CertificateStoreMaxLength: root certificates of both uses together.
 CERTIFICATE_STORE_MAX = 8
-MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 # CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
 # chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
 CHAIN_SIZE_MAX = 8000
@@ -85,25 +83,14 @@ def handler(security, action):
     return security.later("answer", action) if action in SERVICES else None
 
 
-def answer(security, action, payload):
-    """A request of the Central System, answered by its service (built for it)."""
-    service = globals()[SERVICES[action]](security)
-    own = {}
-    service.register(own)
-    return own[action](payload)
-
-
 def provisioned_profile(board):
     if board.csms_url.startswith("wss:"):
         return TLS_PROFILE
     return 1 if board.password else 0
 
 
-def valid_authorization_key(security, value):
-    return is_authorization_key(value)
-
-
 # ---- the link -------------------------------------------------------------------------------
+
 
 def connection(security, profile=None):
     """(url, ssl_context, password) for a security profile (default: the present one)."""
@@ -111,96 +98,13 @@ def connection(security, profile=None):
     url = security.station.board.csms_url
     if profile < TLS_PROFILE and not url.startswith("wss:"):
         return url, None, security.station.config.get("AuthorizationKey") or None
+    from firmware.security_changes import tls_connection
+
     return tls_connection(security, profile)
 
 
-# ---- services built for a request ----------------------------------------------------------
-
 def folder(security):
     return security.station.board.state_dir + "/certs"
-
-
-def certificates(security):
-    """A certificate store on the board's flash."""
-    from firmware.certificates import Certificates
-
-    station = security.station
-    store = Certificates(folder(security), station.config, station.clock, station.board.log)
-    store.on_change = security.later("certificates_changed")
-    store.on_invalid = security.later("invalid_certificate")
-    return store
-
-
-def installed_roots(security, use=CS_ROOT):
-    return certificates(security).ders(use)
-
-
-def charge_point_certificate(security):
-    from firmware.charge_point_certificate import ChargePointCertificate
-
-    station = security.station
-    return ChargePointCertificate(
-        folder(security), station.config, station.clock, station.board.log, station.link.call,
-        security.later("record"), security.later("installed_roots"),
-        security.later("charge_point_certificate_installed"))
-
-
-def firmware_update(security):
-    from firmware.firmware_update import FirmwareUpdate
-
-    station = security.station
-    return FirmwareUpdate(security.updates, security.later("firmware_status_call"),
-                          station.board, station.clock, station.board.log,
-                          security.later("record"),
-                          security.later("installed_roots", MANUFACTURER_ROOT),
-                          lambda: bool(station.transactions.active),
-                          security.later("https_context"),
-                          station.availability.hold_for_installation)
-
-
-def log_upload(security):
-    from firmware.get_log import LogUpload
-
-    station = security.station
-    return LogUpload(security.uploads, station.link.call, security_log(security),
-                     station.board, station.board.log, security.later("https_context"))
-
-
-def firmware_status_call(security, action, payload):
-    """The link's call for the update's notifications, the last one kept for
-    ExtendedTriggerMessage (L01.FR.28, L01.FR.29)."""
-    security.last_firmware_status = payload
-    return security.station.link.call(action, payload)
-
-
-def firmware_status(security):
-    """What ExtendedTriggerMessage(FirmwareStatusNotification) sends: the last status
-    sent, with its requestId, or Idle once Installed or before any update."""
-    last = security.last_firmware_status
-    return {"status": "Idle"} if last is None or last["status"] == "Installed" else last
-
-
-def log_status(security):
-    """What ExtendedTriggerMessage(LogStatusNotification) sends: Uploading, with its
-    requestId, while an upload runs, else Idle (6.19)."""
-    uploads = security.uploads
-    if uploads and not uploads[0].done():
-        return {"status": "Uploading", "requestId": uploads[1]}
-    return {"status": "Idle"}
-
-
-def certificate_request(security):
-    """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a
-    key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""
-    if not security.station.config.get("CpoName"):
-        return None
-    return lambda: security.run("request_certificate")
-
-
-async def request_certificate(security):
-    board = security.station.board
-    serial = board.boot_payload().get("chargePointSerialNumber") or board.identity_name
-    await charge_point_certificate(security).request(serial)
 
 
 async def renew_if_due(security):
@@ -208,6 +112,8 @@ async def renew_if_due(security):
     requested one (CpoName set). Only a station that has one loads the code that tells."""
     if read_json_or_none(folder(security) + "/cp.json") is None:
         return
+    from firmware.security_requests import charge_point_certificate, request_certificate
+
     if not charge_point_certificate(security).renewal_due():
         return
     if not security.station.config.get("CpoName"):
@@ -224,10 +130,13 @@ async def after_boot(security):
     record(security, "StartupOfTheDevice")
     if read_json_or_none(security.station.board.state_dir + "/firmware_install.json") is None:
         return
+    from firmware.security_requests import firmware_update
+
     await firmware_update(security).after_restart()
 
 
 # ---- security events ---------------------------------------------------------------------
+
 
 def security_log(security):
     from firmware.security_log import SecurityLog
@@ -276,3 +185,12 @@ async def send_pending(security):
     finally:
         if security.sender is asyncio.current_task():  # not one started since
             security.sender = None
+
+
+def __getattr__(name):
+    """The rest of what Security.call reaches, the requests' code (firmware.security_requests),
+    is imported on its first use in a call and unloaded with it: a boot, an idle station and
+    its security events never load it."""
+    from firmware import security_requests
+
+    return getattr(security_requests, name)

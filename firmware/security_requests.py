@@ -1,0 +1,110 @@
+"""The security extension's requests (firmware.security_services imports this module for a
+call that needs it, and firmware.on_demand unloads it after): the services that answer the
+Central System's requests, each built for one, and what ExtendedTriggerMessage sends. Each
+function takes the station's Security object.
+"""
+# What Security.call reaches here, besides what is here (the link's changes).
+from firmware.security_changes import certificates_changed, \
+    charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
+    https_context, invalid_certificate, is_authorization_key, may_raise_to, profile_changed, \
+    tls_connection  # noqa: F401
+from firmware.security_services import CS_ROOT, SERVICES, folder, security_log
+
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+
+
+def answer(security, action, payload):
+    """A request of the Central System, answered by its service (built for it)."""
+    service = globals()[SERVICES[action]](security)
+    own = {}
+    service.register(own)
+    return own[action](payload)
+
+
+def valid_authorization_key(security, value):
+    return is_authorization_key(value)
+
+
+def certificates(security):
+    """A certificate store on the board's flash."""
+    from firmware.certificates import Certificates
+
+    station = security.station
+    store = Certificates(folder(security), station.config, station.clock, station.board.log)
+    store.on_change = security.later("certificates_changed")
+    store.on_invalid = security.later("invalid_certificate")
+    return store
+
+
+def installed_roots(security, use=CS_ROOT):
+    return certificates(security).ders(use)
+
+
+def charge_point_certificate(security):
+    from firmware.charge_point_certificate import ChargePointCertificate
+
+    station = security.station
+    return ChargePointCertificate(
+        folder(security), station.config, station.clock, station.board.log, station.link.call,
+        security.later("record"), security.later("installed_roots"),
+        security.later("charge_point_certificate_installed"))
+
+
+def firmware_update(security):
+    from firmware.firmware_update import FirmwareUpdate
+
+    station = security.station
+    return FirmwareUpdate(security.updates, security.later("firmware_status_call"),
+                          station.board, station.clock, station.board.log,
+                          security.later("record"),
+                          security.later("installed_roots", MANUFACTURER_ROOT),
+                          # The dict itself: a closure made here would keep this module as
+                          # long as the update runs.
+                          station.transactions.active,
+                          security.later("https_context"),
+                          station.availability.hold_for_installation)
+
+
+def log_upload(security):
+    from firmware.get_log import LogUpload
+
+    station = security.station
+    return LogUpload(security.uploads, station.link.call, security_log(security),
+                     station.board, station.board.log, security.later("https_context"))
+
+
+def firmware_status_call(security, action, payload):
+    """The link's call for the update's notifications, the last one kept for
+    ExtendedTriggerMessage (L01.FR.28, L01.FR.29)."""
+    security.last_firmware_status = payload
+    return security.station.link.call(action, payload)
+
+
+def firmware_status(security):
+    """What ExtendedTriggerMessage(FirmwareStatusNotification) sends: the last status
+    sent, with its requestId, or Idle once Installed or before any update."""
+    last = security.last_firmware_status
+    return {"status": "Idle"} if last is None or last["status"] == "Installed" else last
+
+
+def log_status(security):
+    """What ExtendedTriggerMessage(LogStatusNotification) sends: Uploading, with its
+    requestId, while an upload runs, else Idle (6.19)."""
+    uploads = security.uploads
+    if uploads and not uploads[0].done():
+        return {"status": "Uploading", "requestId": uploads[1]}
+    return {"status": "Idle"}
+
+
+def certificate_request(security):
+    """ExtendedTriggerMessage(SignChargePointCertificate): the follow-up that makes a
+    key pair and sends its CSR, or None when CpoName is not set (A02 prerequisite)."""
+    if not security.station.config.get("CpoName"):
+        return None
+    return lambda: security.run("request_certificate")
+
+
+async def request_certificate(security):
+    board = security.station.board
+    serial = board.boot_payload().get("chargePointSerialNumber") or board.identity_name
+    await charge_point_certificate(security).request(serial)
