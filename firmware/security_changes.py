@@ -6,7 +6,7 @@ Security object.
 import sys
 
 from firmware.security_services import CS_ROOT, TLS_PROFILE
-from store.atomic import read_json_or_none
+from store.atomic import ensure_dir, read_json_or_none, write_json_atomic
 
 # A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
 # each runtime names them its own way.
@@ -37,9 +37,19 @@ def https_context(security):
 def client_certificate(security):
     """([certificate DER, then its CAs' as CertificateSigned gave them], key DER) of the
     station's own certificate, or None."""
-    stored = read_json_or_none(security.call("folder") + "/cp.json")
+    path = security.call("folder") + "/cp.json"
+    stored = read_json_or_none(path)
     if type(stored) is not dict or not stored.get("chain"):
-        return None
+        provisioned = getattr(security.station.board, "client_certificate", None)
+        if not provisioned:
+            return None
+        # Kept like one the Central System signed: renewed, replaced, the fallback (A02, A03).
+        chain, key = provisioned
+        stored = {"key": bytes(key).hex(), "chain": [bytes(der).hex() for der in chain]}
+        ensure_dir(security.call("folder"))
+        write_json_atomic(path, stored)
+    if "key" in stored:
+        return [bytes.fromhex(der) for der in stored["chain"]], bytes.fromhex(stored["key"])
     from x509.p256 import private_key_der
 
     return [bytes.fromhex(der) for der in stored["chain"]], \

@@ -7,8 +7,8 @@ firmware.security_requests, loaded only for them.
 
 Configuration keys, declared at boot:
 - SecurityProfile (A05, 7.6): 0 none, 1 Basic auth over ws://, 2 TLS with Basic auth, 3 TLS
-  with a client certificate. The board's provisioning sets the first one (wss:// 2, a
-  password 1, else 0). The Central System may only raise it (a value lower than or equal to
+  with a client certificate. The board's provisioning sets the first one (wss:// with its
+  own certificate 3, wss:// 2, a password 1, else 0). The Central System may only raise it (a value lower than or equal to
   the present one is Rejected, A05.FR.01), and only when its prerequisites hold: a valid
   AuthorizationKey for 1 and 2 (A05.FR.02), an installed CentralSystemRootCertificate for 2
   and 3 (A05.FR.03). Profile 3 also needs the station's own certificate (A05.FR.04;
@@ -85,7 +85,7 @@ def handler(security, action):
 
 def provisioned_profile(board):
     if board.csms_url.startswith("wss:"):
-        return TLS_PROFILE
+        return 3 if getattr(board, "client_certificate", None) else TLS_PROFILE
     return 1 if board.password else 0
 
 

@@ -230,6 +230,35 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
         assert station.alive
 
 
+def test_a_board_provisioned_with_its_own_certificate_starts_on_profile_3(tmp_path):
+    """Nothing but the Central System's root and the station's certificate and key: mutual
+    TLS from the first connection, the certificate presented with the CA that issued it."""
+    import ssl
+
+    from test_tc_security_certificates import intermediate
+
+    root = certs.make_ca("provisioning root")
+    root_path, _ = root.write(str(tmp_path), "root")
+    issuing = intermediate(root, "provisioning CA")
+    own = certs.issue(issuing, "SIM-CP001", hosts=(), client=True)
+    cert_path = str(tmp_path / "cp.pem")
+    with open(cert_path, "wb") as f:
+        f.write(own.cert_pem + issuing.cert_pem)
+    _, key_path = own.write(str(tmp_path), "cp-key")
+    context = certs.issue(root, "localhost").server_context(str(tmp_path))
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=root.cert_der)
+    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
+            security_station(cs, ["--ca", root_path, "--cert", cert_path, "--key", key_path],
+                             url=cs.url(host="localhost", scheme="wss")) as station:
+        link = booted(cs)
+        assert dict(x[0] for x in peer_certificate(link)["subject"])["commonName"] == \
+            "SIM-CP001"
+        assert profile(cs, link) == "3"
+        assert change(cs, link, "SecurityProfile", "2") == "Rejected"  # A05.FR.01
+        assert station.alive
+
+
 def test_TC_085_basic_authentication_valid_username_and_password():
     # The Central System answers 101 only to Basic <identity>:<AuthorizationKey>.
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \

@@ -1,7 +1,7 @@
 """Device entry of the simulated board, started by the `station` launcher beside it.
 
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
-        [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL]
+        [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL] [--cert FILE --key FILE]
 
 --hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
 """
@@ -38,17 +38,19 @@ def parse_options(argv):
     return options
 
 
-def read_ca(path):
+def read_ders(path):
+    """Every certificate (or key) of a PEM file, or the DER file itself."""
     from x509.pem import pem_to_der  # read only by a station that uses wss://
 
     with open(path, "rb") as f:
         data = f.read()
-    return pem_to_der(data) if data.startswith(b"-----") else data
+    return pem_to_der(data) if data.startswith(b"-----") else [data]
 
 
-async def run(options, ca_der):
+async def run(options, ca_der, client_certificate):
     board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
-                     ca_der, options.get("state"), options.get("csms-tls"))
+                     ca_der, options.get("state"), options.get("csms-tls"),
+                     client_certificate)
     host, _, port = options["hw"].rpartition(":")
     hardware = await board.attach(host, int(port))
     station = Station(board)
@@ -66,9 +68,12 @@ async def run(options, ca_der):
 
 def main(argv):
     options = parse_options(argv)
-    ca_der = read_ca(options["ca"]) if "ca" in options else None
+    ca_der = read_ders(options["ca"]) if "ca" in options else None
+    client_certificate = None
+    if "cert" in options:
+        client_certificate = (read_ders(options["cert"]), read_ders(options["key"])[0])
     try:
-        reset = asyncio.run(run(options, ca_der))
+        reset = asyncio.run(run(options, ca_der, client_certificate))
     except KeyboardInterrupt:  # Ctrl-C at the console ends the simulation quietly
         return
     if reset is not None:
