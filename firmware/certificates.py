@@ -13,6 +13,12 @@ than one certificate, no CA flag, outside its validity on a set clock, an issuer
 itself nor installed, a signature by that issuer that does not verify -- x509.verify knows
 ECDSA P-256 and RSA with SHA-256) and when the store already holds CertificateStoreMaxLength ones
 (M05.FR.03); installing one that is there already is Accepted and stores nothing.
+With AdditionalRootCertificateCheck (the board's choice, read-only; M05.FR.08-13) there is
+one CentralSystemRootCertificate and at most one fallback: a new one is Rejected unless the
+installed one signed it, and then replaces it, the old one kept as the fallback until a
+connection verified with the new one (firmware.security_changes); the one in use cannot be
+deleted, only replaced.
+
 Delete answers Failed for the last CentralSystemRootCertificate (option AQ-1: it cannot be
 removed), NotFound when nothing matches (hashAlgorithm other than SHA256 included: the ids
 are given in SHA256, M04.FR.07).
@@ -75,11 +81,12 @@ class Certificates:
 
     # ---- the store ---------------------------------------------------------------------
 
-    def ders(self, use=CS_ROOT):
-        """The DER bytes of every installed certificate of that use."""
+    def ders(self, use=CS_ROOT, fallback=False):
+        """The DER bytes of every installed certificate of that use (or of the fallback CS
+        root)."""
         found = []
         for entry in self._entries:
-            if entry["use"] == use:
+            if entry["use"] == use and bool(entry.get("fallback")) == fallback:
                 data = read_or_none(self._folder + "/" + entry["file"])
                 if data:
                     found.append(data)
@@ -105,18 +112,55 @@ class Certificates:
                  "subject": sha256_hex(cert.subject)}
         if self._find(use, entry["hash"]) is not None:
             return ACCEPTED
-        if len(self._entries) >= self._config.get("CertificateStoreMaxLength"):
+        kept = self._entries
+        if use == CS_ROOT and self._config.get("AdditionalRootCertificateCheck"):
+            kept = self._replacing(cert)
+            if kept is None:
+                self._log("certs: not signed by the CentralSystemRootCertificate it replaces")
+                return REJECTED
+        if len(kept) >= self._config.get("CertificateStoreMaxLength"):
             self._log("certs: the store is full")
             return REJECTED
         entry["file"] = self._free_file_name()
         try:
             write_atomic(self._folder + "/" + entry["file"], cert.der)
-            self._save(self._entries + [entry])
+            self._save(kept + [entry])
         except OSError as error:
             self._log("certs: flash write failed (%s)" % error)
             return FAILED
+        self._remove_files_not_in_index()
         self._changed(use)
         return ACCEPTED
+
+    def drop_fallback(self):
+        """The new CentralSystemRootCertificate worked: its fallback goes (M05.FR.12)."""
+        if any(entry.get("fallback") for entry in self._entries):
+            self._save([entry for entry in self._entries if not entry.get("fallback")])
+            self._remove_files_not_in_index()
+            self._log("certs: fallback CentralSystemRootCertificate removed")
+
+    def _replacing(self, cert):
+        """M05.FR.09-11: the entries to keep when `cert` replaces the CS root in use -- that
+        one as the fallback, an older fallback dropped -- or None when it did not sign it."""
+        current = [e for e in self._entries if e["use"] == CS_ROOT and not e.get("fallback")]
+        if not current:
+            return self._entries
+        entry = current[0]
+        data = read_or_none(self._folder + "/" + entry["file"])
+        if entry["subject"] != sha256_hex(cert.issuer) or not data or \
+                not signed_by(cert, Certificate(data)):
+            return None
+        kept = [e for e in self._entries if e["use"] != CS_ROOT]
+        return kept + [dict(entry, fallback=True)]
+
+    def _remove_files_not_in_index(self):
+        listed = [entry["file"] for entry in self._entries] + ["index.json"]
+        for name in os.listdir(self._folder):
+            if name.endswith(".der") and name not in listed:
+                try:
+                    os.remove(self._folder + "/" + name)
+                except OSError:
+                    pass
 
     def delete(self, wanted):
         if wanted.get("hashAlgorithm") != "SHA256":
@@ -129,6 +173,9 @@ class Certificates:
         if entry["use"] == CS_ROOT and \
                 len([e for e in self._entries if e["use"] == CS_ROOT]) <= 1:
             return FAILED
+        if entry["use"] == CS_ROOT and not entry.get("fallback") and \
+                self._config.get("AdditionalRootCertificateCheck"):
+            return FAILED  # replaced only (M05.FR.08)
         try:
             self._save([e for e in self._entries if e is not entry])
             os.remove(self._folder + "/" + entry["file"])

@@ -23,6 +23,7 @@ class Security:
         self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
         self.last_connect_event = None  # (type, techInfo) of the last failed connection
         self.last_event_ms = {}  # type: board ticks of the last event of a limited type
+        self.with_fallback_root = False  # M05.FR.13: the next TLS connection uses it
         self.call("declare")
 
     def call(self, name, *args):

@@ -57,11 +57,12 @@ def client_certificate(security):
 
 
 def central_system_roots(security):
-    """The DERs of the installed CS roots; on a first boot the board's are installed."""
+    """The DERs of the installed CS roots (the fallback one after the new one failed, with
+    AdditionalRootCertificateCheck: M05.FR.13); on a first boot the board's are installed."""
     factory = security.station.board.ca_der or []
     factory = [factory] if type(factory) is bytes else factory
     store = security.call("certificates")
-    roots = store.ders(CS_ROOT)
+    roots = security.with_fallback_root and store.ders(CS_ROOT, True) or store.ders(CS_ROOT)
     if roots:
         return roots
     for der in factory:
@@ -115,6 +116,24 @@ def connect_failed(security, error):
     if (kind, text) != security.last_connect_event:
         security.last_connect_event = (kind, text)
         security.call("record", kind, text)
+    link = security.station.link
+    if kind == "InvalidCentralSystemCertificate" and not security.with_fallback_root and \
+            link.ssl_context is not None and security.call("certificates").ders(CS_ROOT, True):
+        # M05.FR.13: the next attempt verifies the server with the fallback root.
+        security.with_fallback_root = True
+        _, link.ssl_context, _ = security.call("connection")
+
+
+def verified_root(security):
+    """Online over TLS with AdditionalRootCertificateCheck: with the new CS root, its
+    fallback goes (M05.FR.12); with the fallback, the next connection tries the new one
+    first again."""
+    link = security.station.link
+    if security.with_fallback_root:
+        security.with_fallback_root = False
+        _, link.ssl_context, _ = security.call("connection")
+    else:
+        security.call("certificates").drop_fallback()
 
 
 def invalid_certificate(security, use, reason):

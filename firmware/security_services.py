@@ -58,8 +58,10 @@ def declare(security):
     board = station.board
     config.declare(Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX,
                        writable=False))
-    # The replace-and-chain check of M05.FR.08-11 is not implemented: false, read-only.
-    config.declare(Key("AdditionalRootCertificateCheck", BOOLEAN, False, writable=False))
+    # The board's choice (M05.FR.08-13, firmware.certificates).
+    config.declare(Key("AdditionalRootCertificateCheck", BOOLEAN,
+                       bool(getattr(board, "additional_root_certificate_check", False)),
+                       writable=False))
     config.declare(Key("AuthorizationKey", STRING, board.password or "", readable=False,
                        check=security.later("valid_authorization_key"),
                        on_change=security.later("credentials_changed")))
@@ -170,6 +172,17 @@ def deliver(security):
     """Starts the sender when events are pending and the station may send them."""
     if security.sender is None and security.pending and security.station.online():
         security.sender = asyncio.create_task(security.run("send_pending"))
+
+
+def online(security):
+    """The link is up and the boot accepted: the CS root check of a TLS link (M05.FR.12),
+    then the pending events."""
+    if security.station.link.ssl_context is not None and \
+            security.station.config.get("AdditionalRootCertificateCheck"):
+        from firmware.security_changes import verified_root
+
+        verified_root(security)
+    deliver(security)
 
 
 def stop_delivery(security):

@@ -127,7 +127,7 @@ class Station:
             asyncio.create_task(self.messages.send_forever(call)),
             asyncio.create_task(self.security.renew_forever()),
         ]
-        self.security.call("deliver")  # the security events pending, if any
+        self.security.call("online")  # the security events pending, if any, ...
         try:
             await asyncio.Event().wait()  # until the link drops and cancels this task
         finally:

@@ -317,6 +317,43 @@ def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
         assert station.alive
 
 
+def test_M05_additional_root_certificate_check(tmp_path):
+    """One CS root at a time, replaced only by one it signed (M05.FR.08-11); the old one is
+    the fallback while the Central System still uses it (M05.FR.13) and goes once a
+    connection verified with the new one (M05.FR.12)."""
+    old = certs.make_ca("old CS root")
+    old_path, _ = old.write(str(tmp_path), "old")
+    context = certs.issue(old, "localhost").server_context(str(tmp_path), "old-server")
+    new = intermediate(old, "new CS root")  # signed by the old one
+    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
+            security_station(cs, ["--ca", old_path, "--additional-root-check"],
+                             url=cs.url(host="localhost", scheme="wss")) as station:
+        link = booted(cs)
+        check = cs.run(link.call(call.GetConfiguration(key=["AdditionalRootCertificateCheck"])))
+        assert check.configuration_key[0]["value"] == "true"
+        assert install(cs, link, CS_ROOT, certs.make_ca("stranger").cert_pem) == "Rejected"
+        assert install(cs, link, CS_ROOT, new.cert_pem) == "Accepted"
+        assert sorted(installed(cs, link, CS_ROOT)[1], key=str) == \
+            sorted([hash_data(new, old), hash_data(old)], key=str)
+        assert delete(cs, link, hash_data(new, old)) == "Failed"  # in use: replaced only
+        # The Central System still presents its old chain: verified with the fallback.
+        link = reconnected(cs, station)
+        assert len(installed(cs, link, CS_ROOT)[1]) == 2
+        wait_until(lambda: events(cs, "InvalidCentralSystemCertificate"), 10,
+                   "the new root's failure, before the fallback was tried")
+        # It moves to the new root: the fallback goes after the first connection with it.
+        new.write(str(tmp_path), "new")
+        server = certs.issue(new, "localhost")
+        server_cert, server_key = server.write(str(tmp_path), "new-server")
+        context.load_cert_chain(server_cert, server_key)
+        link = reconnected(cs, station)
+        wait_until(lambda: installed(cs, link, CS_ROOT)[1] == [hash_data(new, old)], 10,
+                   "the fallback removed")
+        assert any("fallback CentralSystemRootCertificate removed" in line
+                   for line in station.lines)
+        assert station.alive
+
+
 def test_an_oversized_certificate_chain_is_rejected():
     root = certs.make_ca("oversized root")
     with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:

@@ -86,13 +86,15 @@ class SimConnector:
 
 class SimBoard:
     def __init__(self, identity_name, csms_url, password=None, ca_der=None, state_root=None,
-                 csms_url_tls=None, client_certificate=None):
+                 csms_url_tls=None, client_certificate=None,
+                 additional_root_certificate_check=False):
         self.identity_name = identity_name
         self.csms_url = csms_url
         self.csms_url_tls = csms_url_tls
         self.password = password
         self.ca_der = ca_der
         self.client_certificate = client_certificate  # (chain DERs, key DER) or None
+        self.additional_root_certificate_check = additional_root_certificate_check
         self.ticks_ms = ticks_ms
         self.ticks_diff = ticks_diff
         self.changed = asyncio.Event()

@@ -2,6 +2,7 @@
 
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
         [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL] [--cert FILE --key FILE]
+        [--additional-root-check 1]
 
 --hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
 """
@@ -50,7 +51,7 @@ def read_ders(path):
 async def run(options, ca_der, client_certificate):
     board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
                      ca_der, options.get("state"), options.get("csms-tls"),
-                     client_certificate)
+                     client_certificate, "additional-root-check" in options)
     host, _, port = options["hw"].rpartition(":")
     hardware = await board.attach(host, int(port))
     station = Station(board)
