@@ -8,8 +8,8 @@ import asyncio
 
 from firmware.on_demand import loaded
 
-# How often the station checks whether its own certificate is due for renewal (A03).
-RENEWAL_CHECK_S = 24 * 3600
+# How often the station checks its own certificate (A03) and its flash (MemoryExhaustion).
+DAILY_S = 24 * 3600
 
 
 class Security:
@@ -24,6 +24,7 @@ class Security:
         self.last_connect_event = None  # (type, techInfo) of the last failed connection
         self.last_event_ms = {}  # type: board ticks of the last event of a limited type
         self.with_fallback_root = False  # M05.FR.13: the next TLS connection uses it
+        self.flash_told_ms = None  # board ticks of the last MemoryExhaustion for the flash
         self.call("declare")
 
     def call(self, name, *args):
@@ -36,12 +37,12 @@ class Security:
         with loaded(_services) as services:
             return await getattr(services, name)(self, *args)
 
-    async def renew_forever(self):
-        """While the link is up: the station's own certificate is renewed when due, checked
-        at once and each day."""
+    async def check_daily(self):
+        """While the link is up, at once and each day: the station's own certificate is
+        renewed when due, a flash getting full is told."""
         while True:
-            await self.run("renew_if_due")
-            await asyncio.sleep(RENEWAL_CHECK_S)
+            await self.run("daily_checks")
+            await asyncio.sleep(DAILY_S)
 
     def later(self, name, *bound):
         """A callable that does call(name, *bound, *its arguments): for hooks and handlers."""

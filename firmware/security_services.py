@@ -42,6 +42,8 @@ CERTIFICATE_STORE_MAX = 8
 # CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
 # chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
 CHAIN_SIZE_MAX = 8000
+# The share of the board's flash in use past which MemoryExhaustion is told.
+FLASH_FULL = 0.9
 # At most one event of a type the Central System's messages cause in this time.
 EVENT_INTERVAL_S = 60
 # Which service answers each request.
@@ -107,6 +109,29 @@ def connection(security, profile=None):
 
 def folder(security):
     return security.station.board.state_dir + "/certs"
+
+
+async def daily_checks(security):
+    check_flash(security)
+    await renew_if_due(security)
+
+
+def check_flash(security):
+    """MemoryExhaustion (critical) once a day while the board's flash is over FLASH_FULL
+    used: the station's journals, logs and certificates may soon not be written."""
+    board = security.station.board
+    usage = getattr(board, "flash_usage", None)
+    if usage is None:
+        return
+    used, total = usage()
+    if used <= total * FLASH_FULL:
+        return
+    told = security.flash_told_ms
+    if told is not None and board.ticks_diff(board.ticks_ms(), told) < 24 * 3600 * 1000:
+        return
+    security.flash_told_ms = board.ticks_ms()
+    record(security, "MemoryExhaustion", "flash %d of %d KB used" % (used // 1024,
+                                                                   total // 1024))
 
 
 async def renew_if_due(security):

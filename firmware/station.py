@@ -125,7 +125,7 @@ class Station:
                                                   self.board.log)),
             asyncio.create_task(self.status.send_forever(call)),
             asyncio.create_task(self.messages.send_forever(call)),
-            asyncio.create_task(self.security.renew_forever()),
+            asyncio.create_task(self.security.check_daily()),
         ]
         self.security.call("online")  # the security events pending, if any, ...
         try:

@@ -317,6 +317,23 @@ def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
         assert station.alive
 
 
+def test_a_flash_getting_full_is_told_once_a_day_as_memory_exhaustion(tmp_path):
+    with CentralThread(heartbeat_interval_s=300) as cs, \
+            security_station(cs, state=tmp_path) as station:
+        booted(cs)
+        assert events(cs, "MemoryExhaustion") == []
+        # Something else fills the board's 2 MB data partition past 90 %.
+        with open(str(tmp_path / "flash" / "other.bin"), "wb") as f:
+            f.write(b"\xff" * (1900 * 1024))
+        reconnected(cs, station)
+        event = wait_until(lambda: events(cs, "MemoryExhaustion"), 10, "MemoryExhaustion")
+        assert event[0]["techInfo"].startswith("flash 19") and "of 2048 KB" in event[0]["techInfo"]
+        reconnected(cs, station)
+        time.sleep(1)
+        assert len(events(cs, "MemoryExhaustion")) == 1  # not at every connection
+        assert station.alive
+
+
 def test_M05_additional_root_certificate_check(tmp_path):
     """One CS root at a time, replaced only by one it signed (M05.FR.08-11); the old one is
     the fallback while the Central System still uses it (M05.FR.13) and goes once a

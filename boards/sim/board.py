@@ -7,8 +7,8 @@ a local TCP link, one JSON object per line: it keeps the latest inputs and readi
 hardware sent, and sends the firmware's outputs (energize, power limit). The RFID reader's
 unread cards and the Ethernet link (boards/sim/network.py) are the controller's own.
 
-Its flash is `flash/` of the state folder (`state_dir`). Runs under MicroPython's unix port
-and under CPython.
+Its flash is `flash/` of the state folder (`state_dir`), FLASH_BYTES of it as the
+controller's data partition. Runs under MicroPython's unix port and under CPython.
 """
 import asyncio
 import hashlib
@@ -25,6 +25,7 @@ MODEL = "DCFC-240-2"
 FIRMWARE_VERSION = "0.1.0"
 METER_TYPE = "OpenVolt sim DC meter"
 READER_BOUND = 4  # unread cards the reader holds
+FLASH_BYTES = 2 * 1024 * 1024  # the controller's data partition
 NO_ERROR = "NoError"
 # An io row from the hardware: plugged, errorCode, evDemand, energyWh, powerW, voltageV,
 # currentA, soc.
@@ -153,6 +154,10 @@ class SimBoard:
             pass
         self.down.set()
 
+    def flash_usage(self):
+        """(used, total) bytes of the flash: what the files under state_dir take."""
+        return _bytes_under(self.state_dir) if self.state_dir else 0, FLASH_BYTES
+
     def firmware_version(self):
         """What the last installed image said it was, else the version this build ships."""
         if self.state_dir is not None:
@@ -269,3 +274,14 @@ class SimBoard:
         if "do" in answer:
             return self.execute(answer["do"])
         return answer["reply"]
+
+
+def _bytes_under(folder):
+    import os
+
+    total = 0
+    for name in os.listdir(folder):
+        path = folder + "/" + name
+        stat = os.stat(path)
+        total += _bytes_under(path) if stat[0] & 0x4000 else stat[6]  # S_IFDIR: a folder
+    return total
