@@ -108,9 +108,11 @@ class Configuration:
         if type(stored) is dict:
             self._stored = stored
 
-    def declare(self, key):
-        """Adds a key; a value stored by an earlier boot wins over the default if still valid."""
-        self._keys[key.name] = key
+    def declare(self, key, on_demand=None):
+        """Adds a key; a value stored by an earlier boot wins over the default if still valid.
+        With `on_demand(name)`, which makes that Key again, only the value stays: the Key and
+        the code of its checks are made when needed (a service loaded on demand)."""
+        self._keys[key.name] = key if on_demand is None else on_demand
         value = key.default
         text = self._stored.get(key.name)
         if text is not None:
@@ -126,20 +128,24 @@ class Configuration:
     def names(self):
         return sorted(self._keys)
 
+    def _key(self, name):
+        key = self._keys.get(name)
+        return key if key is None or isinstance(key, Key) else key(name)
+
     def set(self, name, value):
         """Sets a key from inside the station (e.g. HeartbeatInterval from BootNotification)."""
-        key = self._keys[name]
         if self._values[name] == value:
             return
         self._values[name] = value
         self._save()
+        key = self._key(name)
         if key.on_change is not None:
             key.on_change(value)
 
     def change(self, name, text):
         """ChangeConfiguration: the status to answer; the value is unchanged unless Accepted
         or RebootRequired."""
-        key = self._keys.get(name)
+        key = self._key(name)
         if key is None:
             return NOT_SUPPORTED
         if not key.writable:
@@ -155,7 +161,7 @@ class Configuration:
         entries = []
         unknown = []
         for name in (self.names() if names is None else names):
-            key = self._keys.get(name)
+            key = self._key(name)
             if key is None or not key.readable:
                 if names is not None:
                     unknown.append(name)
@@ -167,7 +173,7 @@ class Configuration:
     def _save(self):
         stored = {}
         for name in self._keys:
-            key = self._keys[name]
+            key = self._key(name)
             if self._values[name] != key.default:
                 stored[name] = key.format(self._values[name])
         if stored != self._stored:
@@ -193,7 +199,7 @@ class Configuration:
     def change_configuration(self, payload):
         name = payload["key"]
         status = self.change(name, payload["value"])
-        key = self._keys.get(name)
+        key = self._key(name)
         # A write-only key's value (AuthorizationKey) never goes to the log (A01.FR.12).
         shown = payload["value"] if key is None or key.readable else "(hidden)"
         self._log("config: %s=%s %s" % (name, shown, status))

@@ -54,32 +54,41 @@ SERVICES = {"InstallCertificate": "certificates", "GetInstalledCertificateIds": 
 
 
 def declare(security):
-    """The configuration keys, and the handler that finds these requests' ones, at boot."""
-    station = security.station
-    config = station.config
-    board = station.board
-    config.declare(Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX,
-                       writable=False))
-    # The board's choice (M05.FR.08-13, firmware.certificates).
-    config.declare(Key("AdditionalRootCertificateCheck", BOOLEAN,
-                       bool(getattr(board, "additional_root_certificate_check", False)),
-                       writable=False))
-    config.declare(Key("AuthorizationKey", STRING, board.password or "", readable=False,
-                       check=security.later("valid_authorization_key"),
-                       on_change=security.later("credentials_changed")))
-    provisioned = provisioned_profile(board)
-    config.declare(Key("SecurityProfile", INTEGER, provisioned, minimum=0, maximum=3,
-                       check=security.later("may_raise_to"),
-                       on_change=security.later("profile_changed")))
+    """The configuration keys, and the handler that finds these requests' ones, at boot. The
+    keys' values stay; each Key is made again when the configuration needs it (key())."""
+    config = security.station.config
+    made_again = security.later("key")
+    for key in keys(security):
+        config.declare(key, made_again)
     # A raise is kept across reboots; a board provisioned higher since then wins.
-    security.profile = max(config.get("SecurityProfile"), provisioned)
-    # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
-    config.declare(Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP", "HTTPS"],
-                       writable=False))
-    config.declare(Key("CpoName", STRING, ""))
-    config.declare(Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX,
-                       writable=False))
-    station.handlers[ANY_ACTION] = security.later("handler")
+    security.profile = max(config.get("SecurityProfile"),
+                           provisioned_profile(security.station.board))
+    security.station.handlers[ANY_ACTION] = security.later("handler")
+
+
+def keys(security):
+    board = security.station.board
+    return (
+        Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX, writable=False),
+        # The board's choice (M05.FR.08-13, firmware.certificates).
+        Key("AdditionalRootCertificateCheck", BOOLEAN,
+            bool(getattr(board, "additional_root_certificate_check", False)), writable=False),
+        Key("AuthorizationKey", STRING, board.password or "", readable=False,
+            check=security.later("valid_authorization_key"),
+            on_change=security.later("credentials_changed")),
+        Key("SecurityProfile", INTEGER, provisioned_profile(board), minimum=0, maximum=3,
+            check=security.later("may_raise_to"), on_change=security.later("profile_changed")),
+        # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
+        Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP", "HTTPS"], writable=False),
+        Key("CpoName", STRING, ""),
+        Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX, writable=False))
+
+
+def key(security, name):
+    for each in keys(security):
+        if each.name == name:
+            return each
+    return None
 
 
 def handler(security, action):

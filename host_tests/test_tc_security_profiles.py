@@ -177,8 +177,10 @@ def test_a_raised_profile_that_cannot_connect_falls_back(tmp_path):
         link = relinked(plain, link)
         assert profile(plain, link) == "1"
         assert both.secure.central.links == {}
-        kinds = [p["type"] for p in plain.requests("SecurityEventNotification")]
-        assert "InvalidCentralSystemCertificate" in kinds
+        # Kept in RAM while offline, sent once the link is back.
+        wait_until(lambda: "InvalidCentralSystemCertificate" in
+                   [p["type"] for p in plain.requests("SecurityEventNotification")], 10,
+                   "the event of the untrusted server")
         assert both.station.alive
 
 
