@@ -33,10 +33,11 @@ class Availability:
         firmware installation holds every connector."""
         return self._operative[connector_id] and not (self._held and connector_id > 0)
 
-    def hold_for_installation(self):
+    def hold_for_installation(self, held=True):
         """Security whitepaper L01.FR.07: until the installation restarts the station, a
-        connector not in use is Unavailable, and so is one whose transaction ends."""
-        self._held = True
+        connector not in use is Unavailable, and so is one whose transaction ends; released
+        (held False) when a new update cancels the one that waited."""
+        self._held = held
         self._on_change()
 
     def change_availability(self, payload):

@@ -135,8 +135,12 @@ class FirmwareUpdate:
             await self._notify("InstallScheduled", request_id)
             await asyncio.sleep(install_s - self._clock.now_s())
         self._hold_connectors()  # L01.FR.07: no new transaction while it waits
-        while self._transactions:  # L01.FR.06: installing restarts the station
-            await asyncio.sleep(TRANSACTIONS_POLL_S)
+        try:
+            while self._transactions:  # L01.FR.06: installing restarts the station
+                await asyncio.sleep(TRANSACTIONS_POLL_S)
+        except asyncio.CancelledError:  # a new update took its place: the connectors are free
+            self._hold_connectors(False)
+            raise
         await self._notify("Installing", request_id)
         write_json_atomic(self._record, {"requestId": request_id})
         self._log("firmware: installing %s" % self._image)

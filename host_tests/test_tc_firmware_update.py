@@ -134,6 +134,24 @@ def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path
         assert len(cs.requests("BootNotification")) == 1 and station.alive
 
 
+def test_a_new_update_releases_the_connectors_the_cancelled_one_held(tmp_path):
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            security_station(cs) as station:
+        update = Update(cs, booted(cs), str(tmp_path))
+        charging(cs, station, 1)
+        assert update.request(web.url("/fw.bin"), request_id=4) == "Accepted"
+        cs.wait_status(2, "Unavailable")  # L01.FR.07 while it waits for connector 1
+        # A new one, scheduled in an hour, takes its place: connector 2 is free meanwhile.
+        firmware = {"location": web.url("/fw.bin"), "retrieve_date_time": now_iso(3600),
+                    "signing_certificate": update.signer.cert_pem.decode(),
+                    "signature": base64.b64encode(sign(update.signer, update.image)).decode()}
+        assert cs.run(update.link.call(call.SignedUpdateFirmware(
+            request_id=5, firmware=firmware))).status == "AcceptedCanceled"
+        cs.wait_status(2, "Available")
+        assert cs.statuses(1)[-1] == ("Charging", "NoError")
+        assert station.alive
+
+
 def test_a_new_update_cancels_a_scheduled_one(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
             security_station(cs):

@@ -350,8 +350,9 @@ def test_M05_additional_root_certificate_check(tmp_path):
         assert check.configuration_key[0]["value"] == "true"
         assert install(cs, link, CS_ROOT, certs.make_ca("stranger").cert_pem) == "Rejected"
         assert install(cs, link, CS_ROOT, new.cert_pem) == "Accepted"
-        assert sorted(installed(cs, link, CS_ROOT)[1], key=str) == \
-            sorted([hash_data(new, old), hash_data(old)], key=str)
+        serial = lambda hash_data: hash_data["serial_number"]  # noqa: E731
+        assert sorted(installed(cs, link, CS_ROOT)[1], key=serial) == \
+            sorted([hash_data(new, old), hash_data(old)], key=serial)
         assert delete(cs, link, hash_data(new, old)) == "Failed"  # in use: replaced only
         # The Central System still presents its old chain: verified with the fallback.
         link = reconnected(cs, station)

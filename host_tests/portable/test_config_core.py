@@ -1,6 +1,6 @@
 # GetConfigurationMaxKeys (OCPP 1.6 5.8, 9.1.9; TC_019) and the keys of the Core services
 # declared by their owners.
-from firmware.config import GET_CONFIGURATION_MAX_KEYS, INTEGER, Configuration, Key
+from firmware.config import GET_CONFIGURATION_MAX_KEYS, INTEGER, STRING, Configuration, Key
 from ocppj.errors import OccurenceConstraintViolation
 from scratch import fresh_path
 
@@ -50,3 +50,27 @@ def test_connector_phase_rotation_not_applicable_on_dc_and_checked():
     for bad in ("1.XYZ", "3.RST", "1.RST,1.RTS", "RST", "0.RST,1.RST,2.RST,0.RST", "x.RST"):
         assert config.change("ConnectorPhaseRotation", bad) == "Rejected", bad
     assert config.get("ConnectorPhaseRotation") == ["0.RST", "1.Unknown"]
+
+
+def test_a_key_made_on_demand_keeps_its_value_and_is_made_again_for_each_use():
+    path = fresh_path("test_config_core", "on_demand")
+    made = []
+    changed = []
+
+    def make(name):  # as a service loaded on demand makes its key again
+        made.append(name)
+        return Key("CpoName", STRING, "", check=lambda value: value != "nobody",
+                   on_change=changed.append)
+
+    config = Configuration(path, lambda line: None)
+    config.declare(make("CpoName"), make)
+    del made[:]
+    assert config.get("CpoName") == "" and made == []  # the value needs no Key
+    assert config.change("CpoName", "nobody") == "Rejected"
+    assert config.change("CpoName", "OpenVolt") == "Accepted" and changed == ["OpenVolt"]
+    assert config.listing(["CpoName"])[0] == [{"key": "CpoName", "readonly": False,
+                                               "value": "OpenVolt"}]
+    assert len(made) >= 3  # the change, its save, the listing
+    again = Configuration(path, lambda line: None)
+    again.declare(make("CpoName"), make)
+    assert again.get("CpoName") == "OpenVolt"
