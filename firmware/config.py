@@ -110,8 +110,9 @@ class Configuration:
 
     def declare(self, key, on_demand=None):
         """Adds a key; a value stored by an earlier boot wins over the default if still valid.
-        With `on_demand(name)`, which makes that Key again, only the value stays: the Key and
-        the code of its checks are made when needed (a service loaded on demand)."""
+        With `on_demand()`, which makes its owner's Keys again, only the value stays: the Key
+        and the code of its checks are made when needed (a service loaded on demand), once
+        for all of them in a listing or a save."""
         self._keys[key.name] = key if on_demand is None else on_demand
         value = key.default
         text = self._stored.get(key.name)
@@ -128,9 +129,16 @@ class Configuration:
     def names(self):
         return sorted(self._keys)
 
-    def _key(self, name):
+    def _key(self, name, made=None):
+        """The Key of `name` (None if unknown); `made` keeps the keys made on demand for
+        the rest of one operation."""
         key = self._keys.get(name)
-        return key if key is None or isinstance(key, Key) else key(name)
+        if key is None or isinstance(key, Key):
+            return key
+        made = {} if made is None else made
+        if key not in made:
+            made[key] = {each.name: each for each in key()}
+        return made[key][name]
 
     def set(self, name, value):
         """Sets a key from inside the station (e.g. HeartbeatInterval from BootNotification)."""
@@ -160,8 +168,9 @@ class Configuration:
         """(configurationKey entries, unknownKey names) for GetConfiguration."""
         entries = []
         unknown = []
+        made = {}
         for name in (self.names() if names is None else names):
-            key = self._key(name)
+            key = self._key(name, made)
             if key is None or not key.readable:
                 if names is not None:
                     unknown.append(name)
@@ -172,8 +181,9 @@ class Configuration:
 
     def _save(self):
         stored = {}
+        made = {}
         for name in self._keys:
-            key = self._key(name)
+            key = self._key(name, made)
             if self._values[name] != key.default:
                 stored[name] = key.format(self._values[name])
         if stored != self._stored:

@@ -1,8 +1,9 @@
 """The security extension (OCPP 1.6 security whitepaper, edition 3) as an idle station holds
 it: this object's state and nothing of its code. Every call goes to
-firmware.security_services, loaded for it and unloaded after it (firmware.on_demand); its
-configuration keys and request handlers are stand-ins made here that do the same. What
-each part does is told there and in firmware.security_changes.
+firmware.security_services (what a boot and an idle station use), loaded for it and
+unloaded after it (firmware.on_demand), and through it to firmware.security_requests and
+firmware.security_changes when the call needs them; its configuration keys, request
+handler and hooks are stand-ins made here (later()) that do the same.
 """
 import asyncio
 

@@ -42,8 +42,9 @@ CERTIFICATE_STORE_MAX = 8
 # CertificateSignedMaxChainSize: below the whitepaper's 10000 (7.3) to bound the heap a
 # chain takes; a leaf and two CA certificates, RSA 4096 included, fit.
 CHAIN_SIZE_MAX = 8000
-# The share of the board's flash in use past which MemoryExhaustion is told.
+# The share of the board's flash in use past which MemoryExhaustion is told, once a day.
 FLASH_FULL = 0.9
+FLASH_TOLD_EACH_MS = 24 * 3600 * 1000
 # At most one event of a type the Central System's messages cause in this time.
 EVENT_INTERVAL_S = 60
 # Which service answers each request.
@@ -55,9 +56,9 @@ SERVICES = {"InstallCertificate": "certificates", "GetInstalledCertificateIds": 
 
 def declare(security):
     """The configuration keys, and the handler that finds these requests' ones, at boot. The
-    keys' values stay; each Key is made again when the configuration needs it (key())."""
+    keys' values stay; the Keys are made again when the configuration needs them."""
     config = security.station.config
-    made_again = security.later("key")
+    made_again = security.later("keys")
     for key in keys(security):
         config.declare(key, made_again)
     # A raise is kept across reboots; a board provisioned higher since then wins.
@@ -84,13 +85,6 @@ def keys(security):
         Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX, writable=False))
 
 
-def key(security, name):
-    for each in keys(security):
-        if each.name == name:
-            return each
-    return None
-
-
 def handler(security, action):
     """The handler of a request the station's table does not list, if it is one of these."""
     return security.later("answer", action) if action in SERVICES else None
@@ -103,7 +97,6 @@ def provisioned_profile(board):
 
 
 # ---- the link -------------------------------------------------------------------------------
-
 
 def connection(security, profile=None):
     """(url, ssl_context, password) for a security profile (default: the present one)."""
@@ -132,11 +125,14 @@ def check_flash(security):
     usage = getattr(board, "flash_usage", None)
     if usage is None:
         return
-    used, total = usage()
+    try:
+        used, total = usage()
+    except OSError:  # the flash cannot tell: nothing to report from here
+        return
     if used <= total * FLASH_FULL:
         return
     told = security.flash_told_ms
-    if told is not None and board.ticks_diff(board.ticks_ms(), told) < 24 * 3600 * 1000:
+    if told is not None and board.ticks_diff(board.ticks_ms(), told) < FLASH_TOLD_EACH_MS:
         return
     security.flash_told_ms = board.ticks_ms()
     record(security, "MemoryExhaustion", "flash %d of %d KB used" % (used // 1024,
@@ -172,7 +168,6 @@ async def after_boot(security):
 
 
 # ---- security events ---------------------------------------------------------------------
-
 
 def security_log(security):
     from firmware.security_log import SecurityLog

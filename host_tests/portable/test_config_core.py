@@ -57,20 +57,25 @@ def test_a_key_made_on_demand_keeps_its_value_and_is_made_again_for_each_use():
     made = []
     changed = []
 
-    def make(name):  # as a service loaded on demand makes its key again
-        made.append(name)
-        return Key("CpoName", STRING, "", check=lambda value: value != "nobody",
-                   on_change=changed.append)
+    def make():  # as a service loaded on demand makes its keys again
+        made.append(1)
+        return (Key("CpoName", STRING, "", check=lambda value: value != "nobody",
+                    on_change=changed.append),
+                Key("Cpo2", STRING, ""))
 
     config = Configuration(path, lambda line: None)
-    config.declare(make("CpoName"), make)
+    for key in make():
+        config.declare(key, make)
     del made[:]
     assert config.get("CpoName") == "" and made == []  # the value needs no Key
     assert config.change("CpoName", "nobody") == "Rejected"
     assert config.change("CpoName", "OpenVolt") == "Accepted" and changed == ["OpenVolt"]
-    assert config.listing(["CpoName"])[0] == [{"key": "CpoName", "readonly": False,
-                                               "value": "OpenVolt"}]
-    assert len(made) >= 3  # the change, its save, the listing
+    del made[:]
+    assert config.listing(["CpoName", "Cpo2"])[0] == [
+        {"key": "CpoName", "readonly": False, "value": "OpenVolt"},
+        {"key": "Cpo2", "readonly": False, "value": ""}]
+    assert len(made) == 1  # once for the whole listing
     again = Configuration(path, lambda line: None)
-    again.declare(make("CpoName"), make)
+    for key in make():
+        again.declare(key, make)
     assert again.get("CpoName") == "OpenVolt"
