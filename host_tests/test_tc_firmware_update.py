@@ -45,10 +45,11 @@ class Update:
         with open(os.path.join(folder, "fw.bin"), "wb") as f:
             f.write(self.image)
 
-    def request(self, url, request_id=5, signer=None, signature=None, **options):
+    def request(self, url, request_id=5, signer=None, signature=None, retrieve_in_s=0,
+                **options):
         signer = signer or self.signer
         signature = signature if signature is not None else sign(signer, self.image)
-        firmware = {"location": url, "retrieve_date_time": now_iso(),
+        firmware = {"location": url, "retrieve_date_time": now_iso(retrieve_in_s),
                     "signing_certificate": signer.cert_pem.decode(),
                     "signature": base64.b64encode(signature).decode()}
         return self.cs.run(self.link.call(call.SignedUpdateFirmware(
@@ -89,15 +90,21 @@ def trigger_firmware_status(cs, link):
     return triggered(cs, link, "FirmwareStatusNotification", "SignedFirmwareStatusNotification")
 
 
+def waiting_for_connector_1(cs, station, web, folder):
+    """An update verified and waiting while connector 1 charges (L01.FR.06), connector 2
+    made Unavailable (L01.FR.07)."""
+    update = Update(cs, booted(cs), folder)
+    charging(cs, station, 1)
+    assert update.request(web.url("/fw.bin"), request_id=4) == "Accepted"
+    assert statuses(cs, 4, 3) == ["Downloading", "Downloaded", "SignatureVerified"]
+    cs.wait_status(2, "Unavailable")
+    return update
+
+
 def test_installation_waits_for_the_transaction_with_the_free_connectors_unavailable(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
             security_station(cs) as station:
-        update = Update(cs, booted(cs), str(tmp_path))
-        charging(cs, station, 1)
-        assert update.request(web.url("/fw.bin"), request_id=4) == "Accepted"
-        assert statuses(cs, 4, 3) == ["Downloading", "Downloaded", "SignatureVerified"]
-        # L01.FR.06-07: no installation while connector 1 charges; 2 is made Unavailable.
-        cs.wait_status(2, "Unavailable")
+        waiting_for_connector_1(cs, station, web, str(tmp_path))
         assert cs.statuses(1)[-1] == ("Charging", "NoError")
         assert len(cs.requests("SignedFirmwareStatusNotification")) == 3
         station.control("tap CARD-0001")
@@ -137,16 +144,9 @@ def test_TC_081_invalid_signature_and_a_signing_certificate_not_trusted(tmp_path
 def test_a_new_update_releases_the_connectors_the_cancelled_one_held(tmp_path):
     with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
             security_station(cs) as station:
-        update = Update(cs, booted(cs), str(tmp_path))
-        charging(cs, station, 1)
-        assert update.request(web.url("/fw.bin"), request_id=4) == "Accepted"
-        cs.wait_status(2, "Unavailable")  # L01.FR.07 while it waits for connector 1
+        update = waiting_for_connector_1(cs, station, web, str(tmp_path))
         # A new one, scheduled in an hour, takes its place: connector 2 is free meanwhile.
-        firmware = {"location": web.url("/fw.bin"), "retrieve_date_time": now_iso(3600),
-                    "signing_certificate": update.signer.cert_pem.decode(),
-                    "signature": base64.b64encode(sign(update.signer, update.image)).decode()}
-        assert cs.run(update.link.call(call.SignedUpdateFirmware(
-            request_id=5, firmware=firmware))).status == "AcceptedCanceled"
+        assert update.request(web.url("/fw.bin"), retrieve_in_s=3600) == "AcceptedCanceled"
         cs.wait_status(2, "Available")
         assert cs.statuses(1)[-1] == ("Charging", "NoError")
         assert station.alive
@@ -157,11 +157,8 @@ def test_a_new_update_cancels_a_scheduled_one(tmp_path):
             security_station(cs):
         link = booted(cs)
         update = Update(cs, link, str(tmp_path))
-        firmware = {"location": web.url("/fw.bin"), "retrieve_date_time": now_iso(3600),
-                    "signing_certificate": update.signer.cert_pem.decode(),
-                    "signature": base64.b64encode(sign(update.signer, update.image)).decode()}
-        assert cs.run(link.call(call.SignedUpdateFirmware(request_id=7, firmware=firmware))) \
-            .status == "Accepted"
+        assert update.request(web.url("/fw.bin"), request_id=7, retrieve_in_s=3600) == \
+            "Accepted"
         assert statuses(cs, 7, 1) == ["DownloadScheduled"]
         # L01.FR.29: triggered, the last status sent, with its requestId.
         assert trigger_firmware_status(cs, link) == {"status": "DownloadScheduled",

@@ -272,6 +272,13 @@ def test_TC_074_and_TC_077_charge_point_certificate_by_request_of_the_central_sy
         assert station.alive
 
 
+def ready_for_a_csr(cs, link, root):
+    """A02's prerequisites: CpoName set, a CS root to sign the certificate under."""
+    assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
+        == "Accepted"
+    assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+
+
 def reconnected(cs, station):
     """The link goes down and up again: the station's next connection."""
     old = cs.central.links.get("CP001")
@@ -287,9 +294,7 @@ def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
     root = certs.make_ca("A03 root")
     with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
-        assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
-            == "Accepted"
-        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        ready_for_a_csr(cs, link, root)
         csr = sign_request(cs, link)
         # A year's certificate is not due: a reconnection asks for nothing.
         assert certificate_signed(cs, link, signed_for(csr, root).decode()) == "Accepted"
@@ -376,9 +381,7 @@ def test_an_oversized_certificate_chain_is_rejected():
     root = certs.make_ca("oversized root")
     with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
-        assert cs.run(link.call(call.ChangeConfiguration(key="CpoName", value="CPO"))).status \
-            == "Accepted"
-        assert install(cs, link, CS_ROOT, root.cert_pem) == "Accepted"
+        ready_for_a_csr(cs, link, root)
         leaf = signed_for(sign_request(cs, link), root)
         padding = "\n" * (8001 - len(leaf))  # over CertificateSignedMaxChainSize (8000)
         assert certificate_signed(cs, link, leaf.decode() + padding) == "Rejected"
