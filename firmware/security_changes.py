@@ -20,14 +20,27 @@ CIPHER_SUITES_OPENSSL = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GC
 def tls_connection(security, profile):
     """(url, ssl_context, password) from profile 2 on: the board's wss:// URL (its
     `csms_url_tls`, else its URL with the wss scheme), the installed CS roots and, on
-    profile 3, the station's own certificate."""
+    profile 3, the station's own certificate. A certificate or key TLS cannot use (a
+    corrupt file) is left out; without a usable CS root there is no context, and the link
+    does not connect (ws.client refuses wss:// without one): never an unverified server."""
     board = security.station.board
     url = board.csms_url
     if not url.startswith("wss:"):
         url = getattr(board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
     client = client_certificate(security) if profile == 3 else None
     password = security.station.config.get("AuthorizationKey") or None
-    return url, _tls_context(central_system_roots(security), client), password
+    roots = central_system_roots(security)
+    if client is not None:
+        try:
+            return url, _tls_context(roots, client), password
+        except ValueError as error:
+            board.log("security: the station's certificate or key is unusable (%s); "
+                      "connecting without it" % error)
+    try:
+        return url, _tls_context(roots), password
+    except ValueError as error:
+        board.log("security: no usable CentralSystemRootCertificate (%s)" % error)
+        return url, None, password
 
 
 def https_context(security):

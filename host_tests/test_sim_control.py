@@ -151,6 +151,8 @@ def test_console_drives_the_same_hardware_as_the_control_port(tmp_path, runtime)
     (["--csms", "wss://h/ocpp", "--cert", STATION], "go together"),
     (["--csms", "ws://h/ocpp", "--cert", STATION, "--key", STATION], "wss://"),
     (["--csms", "wss://h/ocpp", "--cert", STATION, "--key", "/nonexistent/key.pem"], "--key"),
+    (["--csms", "wss://h/ocpp", "--ca", STATION], "not a certificate"),
+    (["--csms", "wss://h/ocpp", "--cert", STATION, "--key", STATION], "not a certificate"),
     (["--csms", "ws://h/ocpp", "--heap", "lots"], "--heap"),
     (["--csms", "ws://h/ocpp", "--runtime", "jython"], "--runtime"),
     (["--csms", "ws://h/ocpp", "--id", ""], "--id"),

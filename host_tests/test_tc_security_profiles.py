@@ -261,6 +261,29 @@ def test_a_board_provisioned_with_its_own_certificate_starts_on_profile_3(tmp_pa
         assert station.alive
 
 
+def test_a_key_tls_cannot_use_is_told_and_the_station_runs_on(tmp_path):
+    """A corrupt provisioned key: told in one line, the connection made without it (the
+    Central System refuses that), the station up and trying."""
+    import ssl
+
+    root = certs.make_ca("provisioning root")
+    root_path, _ = root.write(str(tmp_path), "root")
+    cert_path, _ = certs.issue(root, "SIM-CP001", hosts=(), client=True).write(str(tmp_path),
+                                                                               "cp")
+    key_path = str(tmp_path / "broken.key")
+    with open(key_path, "w") as f:
+        f.write("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n")
+    context = certs.issue(root, "localhost").server_context(str(tmp_path))
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=root.cert_der)
+    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
+            security_station(cs, ["--ca", root_path, "--cert", cert_path, "--key", key_path],
+                             url=cs.url(host="localhost", scheme="wss")) as station:
+        station.wait_for_line("the station's certificate or key is unusable", 15)
+        station.wait_for_line("link:", 15)  # it goes on trying to connect
+        assert cs.central.links == {} and station.alive
+
+
 def test_TC_085_basic_authentication_valid_username_and_password():
     # The Central System answers 101 only to Basic <identity>:<AuthorizationKey>.
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
