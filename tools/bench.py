@@ -4,7 +4,9 @@ measured on (tools/bench_report.py says what a figure holds).
 
 1. flash: bytes of the .mpy build (build/mpy, schemas.dat included) and of its ROMFS image.
 2. protocol-core throughput (tools/bench_core.py, in one MicroPython process), and the heap
-   of the security extension idle and while it answers (tools/bench_security_heap.py).
+   of the security extension idle and while it answers (tools/bench_security_heap.py), from
+   ROMFS on the 32-bit interpreter and frozen into a 64-bit port built here
+   (tools/setup_micropython_frozen.sh).
 3. heap (tools/bench_heap.py): the heap in use idle and charging, and the smallest --heap
    that completes a scripted session, from .mpy, from ROMFS and over wss://; the TLS
    handshake.
@@ -78,25 +80,43 @@ def core_figures():
     return [json.loads(line) for line in cores.stdout.splitlines()]
 
 
-def security_heap_figure():
-    """On the Core board's 32-bit interpreter (host_tests/tc.py), from the ROMFS image: the
-    idle station with the security extension and without it, in two processes."""
+def security_heap_figures():
+    """The idle station with the security extension and without it, in two processes: on
+    the Core board's 32-bit interpreter (host_tests/tc.py) from the ROMFS image, and frozen
+    into a 64-bit unix port built here (tools/setup_micropython_frozen.sh)."""
     from certs import make_ca
 
-    measured = {}
     with tempfile.TemporaryDirectory() as folder:
         root_pem, _ = make_ca().write(folder, "root")
-        for mode in ("with", "without"):
-            state = os.path.join(folder, mode)
-            os.mkdir(state)
-            done = micropython(["-X", "heapsize=1M", "tools/bench_security_heap.py", IMAGE,
-                                state, mode, root_pem], ".frozen", MICROPYTHON32)
-            if done.returncode:
-                sys.exit("bench: security heap failed:\n" + done.stderr + done.stdout)
-            measured[mode] = json.loads(done.stdout.splitlines()[-1])
+        yield security_heap_figure("ROMFS, 32-bit", MICROPYTHON32, IMAGE, ROOT, folder,
+                                   root_pem)
+        built = subprocess.run(["sh", "tools/setup_micropython_frozen.sh", ".venv"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=600)
+        if built.returncode:
+            yield figure("security extension heap, frozen, 64-bit", "bytes", {},
+                         note="not built: " + (built.stderr.strip() or "?")[-200:])
+            return
+        # Beside schemas.dat, which the frozen ocppj.schemas reads from ocppj/.
+        yield security_heap_figure("frozen, 64-bit", built.stdout.split()[-1], "frozen",
+                                   MPY_DIR, folder, root_pem)
+
+
+def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
+    measured = {}
+    for mode in ("with", "without"):
+        state = os.path.join(folder, how.replace(" ", "").replace(",", "-") + mode)
+        os.mkdir(state)
+        done = subprocess.run(
+            [interpreter, "-X", "heapsize=2M", os.path.join(ROOT, "tools",
+                                                            "bench_security_heap.py"),
+             image, state, mode, root_pem], cwd=cwd, capture_output=True, text=True,
+            timeout=120, env=dict(os.environ, MICROPYPATH=".frozen"))
+        if done.returncode:
+            sys.exit("bench: security heap (%s) failed:\n%s%s" % (how, done.stderr, done.stdout))
+        measured[mode] = json.loads(done.stdout.splitlines()[-1])
     ours = dict(measured["with"], idle=measured["with"]["idle"] - measured["without"]["idle"],
                 idle_without=measured["without"]["idle"])
-    return figure("security extension heap, ROMFS", "bytes", ours)
+    return figure("security extension heap, " + how, "bytes", ours)
 
 
 def main():
@@ -105,7 +125,7 @@ def main():
     on = machine()
     print("machine: %(cpu)s, %(cores)d cores, %(os)s; MicroPython %(micropython)s" % on)
     figures = []
-    for stage in (lambda: [flash_figure()], core_figures, lambda: [security_heap_figure()],
+    for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
                   lambda: [fleet_figure()]):
         for result in stage():

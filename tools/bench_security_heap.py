@@ -1,7 +1,8 @@
 """What the security extension (issue 5) adds to an idle station's heap, under MicroPython from
-the ROMFS image as the Core board runs it (tools/bench.py runs it and reports the figure).
+the ROMFS image as the Core board runs it, or frozen into the interpreter as a board's
+firmware would hold it (tools/bench.py runs it and reports the figures).
 
-    micropython tools/bench_security_heap.py IMAGE STATE_DIR with|without [ROOT_PEM_FILE]
+    micropython tools/bench_security_heap.py IMAGE|frozen STATE_DIR with|without [ROOT_PEM_FILE]
 
 The station is built on the simulated board and boots as on the Central System's acceptance:
 StartupOfTheDevice is recorded and sent (a stand-in for the link answers it at once), then it
@@ -22,12 +23,15 @@ import gc
 import json
 import sys
 
-import vfs
+if sys.argv[1] == "frozen":  # the modules are in the interpreter (a board's firmware)
+    sys.path[:] = [".frozen"]
+else:
+    import vfs  # a unix port built without it (the frozen one) has no ROMFS
 
-with open(sys.argv[1], "rb") as f:
-    image = f.read()
-vfs.mount(vfs.VfsRom(image), "/rom")
-sys.path.insert(0, "/rom")
+    with open(sys.argv[1], "rb") as f:
+        image = f.read()
+    vfs.mount(vfs.VfsRom(image), "/rom")
+    sys.path.insert(0, "/rom")
 
 STATE, MODE = sys.argv[2], sys.argv[3]
 
