@@ -107,7 +107,7 @@ def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
         state = os.path.join(folder, how.replace(" ", "").replace(",", "-") + mode)
         os.mkdir(state)
         done = subprocess.run(
-            [interpreter, "-X", "heapsize=2M", os.path.join(ROOT, "tools",
+            [interpreter, "-X", "heapsize=1M", os.path.join(ROOT, "tools",
                                                             "bench_security_heap.py"),
              image, state, mode, root_pem], cwd=cwd, capture_output=True, text=True,
             timeout=120, env=dict(os.environ, MICROPYPATH=".frozen"))
