@@ -27,7 +27,7 @@ $(STAMP): requirements.txt
 	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
-$(MICROPYTHON32_BIN): tools/setup_micropython32.sh | $(STAMP)
+$(MICROPYTHON32_BIN): tools/setup_micropython32.sh tools/private_apt.sh | $(STAMP)
 	sh tools/setup_micropython32.sh $(VENV)
 
 $(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json

@@ -232,27 +232,38 @@ def test_TC_074_and_TC_087_profile_3_with_the_stations_own_certificate(tmp_path)
         assert station.alive
 
 
+def provisioned(cs, tmp_path, root, cert_path, key_path):
+    """The station provisioned with `root` as its CS root and its own certificate and key,
+    connecting to `cs` over wss://."""
+    root_path, _ = root.write(str(tmp_path), "root")
+    return security_station(cs, ["--ca", root_path, "--cert", cert_path, "--key", key_path],
+                            url=cs.url(host="localhost", scheme="wss"))
+
+
+def mutual_tls(tmp_path, root):
+    """A Central System that requires a client certificate issued under `root`."""
+    import ssl
+
+    context = certs.issue(root, "localhost").server_context(str(tmp_path))
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cadata=root.cert_der)
+    return CentralThread(ssl_context=context, heartbeat_interval_s=300)
+
+
 def test_a_board_provisioned_with_its_own_certificate_starts_on_profile_3(tmp_path):
     """Nothing but the Central System's root and the station's certificate and key: mutual
     TLS from the first connection, the certificate presented with the CA that issued it."""
-    import ssl
-
     from test_tc_security_certificates import intermediate
 
     root = certs.make_ca("provisioning root")
-    root_path, _ = root.write(str(tmp_path), "root")
     issuing = intermediate(root, "provisioning CA")
     own = certs.issue(issuing, "SIM-CP001", hosts=(), client=True)
     cert_path = str(tmp_path / "cp.pem")
     with open(cert_path, "wb") as f:
         f.write(own.cert_pem + issuing.cert_pem)
     _, key_path = own.write(str(tmp_path), "cp-key")
-    context = certs.issue(root, "localhost").server_context(str(tmp_path))
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.load_verify_locations(cadata=root.cert_der)
-    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
-            security_station(cs, ["--ca", root_path, "--cert", cert_path, "--key", key_path],
-                             url=cs.url(host="localhost", scheme="wss")) as station:
+    with mutual_tls(tmp_path, root) as cs, \
+            provisioned(cs, tmp_path, root, cert_path, key_path) as station:
         link = booted(cs)
         assert dict(x[0] for x in peer_certificate(link)["subject"])["commonName"] == \
             "SIM-CP001"
@@ -264,21 +275,14 @@ def test_a_board_provisioned_with_its_own_certificate_starts_on_profile_3(tmp_pa
 def test_a_key_tls_cannot_use_is_told_and_the_station_runs_on(tmp_path):
     """A corrupt provisioned key: told in one line, the connection made without it (the
     Central System refuses that), the station up and trying."""
-    import ssl
-
     root = certs.make_ca("provisioning root")
-    root_path, _ = root.write(str(tmp_path), "root")
     cert_path, _ = certs.issue(root, "SIM-CP001", hosts=(), client=True).write(str(tmp_path),
                                                                                "cp")
     key_path = str(tmp_path / "broken.key")
     with open(key_path, "w") as f:
         f.write("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n")
-    context = certs.issue(root, "localhost").server_context(str(tmp_path))
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.load_verify_locations(cadata=root.cert_der)
-    with CentralThread(ssl_context=context, heartbeat_interval_s=300) as cs, \
-            security_station(cs, ["--ca", root_path, "--cert", cert_path, "--key", key_path],
-                             url=cs.url(host="localhost", scheme="wss")) as station:
+    with mutual_tls(tmp_path, root) as cs, \
+            provisioned(cs, tmp_path, root, cert_path, key_path) as station:
         station.wait_for_line("the station's certificate or key is unusable", 15)
         station.wait_for_line("link:", 15)  # it goes on trying to connect
         assert cs.central.links == {} and station.alive

@@ -19,17 +19,9 @@ packages="micropython=$version libc6 libffi8 libmbedcrypto16 libmbedtls21 libmbe
 for tool in apt-get dpkg-deb; do
     command -v $tool >/dev/null || { echo "setup: $tool is needed for the 32-bit MicroPython" >&2; exit 1; }
 done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-echo "deb [arch=i386 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
-    "http://deb.debian.org/debian $release main" > "$work/sources.list"
-# A private apt: its own source list, package lists and cache, no installed-package status.
-apt="-o Dir::State::Lists=$work/lists -o Dir::Etc::SourceList=$work/sources.list
- -o Dir::Etc::SourceParts=/dev/null -o Dir::Cache=$work/cache -o Dir::State::status=/dev/null
- -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
- -o APT::Architecture=i386 -o APT::Architectures=i386 -o APT::Sandbox::User=root"
-apt-get $apt -qq update
+. "$(dirname "$0")/private_apt.sh"
+private_apt "deb [arch=i386 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+http://deb.debian.org/debian $release main" "-o APT::Architecture=i386 -o APT::Architectures=i386"
 (cd "$work" && apt-get $apt -qq download $packages)
 
 target="$venv/micropython32"

@@ -20,16 +20,9 @@ for tool in apt-get tar make cc; do
     command -v $tool >/dev/null || { echo "setup: $tool is needed for the frozen build" >&2; exit 1; }
 done
 if [ ! -f "$source/.unpacked-$version" ]; then
-    work=$(mktemp -d)
-    trap 'rm -rf "$work"' EXIT
-    mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-    echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
-        "http://deb.debian.org/debian $release main" > "$work/sources.list"
-    apt="-o Dir::State::Lists=$work/lists -o Dir::Etc::SourceList=$work/sources.list
-     -o Dir::Etc::SourceParts=/dev/null -o Dir::Cache=$work/cache -o Dir::State::status=/dev/null
-     -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-     -o APT::Sandbox::User=root"
-    apt-get $apt -qq update
+    . "$(dirname "$0")/private_apt.sh"
+    private_apt "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+http://deb.debian.org/debian $release main"
     (cd "$work" && apt-get $apt -qq source --download-only "micropython=$version")
     rm -rf "$source"
     mkdir -p "$source"
