@@ -145,8 +145,9 @@ class Configuration:
         if self._values[name] == value:
             return
         self._values[name] = value
-        self._save()
-        key = self._key(name)
+        made = {}
+        self._save(made)
+        key = self._key(name, made)
         if key.on_change is not None:
             key.on_change(value)
 
@@ -179,9 +180,9 @@ class Configuration:
                             "value": key.format(self._values[name])})
         return entries, unknown
 
-    def _save(self):
+    def _save(self, made):
+        """`made`: the keys made on demand for this change (Configuration._key)."""
         stored = {}
-        made = {}
         for name in self._keys:
             key = self._key(name, made)
             if self._values[name] != key.default:

@@ -23,9 +23,8 @@ class Security:
         self.updates = []  # the firmware update running, if any
         self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
         self.last_connect_event = None  # (type, techInfo) of the last failed connection
-        self.last_event_ms = {}  # type: board ticks of the last event of a limited type
+        self.last_event_ms = {}  # source: board ticks of its last rate-limited event
         self.with_fallback_root = False  # M05.FR.13: the next TLS connection uses it
-        self.flash_told_ms = None  # board ticks of the last MemoryExhaustion for the flash
         self.call("declare")
 
     def call(self, name, *args):

@@ -50,7 +50,8 @@ def https_context(security):
 def client_certificate(security):
     """([certificate DER, then its CAs' as CertificateSigned gave them], key DER) of the
     station's own certificate, or None."""
-    path = security.call("folder") + "/cp.json"
+    folder = security.call("folder")
+    path = folder + "/cp.json"
     stored = read_json_or_none(path)
     if type(stored) is not dict or not stored.get("chain"):
         provisioned = getattr(security.station.board, "client_certificate", None)
@@ -59,7 +60,7 @@ def client_certificate(security):
         # Kept like one the Central System signed: renewed, replaced, the fallback (A02, A03).
         chain, key = provisioned
         stored = {"key": bytes(key).hex(), "chain": [bytes(der).hex() for der in chain]}
-        ensure_dir(security.call("folder"))
+        ensure_dir(folder)
         write_json_atomic(path, stored)
     if "key" in stored:
         return [bytes.fromhex(der) for der in stored["chain"]], bytes.fromhex(stored["key"])

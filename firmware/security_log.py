@@ -106,6 +106,7 @@ class SecurityLog:
                 yield record
 
     def _load(self):
+        after_boot = self.pending is None  # only then are the pending ones read from flash
         critical = []
         for record in self._records_in_flash():
             self._records += 1
@@ -113,11 +114,11 @@ class SecurityLog:
                 self._acked = max(self._acked, record["ack"])
                 continue
             self._next_seq = max(self._next_seq, record[0] + 1)
-            if record[2] in CRITICAL:
+            if after_boot and record[2] in CRITICAL:
                 critical.append(record)
                 if len(critical) > PENDING_MAX:
                     critical.pop(0)
-        if self.pending is None:
+        if after_boot:
             self.pending = [event for event in critical if event[0] > self._acked]
 
     def _compact(self):

@@ -44,7 +44,7 @@ CERTIFICATE_STORE_MAX = 8
 CHAIN_SIZE_MAX = 8000
 # The share of the board's flash in use past which MemoryExhaustion is told, once a day.
 FLASH_FULL = 0.9
-FLASH_TOLD_EACH_MS = 24 * 3600 * 1000
+DAY_S = 24 * 3600
 # At most one event of a type the Central System's messages cause in this time.
 EVENT_INTERVAL_S = 60
 # Which service answers each request.
@@ -131,12 +131,8 @@ def check_flash(security):
         return
     if used <= total * FLASH_FULL:
         return
-    told = security.flash_told_ms
-    if told is not None and board.ticks_diff(board.ticks_ms(), told) < FLASH_TOLD_EACH_MS:
-        return
-    security.flash_told_ms = board.ticks_ms()
-    record(security, "MemoryExhaustion", "flash %d of %d KB used" % (used // 1024,
-                                                                   total // 1024))
+    record_limited(security, "MemoryExhaustion",
+                   "flash %d of %d KB used" % (used // 1024, total // 1024), DAY_S, "flash")
 
 
 async def renew_if_due(security):
@@ -185,15 +181,17 @@ def record(security, kind, info=None):
     deliver(security)
 
 
-def record_at_most_each_minute(security, kind, info=None):
-    """An event the Central System could cause at will (InvalidMessages, MemoryExhaustion
-    from its requests): one per EVENT_INTERVAL_S of a type, so it cannot flood the log."""
+def record_limited(security, kind, info=None, interval_s=EVENT_INTERVAL_S, source=None):
+    """An event that could come again and again (InvalidMessages and MemoryExhaustion from
+    the Central System's messages, a full flash): one per `interval_s` of its source (by
+    default its type), so it cannot flood the log."""
     board = security.station.board
     now = board.ticks_ms()
-    last = security.last_event_ms.get(kind)
-    if last is not None and board.ticks_diff(now, last) < EVENT_INTERVAL_S * 1000:
+    source = source or kind
+    last = security.last_event_ms.get(source)
+    if last is not None and board.ticks_diff(now, last) < interval_s * 1000:
         return
-    security.last_event_ms[kind] = now
+    security.last_event_ms[source] = now
     record(security, kind, info)
 
 

@@ -46,7 +46,7 @@ class Station:
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
                          ssl_context=ssl_context, silent=self._rejected, url=url,
                          on_connect_failed=security.later("connect_failed"),
-                         on_security_event=security.later("record_at_most_each_minute"))
+                         on_security_event=security.later("record_limited"))
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,

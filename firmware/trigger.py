@@ -32,6 +32,9 @@ TRIGGER = "Trigger"
 IDLE = {"status": "Idle"}
 # What ExtendedTriggerMessage's names stand for where they differ from TriggerMessage's.
 EXTENDED_AS = {"FirmwareStatusNotification": "SignedFirmwareStatusNotification"}
+# The security extension's notifications: what its service says they carry now.
+SECURITY_STATUS = {"SignedFirmwareStatusNotification": "firmware_status",
+                   "LogStatusNotification": "log_status"}
 
 
 class Trigger:
@@ -72,11 +75,8 @@ class Trigger:
             return ACCEPTED, lambda: _report_status(station.status, connector_ids)
         if requested == "MeterValues":
             return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
-        if requested == "SignedFirmwareStatusNotification":
-            status = station.security.call("firmware_status")
-            return ACCEPTED, lambda: call(requested, status)
-        if requested == "LogStatusNotification":
-            status = station.security.call("log_status")
+        if requested in SECURITY_STATUS:
+            status = station.security.call(SECURITY_STATUS[requested])
             return ACCEPTED, lambda: call(requested, status)
         # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
         return ACCEPTED, lambda: call(requested, IDLE)
