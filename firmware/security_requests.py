@@ -1,5 +1,5 @@
 """The security extension's requests (firmware.security_services imports this module for a
-call that needs it, and firmware.on_demand unloads it after): the services that answer the
+call that needs it, and firmware.security unloads it after): the services that answer the
 Central System's requests, each built for one, and what ExtendedTriggerMessage sends. Each
 function takes the station's Security object.
 """

@@ -102,7 +102,7 @@ def security_heap_figures():
 
 
 def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
-    measured = {}
+    measured, names = {}, {}
     for mode in ("with", "without"):
         state = os.path.join(folder, how.replace(" ", "").replace(",", "-") + mode)
         os.mkdir(state)
@@ -113,10 +113,24 @@ def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
             timeout=120, env=dict(os.environ, MICROPYPATH=".frozen"))
         if done.returncode:
             sys.exit("bench: security heap (%s) failed:\n%s%s" % (how, done.stderr, done.stdout))
-        measured[mode] = json.loads(done.stdout.splitlines()[-1])
-    ours = dict(measured["with"], idle=measured["with"]["idle"] - measured["without"]["idle"],
-                idle_without=measured["without"]["idle"])
+        lines = done.stdout.splitlines()
+        measured[mode] = json.loads(lines[-1])
+        names[mode] = [name_pools(line) for line in lines if line.startswith("qstr pool:")]
+    with_, without = measured["with"], measured["without"]
+    ours = dict(with_, idle=with_["idle"] - without["idle"], idle_without=without["idle"],
+                idle_names=names["with"][0][0] - names["without"][0][0],
+                first_use_names=names["with"][1][0] - names["with"][0][0],
+                first_use_name_pools=names["with"][1][1] - names["with"][0][1])
     return figure("security extension heap, " + how, "bytes", ours)
+
+
+def name_pools(line):
+    """(names, bytes of the pools holding them) from a line of micropython.qstr_info():
+    `qstr pool: n_pool=6, n_qstr=1222, n_str_data_bytes=13945, n_total_bytes=22953`; the
+    total counts the names' text, which from ROMFS or frozen stays in flash."""
+    fields = dict(item.strip().split("=") for item in line.split(":", 1)[1].split(","))
+    return (int(fields["n_qstr"]),
+            int(fields["n_total_bytes"]) - int(fields["n_str_data_bytes"]))
 
 
 def main():

@@ -15,13 +15,22 @@ is idle. Printed, as JSON, its heap in use after a collection, beyond the image:
   (firmware.security_services and firmware.certificates loaded, with what they import);
   after_first_use and after_second_use, what the idle heap has grown by after a round of
   requests (InstallCertificate of ROOT_PEM_FILE, GetInstalledCertificateIds,
-  DeleteCertificate) and after a second one: the first is the names its code interned
-  (MicroPython never frees a qstr), the second shows that using it again takes nothing.
+  DeleteCertificate) and after a second one: the first is mostly the names its code
+  interned (MicroPython never frees a qstr), the second shows that using it again takes
+  nothing.
+
+Before the JSON, micropython.qstr_info() prints the interned names at idle and, with the
+extension, after the first round: tools/bench.py reads from those lines how many names it
+interned and what the interpreter's name pools grew by (from ROMFS a name takes only its
+pool entry, its text stays in flash; the pools grow by doubling, so a name that overflows
+the last one costs the next one whole).
 """
 import asyncio
 import gc
 import json
 import sys
+
+import micropython
 
 if sys.argv[1] == "frozen":  # the modules are in the interpreter (a board's firmware)
     sys.path[:] = [".frozen"]
@@ -115,14 +124,16 @@ def load_certificate_services():
 
 
 station, idle = idle_station(STATE)
+micropython.qstr_info()
 figures = {"idle": idle - base}
 if MODE == "with":
-    from firmware.on_demand import loaded
+    from firmware.security import loaded
 
     with open(sys.argv[4]) as f:
         pem = f.read()
     round_of_requests(station, pem)
     after_first = in_use()
+    micropython.qstr_info()
     round_of_requests(station, pem)
     after_second = in_use()
     with loaded(load_certificate_services):
