@@ -28,7 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
-from tools.bench_report import figure, show  # noqa: E402
+from tools.bench_report import figure, not_measured, show  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
 from tools.romfs_build import IMAGE, MPY_DIR  # noqa: E402
 
@@ -83,22 +83,25 @@ def core_figures():
 def security_heap_figures():
     """The idle station with the security extension and without it, in two processes: on
     the Core board's 32-bit interpreter (host_tests/tc.py) from the ROMFS image, and frozen
-    into a 64-bit unix port built here (tools/setup_micropython_frozen.sh)."""
+    into unix ports built here, 32-bit as the boards are and 64-bit
+    (tools/setup_micropython_frozen.sh)."""
     from certs import make_ca
 
     with tempfile.TemporaryDirectory() as folder:
         root_pem, _ = make_ca().write(folder, "root")
         yield security_heap_figure("ROMFS, 32-bit", MICROPYTHON32, IMAGE, ROOT, folder,
                                    root_pem)
-        built = subprocess.run(["sh", "tools/setup_micropython_frozen.sh", ".venv"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=600)
-        if built.returncode:
-            yield figure("security extension heap, frozen, 64-bit", "bytes", {},
-                         note="not built: " + (built.stderr.strip() or "?")[-200:])
-            return
-        # Beside schemas.dat, which the frozen ocppj.schemas reads from ocppj/.
-        yield security_heap_figure("frozen, 64-bit", built.stdout.split()[-1], "frozen",
-                                   MPY_DIR, folder, root_pem)
+        for bits in ("32", "64"):
+            how = "frozen, %s-bit" % bits
+            built = subprocess.run(["sh", "tools/setup_micropython_frozen.sh", ".venv", bits],
+                                   cwd=ROOT, capture_output=True, text=True, timeout=900)
+            if built.returncode:
+                yield not_measured("security extension heap, " + how, "bytes",
+                                   "not built: " + (built.stderr.strip() or "?")[-200:])
+                continue
+            # Beside schemas.dat, which the frozen ocppj.schemas reads from ocppj/.
+            yield security_heap_figure(how, built.stdout.split()[-1], "frozen", MPY_DIR,
+                                       folder, root_pem)
 
 
 def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
