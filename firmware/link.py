@@ -152,10 +152,8 @@ class Link:
         self._backoff.reset()
         self._session = Session(self._send_text, self._handlers,
                                 response_timeout_s=self._response_timeout_s, log=self._board.log)
-        event = self._on_security_event
-        if event is not None:
-            self._session.rpc.on_invalid = lambda text: event("InvalidMessages", text)
-            self._session.rpc.on_out_of_memory = lambda text: event("MemoryExhaustion", text)
+        if self._on_security_event is not None:  # its kinds are the events' types
+            self._session.rpc.on_problem = self._on_security_event
         self.state = ONLINE
         self._board.log("link: online %s" % self.url)
         online_task = asyncio.create_task(self._on_online())

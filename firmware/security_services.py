@@ -58,13 +58,13 @@ def declare(security):
     """The configuration keys, and the handler that finds these requests' ones, at boot. The
     keys' values stay; the Keys are made again when the configuration needs them."""
     config = security.station.config
-    made_again = security.later("keys")
+    made_again = security.keys  # one maker for all: a listing makes them once
     for key in keys(security):
         config.declare(key, made_again)
     # A raise is kept across reboots; a board provisioned higher since then wins.
     security.profile = max(config.get("SecurityProfile"),
                            provisioned_profile(security.station.board))
-    security.station.handlers[ANY_ACTION] = security.later("handler")
+    security.station.handlers[ANY_ACTION] = security.handler
 
 
 def keys(security):

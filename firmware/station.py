@@ -40,13 +40,12 @@ class Station:
                            writable=False))
         # Its configuration keys and its requests' handler; its code is loaded per call.
         self.security = security = Security(self)
-        self.clock.on_jump = lambda seconds: security.call(
-            "record", "SettingSystemTime", "%+d s" % seconds)
+        self.clock.on_jump = security.clock_jumped
         url, ssl_context, password = security.call("connection")
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
                          ssl_context=ssl_context, silent=self._rejected, url=url,
-                         on_connect_failed=security.later("connect_failed"),
-                         on_security_event=security.later("record_limited"))
+                         on_connect_failed=security.connect_failed,
+                         on_security_event=security.record_limited)
         self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
@@ -72,7 +71,7 @@ class Station:
         self.availability.register(self.handlers)
         # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
         self.reset = ResetService(config, board.reset, self.transactions, self._drained, log,
-                                  on_accepted=security.later("record", "ResetOrReboot"))
+                                  on_accepted=security.reset_accepted)
         self.reset.register(self.handlers)
         # Board code adds its vendorId handlers to self.vendor.handlers.
         self.vendor = VendorExtensions(self.link.call)

@@ -202,8 +202,7 @@ def test_messages_that_are_not_valid_ocpp_and_handlers_out_of_heap_are_told():
     def greedy(payload):
         raise MemoryError()
     rpc, _ = make_rpc({"Reset": greedy, "ClearCache": lambda payload: {"status": "Accepted"}})
-    rpc.on_invalid = lambda text: told.append(("invalid", text))
-    rpc.on_out_of_memory = lambda text: told.append(("memory", text))
+    rpc.on_problem = lambda kind, text: told.append((kind, text))
     rpc.receive('[2,')
     rpc.receive('[2,"a","Teleport",{}]')
     rpc.receive('[2,"b","Reset",{"type":"Bogus"}]')
@@ -211,7 +210,8 @@ def test_messages_that_are_not_valid_ocpp_and_handlers_out_of_heap_are_told():
     assert reply_of(rpc.receive('[2,"d","Reset",{"type":"Soft"}]'))[:3] == [4, "d", "InternalError"]
     rpc.call("Heartbeat", {})
     rpc.receive(result_text("id1", {"currentTime": "yesterday"}))
-    assert [kind for kind, _ in told] == ["invalid"] * 3 + ["memory", "invalid"]
+    assert [kind for kind, _ in told] == ["InvalidMessages"] * 3 + ["MemoryExhaustion",
+                                                                    "InvalidMessages"]
     assert told[1][1] == "unknown action Teleport" and told[2][1].startswith("Reset: ")
     assert told[3][1] == "answering Reset" and told[4][1].startswith("Heartbeat result: ")
 

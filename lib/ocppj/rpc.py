@@ -51,6 +51,9 @@ class Completed:
 # handlers[ANY_ACTION](action), when present, gives the handler of an action the table does
 # not list, or None: a service loaded on demand then costs the table nothing.
 ANY_ACTION = "*"
+# The kinds of Rpc.on_problem: the security events of the whitepaper's list for them.
+INVALID_MESSAGES = "InvalidMessages"
+MEMORY_EXHAUSTION = "MemoryExhaustion"
 
 
 def _subtract(a, b):
@@ -61,15 +64,20 @@ def _quiet(line):
     pass
 
 
+def _unheard(kind, text):
+    pass
+
+
 class Rpc:
     """One OCPP-J connection's RPC state.
 
     Counters: `malformed` (frames that did not decode), `unmatched` (responses with no
     outstanding CALL of that id), `call_errors_sent` (incoming CALLs answered with a
     CALLERROR) and `handler_errors` (handlers that raised or answered a bad payload).
-    `on_invalid(text)` is told of each message that is not valid OCPP (a frame that does not
-    decode, an unknown action, a payload its schema refuses) and `on_out_of_memory(text)` of
-    a handler that ran out of heap: the security events InvalidMessages and MemoryExhaustion.
+    `on_problem(kind, text)` is told of each message that is not valid OCPP (a frame that
+    does not decode, an unknown action, a payload its schema refuses; kind INVALID_MESSAGES)
+    and of each handler that ran out of heap (MEMORY_EXHAUSTION): the kinds are the security
+    events the whitepaper names for them, so a station can pass them on as they are.
     `log` takes one line of text (print fits). `ticks_diff` defaults to subtraction; pass time.ticks_diff on MicroPython so a
     wrapping ticks_ms clock works.
     """
@@ -90,8 +98,7 @@ class Rpc:
         self.unmatched = 0
         self.call_errors_sent = 0
         self.handler_errors = 0
-        self.on_invalid = _quiet
-        self.on_out_of_memory = _quiet
+        self.on_problem = _unheard
 
     def call(self, action, payload, now_ms=None):
         """Returns the CALL text to send. Raises CallPending while a CALL is
@@ -155,8 +162,8 @@ class Rpc:
             except OcppError as e:
                 self._log("ocppj: %s result rejected: %s %s"
                           % (self.pending_action, e.code, e.description))
-                self.on_invalid("%s result: %s %s" % (self.pending_action, e.code,
-                                                      e.description))
+                self.on_problem(INVALID_MESSAGES, "%s result: %s %s"
+                                % (self.pending_action, e.code, e.description))
                 e.message_id = message.message_id
                 return self._complete(None, e)
         return self._complete(message.payload, None)
@@ -164,7 +171,7 @@ class Rpc:
     def _malformed(self, error):
         self.malformed += 1
         self._log("ocppj: malformed frame: %s %s" % (error.code, error.description))
-        self.on_invalid("frame: %s %s" % (error.code, error.description))
+        self.on_problem(INVALID_MESSAGES, "frame: %s %s" % (error.code, error.description))
         if error.message_id is None:
             return None
         if error.message_type_id == frames.CALL:
@@ -182,7 +189,7 @@ class Rpc:
     def _dispatch(self, message):
         action = message.action
         if not is_action(action):
-            self.on_invalid("unknown action %s" % action)
+            self.on_problem(INVALID_MESSAGES, "unknown action %s" % action)
             return self._call_error(message.message_id,
                                     NotImplementedAction("%s is not an OCPP 1.6 action" % action))
         handler = self.handlers.get(action)
@@ -193,7 +200,7 @@ class Rpc:
         try:
             check_request(action, message.payload)
         except OcppError as e:
-            self.on_invalid("%s: %s %s" % (action, e.code, e.description))
+            self.on_problem(INVALID_MESSAGES, "%s: %s %s" % (action, e.code, e.description))
             return self._call_error(message.message_id, e)
         try:
             result = handler(message.payload)
@@ -219,7 +226,7 @@ class Rpc:
     def _handler_failed(self, message, error):
         self.handler_errors += 1
         if type(error) is MemoryError:
-            self.on_out_of_memory("answering %s" % message.action)
+            self.on_problem(MEMORY_EXHAUSTION, "answering %s" % message.action)
         self._log("ocppj: %s handler failed: %r" % (message.action, error))
         return self._call_error(message.message_id,
                                 InternalError("%s could not be processed" % message.action))
