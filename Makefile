@@ -30,11 +30,19 @@ $(STAMP): requirements.txt
 $(MICROPYTHON32_BIN): tools/setup_micropython32.sh tools/private_apt.sh | $(STAMP)
 	sh tools/setup_micropython32.sh $(VENV)
 
+# The security extension's 32-bit board, TLS in the GC heap (tools/build_micropython.sh).
+MICROPYTHON_BOARD32_BIN := $(VENV)/bin/micropython-board32
+MICROPYTHON_BOARD32 ?= $(CURDIR)/$(MICROPYTHON_BOARD32_BIN)
+export MICROPYTHON_BOARD32
+$(MICROPYTHON_BOARD32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
+		tools/asyncio_manifest.py tools/private_apt.sh | $(STAMP)
+	ln -sf "$$(sh tools/build_micropython.sh $(VENV) board32)" $@
+
 $(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json
 	cd $(OCPP_RPC) && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN)
+test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN) $(MICROPYTHON_BOARD32_BIN)
 	$(MAKE) --no-print-directory pytest mptest mpy
 
 pytest: setup
@@ -51,7 +59,7 @@ mpy: setup
 run: setup
 	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
 
-bench: setup $(MICROPYTHON32_BIN)
+bench: setup $(MICROPYTHON32_BIN) $(MICROPYTHON_BOARD32_BIN)
 	$(PY) tools/bench.py
 
 clean:

@@ -5,11 +5,11 @@ measured on (tools/bench_report.py says what a figure holds).
 1. flash: bytes of the .mpy build (build/mpy, schemas.dat included) and of its ROMFS image.
 2. protocol-core throughput (tools/bench_core.py, in one MicroPython process), and the heap
    of the security extension idle and while it answers (tools/bench_security_heap.py), from
-   ROMFS on the 32-bit interpreter and frozen into a 64-bit port built here
-   (tools/setup_micropython_frozen.sh).
+   ROMFS on the 32-bit interpreter and frozen into 32- and 64-bit ports built here
+   (tools/build_micropython.sh).
 3. heap (tools/bench_heap.py): the heap in use idle and charging, and the smallest --heap
-   that completes a scripted session, from .mpy, from ROMFS and over wss://; the TLS
-   handshake.
+   that completes a scripted session, from .mpy, from ROMFS and over wss:// (64-bit .mpy,
+   and 32-bit ROMFS with the TLS buffers in the heap); the TLS handshake.
 4. timing (tools/bench_timing.py): response, triggered message, remote start/stop,
    throughput, local start, boot and memory, beside a peer charge point on the PyPI ocpp
    package (tools/peer_cp.py).
@@ -84,7 +84,7 @@ def security_heap_figures():
     """The idle station with the security extension and without it, in two processes: on
     the Core board's 32-bit interpreter (host_tests/tc.py) from the ROMFS image, and frozen
     into unix ports built here, 32-bit as the boards are and 64-bit
-    (tools/setup_micropython_frozen.sh)."""
+    (tools/build_micropython.sh)."""
     from certs import make_ca
 
     with tempfile.TemporaryDirectory() as folder:
@@ -93,7 +93,7 @@ def security_heap_figures():
                                    root_pem)
         for bits in ("32", "64"):
             how = "frozen, %s-bit" % bits
-            built = subprocess.run(["sh", "tools/setup_micropython_frozen.sh", ".venv", bits],
+            built = subprocess.run(["sh", "tools/build_micropython.sh", ".venv", "frozen" + bits],
                                    cwd=ROOT, capture_output=True, text=True, timeout=900)
             if built.returncode:
                 yield not_measured("security extension heap, " + how, "bytes",

@@ -1,4 +1,4 @@
-# The station's modules frozen into a MicroPython firmware (tools/setup_micropython_frozen.sh),
+# The station's modules frozen into a MicroPython firmware (tools/build_micropython.sh),
 # laid out as the .mpy build lays them out: lib/ at the top, firmware/ and boards/ as folders.
 include("$(MPY_DIR)/extmod/asyncio")
 for name in ("ocppj", "ws", "store", "transfer", "x509"):

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs a C compiler for 32-bit x86 (Debian's i686-linux-gnu cross compiler, its binutils
 # and C library) into VENV/i686-cross with a private apt -- nothing on the system changes --
-# for the 32-bit frozen build of tools/setup_micropython_frozen.sh. The release and the GCC
+# for the 32-bit builds of tools/build_micropython.sh. The release and the GCC
 # version are the host's own, so the compiler runs on the host's libraries. Once installed,
 # later runs do nothing. Prints the folder whose bin/ holds i686-linux-gnu-gcc.
 # Usage: sh tools/setup_i686_cross.sh [VENV]

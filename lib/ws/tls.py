@@ -1,17 +1,22 @@
 """TLS client contexts for wss:// that always verify the server (OCPP security profiles
 2 and 3), from DER certificates and keys, on MicroPython and CPython.
 
-Why the two paths: MicroPython's ssl takes DER bytes directly (PEM did not load in this
-build) and defaults to no verification; CPython's load_cert_chain only reads PEM files,
-so there the client certificate and key go through a short-lived temporary file.
+Why the two paths: MicroPython's TLS (its core module `tls`, which micropython-lib's
+`ssl` only wraps, so a firmware without micropython-lib has it too) takes DER bytes
+directly (PEM did not load in this build) and defaults to no verification; CPython's
+load_cert_chain only reads PEM files, so there the client certificate and key go through
+a short-lived temporary file.
 Cipher names are the runtime's own: mbedTLS names on MicroPython
 ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"), OpenSSL names on CPython
 ("ECDHE-ECDSA-AES128-GCM-SHA256"); a list also caps CPython at TLS 1.2.
 """
-import ssl
 import sys
 
 _MICROPYTHON = sys.implementation.name == "micropython"
+if _MICROPYTHON:
+    import tls as ssl  # the same names: SSLContext, PROTOCOL_TLS_CLIENT, CERT_REQUIRED
+else:
+    import ssl
 _KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY")
 
 
@@ -31,7 +36,10 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = ssl.CERT_REQUIRED
     for der in ca_der:
-        ctx.load_verify_locations(cadata=bytes(der))
+        if _MICROPYTHON:
+            ctx.load_verify_locations(bytes(der))  # positional: DER data, never a file
+        else:
+            ctx.load_verify_locations(cadata=bytes(der))
     if cert_der is not None:
         chain = [cert_der] if type(cert_der) is bytes or type(cert_der) is bytearray \
             else cert_der
@@ -45,7 +53,7 @@ def client_context(ca_der, cert_der=None, key_der=None, ciphers=None):
     if ciphers:
         try:
             if _MICROPYTHON:
-                ctx._context.set_ciphers(list(ciphers))
+                ctx.set_ciphers(list(ciphers))
             else:
                 ctx.set_ciphers(":".join(ciphers))
                 # The list only governs TLS 1.2 (what MicroPython speaks); without this
