@@ -1,7 +1,7 @@
 """The security extension's code, loaded for each call of the station's Security object and
-unloaded after it (firmware.security): between the Central System's
-requests and the station's own security events it holds no heap. Each function takes that
-object; its state is all the station keeps. Here is what a boot and an idle station use
+unloaded after it (firmware.security): between the Central System's requests and the
+station's own security events it holds no heap. Each function takes that object; its
+state is all the station keeps. Here is what a boot and an idle station use
 (the keys, the link's credentials, security events); the requests' code is in
 firmware.security_requests, loaded only for them.
 

@@ -60,11 +60,7 @@ def _subtract(a, b):
     return a - b
 
 
-def _quiet(line):
-    pass
-
-
-def _unheard(kind, text):
+def _quiet(*told):  # a log line, a problem: nobody listens
     pass
 
 
@@ -98,7 +94,7 @@ class Rpc:
         self.unmatched = 0
         self.call_errors_sent = 0
         self.handler_errors = 0
-        self.on_problem = _unheard
+        self.on_problem = _quiet
 
     def call(self, action, payload, now_ms=None):
         """Returns the CALL text to send. Raises CallPending while a CALL is
