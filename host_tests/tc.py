@@ -39,6 +39,12 @@ def security_station(cs, extra=(), url=None, **options):
                     interpreter=MICROPYTHON_BOARD32, **options)
 
 
+def frozen_station(cs, extra=(), url=None, heap="96k", **options):
+    """The station frozen into a 32-bit MicroPython firmware (the launcher's --build frozen
+    builds it), with a `heap` KB heap."""
+    return _station(cs, url, ["--build", "frozen", "--heap", heap], extra, **options)
+
+
 def _station(cs, url, board, extra, **options):
     return StationProcess(url or cs.url(), "micropython", control=True,
                           extra=board + list(extra), **options)

@@ -201,6 +201,8 @@ def heap_figures():
                      48 * 1024, None),
                     ("minimum heap beyond the image, ROMFS, 32-bit", cs, "ROMFS32", "romfs",
                      cs.url(), (), 48 * 1024, MICROPYTHON32),
+                    ("minimum heap, frozen, 32-bit", cs, "FROZEN32", "frozen", cs.url(), (),
+                     48 * 1024, None),
                     ("minimum heap, .mpy over wss://", tls_cs, "TLS", "mpy", wss, tls, None,
                      None),
                     ("minimum heap beyond the image, ROMFS over wss://, 32-bit", tls_cs,

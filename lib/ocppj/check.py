@@ -30,6 +30,10 @@ from ocppj.errors import (
 
 # The tables are read from schemas.dat when first needed; the lines in use stay cached.
 _DATA_PATH = schemas.__file__.replace("\\", "/").rpartition("/")[0] + "/schemas.dat"
+try:  # a frozen firmware holds them in flash instead (tools/frozen_manifest.py)
+    from ocppj.schemas_table import DATA as _FROZEN_TABLE
+except ImportError:
+    _FROZEN_TABLE = None
 _CACHE_BOUND = 48  # lines: more than the actions of a charging session use
 _lines = {}
 _actions = {}  # action -> (request object, response object), for the actions seen
@@ -53,9 +57,12 @@ def _line(number):
         offsets = schemas.OFFSETS
         at = offsets[2 * number] | offsets[2 * number + 1] << 8
         end = offsets[2 * number + 2] | offsets[2 * number + 3] << 8
-        with open(_DATA_PATH, "rb") as f:
-            f.seek(at)
-            text = f.read(end - at - 1).decode()
+        if _FROZEN_TABLE is not None:
+            text = _FROZEN_TABLE[at:end - 1].decode()
+        else:
+            with open(_DATA_PATH, "rb") as f:
+                f.seek(at)
+                text = f.read(end - at - 1).decode()
         if len(_lines) >= _CACHE_BOUND:
             _lines.clear()
         _lines[number] = text
