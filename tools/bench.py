@@ -89,8 +89,7 @@ def security_heap_figures():
 
     with tempfile.TemporaryDirectory() as folder:
         root_pem, _ = make_ca().write(folder, "root")
-        yield security_heap_figure("ROMFS, 32-bit", MICROPYTHON32, IMAGE, ROOT, folder,
-                                   root_pem)
+        yield security_heap_figure("ROMFS, 32-bit", MICROPYTHON32, IMAGE, folder, root_pem)
         for bits in ("32", "64"):
             how = "frozen, %s-bit" % bits
             built = subprocess.run(["sh", "tools/build_micropython.sh", ".venv", "frozen" + bits],
@@ -99,12 +98,11 @@ def security_heap_figures():
                 yield not_measured("security extension heap, " + how, "bytes",
                                    "not built: " + (built.stderr.strip() or "?")[-200:])
                 continue
-            # Beside schemas.dat, which the frozen ocppj.schemas reads from ocppj/.
-            yield security_heap_figure(how, built.stdout.split()[-1], "frozen", MPY_DIR,
-                                       folder, root_pem)
+            yield security_heap_figure(how, built.stdout.split()[-1], "frozen", folder,
+                                       root_pem)
 
 
-def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
+def security_heap_figure(how, interpreter, image, folder, root_pem):
     measured, names = {}, {}
     for mode in ("with", "without"):
         state = os.path.join(folder, how.replace(" ", "").replace(",", "-") + mode)
@@ -112,7 +110,7 @@ def security_heap_figure(how, interpreter, image, cwd, folder, root_pem):
         done = subprocess.run(
             [interpreter, "-X", "heapsize=1M", os.path.join(ROOT, "tools",
                                                             "bench_security_heap.py"),
-             image, state, mode, root_pem], cwd=cwd, capture_output=True, text=True,
+             image, state, mode, root_pem], cwd=ROOT, capture_output=True, text=True,
             timeout=120, env=dict(os.environ, MICROPYPATH=".frozen"))
         if done.returncode:
             sys.exit("bench: security heap (%s) failed:\n%s%s" % (how, done.stderr, done.stdout))
