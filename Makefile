@@ -5,8 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 MICROPYTHON ?= $(CURDIR)/$(VENV)/bin/micropython
 export MICROPYTHON
-# The 32-bit interpreter the compliance tests run the station on, as a board's 128 KB heap
-# holds it (tools/setup_micropython32.sh).
+# The 32-bit interpreter the compliance tests run the station on, as a board's heap holds
+# it: built as a board's firmware is, TLS buffers in the GC heap (tools/build_micropython.sh).
 MICROPYTHON32_BIN := $(VENV)/bin/micropython32
 MICROPYTHON32 ?= $(CURDIR)/$(MICROPYTHON32_BIN)
 export MICROPYTHON32
@@ -27,14 +27,7 @@ $(STAMP): requirements.txt
 	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
-$(MICROPYTHON32_BIN): tools/setup_micropython32.sh tools/private_apt.sh | $(STAMP)
-	sh tools/setup_micropython32.sh $(VENV)
-
-# The security extension's 32-bit board, TLS in the GC heap (tools/build_micropython.sh).
-MICROPYTHON_BOARD32_BIN := $(VENV)/bin/micropython-board32
-MICROPYTHON_BOARD32 ?= $(CURDIR)/$(MICROPYTHON_BOARD32_BIN)
-export MICROPYTHON_BOARD32
-$(MICROPYTHON_BOARD32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
+$(MICROPYTHON32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
 		tools/asyncio_manifest.py tools/private_apt.sh | $(STAMP)
 	ln -sf "$$(sh tools/build_micropython.sh $(VENV) board32)" $@
 
@@ -48,7 +41,7 @@ $(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json
 	cd $(OCPP_RPC) && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN) $(MICROPYTHON_BOARD32_BIN) frozen32
+test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN) frozen32
 	$(MAKE) --no-print-directory pytest mptest mpy
 
 pytest: setup
@@ -65,7 +58,7 @@ mpy: setup
 run: setup
 	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
 
-bench: setup $(MICROPYTHON32_BIN) $(MICROPYTHON_BOARD32_BIN) frozen32
+bench: setup $(MICROPYTHON32_BIN) frozen32
 	$(PY) tools/bench.py
 
 clean:

@@ -9,20 +9,15 @@ from ocpp.v16 import call  # noqa: F401 (re-exported for the tests)
 
 from harness import CentralThread, StationProcess, wait_until  # noqa: F401
 
-# The Core board: a 32-bit MicroPython (tools/setup_micropython32.sh) with a 128 KB heap,
-# running the mpy-cross build in place from its ROMFS image, as a board with a ROM partition
-# does. On the 64-bit unix port every object takes twice the room, so only a 32-bit
-# interpreter models a board's heap.
-CORE_HEAP = "128k"
+# The boards: a 32-bit MicroPython built as a board's firmware is (tools/build_micropython.sh
+# board32), whose mbedTLS takes its buffers from the GC heap as on a board, running the
+# mpy-cross build in place from its ROMFS image, as a board with a ROM partition does. On
+# the 64-bit unix port every object takes twice the room, so only a 32-bit interpreter
+# models a board's heap. The Core board has a 128 KB heap; the security extension's cases,
+# TLS buffers (about 25 KB live) and 8 KB certificate chains among them, run in 192 KB.
 MICROPYTHON32 = os.environ.get("MICROPYTHON32") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv", "bin", "micropython32")
-# The security extension's board: a 32-bit MicroPython built here with MicroPython's own
-# mbedTLS (tools/build_micropython.sh board32), whose allocations come out of the GC heap as
-# on a board -- Debian's 32-bit build links the system mbedTLS, which allocates outside it
-# -- with the TLS buffers (about 25 KB live) in a 192 KB heap, from ROMFS.
-MICROPYTHON_BOARD32 = os.environ.get("MICROPYTHON_BOARD32") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv", "bin",
-    "micropython-board32")
+CORE_HEAP = "128k"
 SECURITY_HEAP = "192k"
 
 
@@ -36,7 +31,7 @@ def tc_station(cs, extra=(), url=None, **options):
 def security_station(cs, extra=(), url=None, **options):
     """The station under test for the security extension's cases (see SECURITY_HEAP)."""
     return _station(cs, url, ["--build", "romfs", "--heap", SECURITY_HEAP], extra,
-                    interpreter=MICROPYTHON_BOARD32, **options)
+                    interpreter=MICROPYTHON32, **options)
 
 
 def frozen_station(cs, extra=(), url=None, heap="96k", **options):

@@ -35,8 +35,7 @@ from tools.bench_timing import HEAP, requests_since  # noqa: E402
 from tools.csms import StationLink  # noqa: E402
 from tools.romfs_build import IMAGE  # noqa: E402
 
-# The Core board's 32-bit interpreter, and the security extension's (TLS in the GC heap).
-from tc import MICROPYTHON32, MICROPYTHON_BOARD32  # noqa: E402
+from tc import MICROPYTHON32  # noqa: E402 (the boards' 32-bit interpreter)
 
 ROOMY_HEAP = 512 * 1024  # where the session is measured before the bisection
 BISECT_STEP = 4096
@@ -206,7 +205,7 @@ def heap_figures():
                     ("minimum heap, .mpy over wss://", tls_cs, "TLS", "mpy", wss, tls, None,
                      None),
                     ("minimum heap beyond the image, ROMFS over wss://, 32-bit", tls_cs,
-                     "TLS32", "romfs", wss, tls, None, MICROPYTHON_BOARD32)]
+                     "TLS32", "romfs", wss, tls, None, MICROPYTHON32)]
             with ThreadPoolExecutor(len(jobs)) as pool:
                 yield from pool.map(heap_figure, jobs)
             yield figure("TLS handshake", "ms", stats(handshake_times_ms(tls_cs, wss, tls)),

@@ -5,14 +5,14 @@
 # interpreter's path. Usage: sh tools/build_micropython.sh [VENV] [KIND]
 #
 #   board32   32-bit, as the boards are; the station's modules are not in it (they come from
-#             ROMFS or .mpy): the security extension's compliance cases run on it
+#             ROMFS or .mpy): the compliance cases run on it (VENV/bin/micropython32)
 #   frozen32  32-bit with the station's modules frozen in (tools/frozen_manifest.py):
 #             bytecode and names in the binary, not in the heap (make bench)
 #   frozen64  the same, 64-bit (make bench)
 #
-# The sources are Debian's: MicroPython (the release of the 32-bit interpreter,
-# tools/setup_micropython32.sh) and mbedTLS (that release's, whose security updates replace
-# older builds in the archive), fetched once with a private apt into VENV/micropython-src.
+# The sources are Debian's, of one release: MicroPython, pinned, and mbedTLS (whose security
+# updates replace older builds in the archive), fetched once with a private apt into
+# VENV/micropython-src.
 # 32-bit builds are static i686 binaries made with Debian's cross compiler
 # (tools/setup_i686_cross.sh), so they need no 32-bit C library on the system. Each run
 # rebuilds against the present tree, in seconds once built. FFI and btree are left out (no
