@@ -210,3 +210,15 @@ async def test_recv_after_abandoned_close_is_bounded():
     except asyncio.TimeoutError:
         pass
     assert (await asyncio.wait_for(_closed(connection), 2)).code == 1006
+
+
+def test_a_bare_mbedtls_code_is_named_in_the_reason():
+    # As a firmware without mbedTLS's error strings raises them (MicroPython 1.25 on a TLS
+    # read too): the station's security events look for "verif" in the reason.
+    from ws.client import _describe
+
+    assert _describe(OSError(-0x2700)) == "OSError: -9984 MBEDTLS_ERR_X509_CERT_VERIFY_FAILED"
+    assert _describe(OSError(-0x7280)) == "OSError: -29312 MBEDTLS_ERR_SSL_CONN_EOF"
+    assert _describe(OSError(-1)) == "OSError: -1"
+    named = _describe(OSError(-0x2700, "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED"))
+    assert named.count("MBEDTLS_ERR_X509_CERT_VERIFY_FAILED") == 1

@@ -7,7 +7,7 @@ handshake. Any number of tasks may call send(); each frame is written whole.
 import asyncio
 
 from ws import clock
-from ws.errors import ConnectError, ConnectionClosed
+from ws.errors import MBEDTLS_ERRORS, ConnectError, ConnectionClosed
 from ws.events import Message
 from ws.handshake import OCPP16, ClientHandshake
 from ws.protocol import CLOSED, CLOSING, OPEN, Protocol
@@ -101,6 +101,9 @@ def _describe(error):
     text = " ".join(str(error).split()) or repr(error)
     if type(error).__name__ not in text:
         text = "%s: %s" % (type(error).__name__, text)
+    code = error.args[0] if type(error) is OSError and len(error.args) == 1 else None
+    if type(code) is int and code in MBEDTLS_ERRORS:
+        text += " " + MBEDTLS_ERRORS[code]
     return text[:200]
 
 
