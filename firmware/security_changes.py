@@ -5,7 +5,7 @@ Security object.
 """
 import sys
 
-from firmware.security_services import CS_ROOT, TLS_PROFILE
+from firmware.security_services import CS_ROOT, TLS_PROFILE, is_authorization_key, password
 from store.atomic import ensure_dir, read_json_or_none, write_json_atomic
 
 # A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
@@ -28,19 +28,18 @@ def tls_connection(security, profile):
     if not url.startswith("wss:"):
         url = getattr(board, "csms_url_tls", None) or "wss" + url[url.find(":"):]
     client = client_certificate(security) if profile == 3 else None
-    password = security.station.config.get("AuthorizationKey") or None
     roots = central_system_roots(security)
     if client is not None:
         try:
-            return url, _tls_context(roots, client), password
+            return url, _tls_context(roots, client), password(security)
         except ValueError as error:
             board.log("security: the station's certificate or key is unusable (%s); "
                       "connecting without it" % error)
     try:
-        return url, _tls_context(roots), password
+        return url, _tls_context(roots), password(security)
     except ValueError as error:
         board.log("security: no usable CentralSystemRootCertificate (%s)" % error)
-        return url, None, password
+        return url, None, password(security)
 
 
 def https_context(security):
@@ -155,10 +154,10 @@ def invalid_certificate(security, use, reason):
         security.call("record", "InvalidCentralSystemCertificate", reason)
 
 
-def credentials_changed(security, value):
+def credentials_changed(security, _new_key):
     security.call("record", "ReconfigurationOfSecurityParameters", "AuthorizationKey")
     link = security.station.link
-    link.password = value or None
+    link.password = password(security)
     link.reconnect()
 
 
@@ -177,12 +176,6 @@ def charge_point_certificate_installed(security):
         link = security.station.link
         _, link.ssl_context, _ = security.call("connection")
         link.reconnect()
-
-
-def is_authorization_key(value):
-    """16 to 20 bytes as hex digits (whitepaper 7.2, A00.FR.205)."""
-    return 32 <= len(value) <= 40 and len(value) % 2 == 0 and \
-        all(c in "0123456789abcdefABCDEF" for c in value)
 
 
 def _tls_context(roots, client=None):

@@ -6,9 +6,9 @@ function takes the station's Security object.
 # What Security.call reaches here, besides what is here (the link's changes).
 from firmware.security_changes import certificates_changed, \
     charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
-    https_context, invalid_certificate, is_authorization_key, may_raise_to, \
-    profile_changed  # noqa: F401
-from firmware.security_services import CS_ROOT, SERVICES, folder, security_log
+    https_context, invalid_certificate, may_raise_to, profile_changed  # noqa: F401
+from firmware.security_services import CS_ROOT, SERVICES, folder, is_authorization_key, \
+    security_log
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 

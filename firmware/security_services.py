@@ -17,7 +17,8 @@ Configuration keys, declared at boot:
   (its `csms_url_tls`, else its URL with the wss scheme) -- and falls back to the previous
   profile if that first connection fails (A05.FR.08).
 - AuthorizationKey (A01): write-only, 16 to 20 bytes written as 32 to 40 hex digits; the
-  board's password is its default. A change the Central System makes is stored, never
+  board's password (the same hex form) is its default. The Basic-auth password on the wire
+  is those bytes, decoded (`password` below). A change the Central System makes is stored, never
   logged, and the link reconnects with it at once (what is queued stays queued).
 - CertificateStoreMaxLength, AdditionalRootCertificateCheck, SupportedFileTransferProtocols,
   CpoName, CertificateSignedMaxChainSize.
@@ -103,10 +104,31 @@ def connection(security, profile=None):
     profile = security.profile if profile is None else profile
     url = security.station.board.csms_url
     if profile < TLS_PROFILE and not url.startswith("wss:"):
-        return url, None, security.station.config.get("AuthorizationKey") or None
+        return url, None, password(security)
     from firmware.security_changes import tls_connection
 
     return tls_connection(security, profile)
+
+
+def password(security):
+    """The Basic-auth password of the AuthorizationKey: the bytes its hex digits stand for,
+    as OCTT (TC_085, 2025 edition), SteVe and libocpp read A00.FR.205 -- not the digits
+    themselves. None without a key; a key that is not the whitepaper's hex (only a board
+    could have provisioned it) is not sent, and the log says why."""
+    key = security.station.config.get("AuthorizationKey")
+    if not key:
+        return None
+    if not is_authorization_key(key):
+        security.station.board.log("security: the AuthorizationKey is not 32 to 40 hex "
+                                   "digits; connecting without a password")
+        return None
+    return bytes.fromhex(key)
+
+
+def is_authorization_key(value):
+    """16 to 20 bytes as hex digits (whitepaper 7.2, A00.FR.205)."""
+    return 32 <= len(value) <= 40 and len(value) % 2 == 0 and \
+        all(c in "0123456789abcdefABCDEF" for c in value)
 
 
 def folder(security):

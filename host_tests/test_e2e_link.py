@@ -65,12 +65,17 @@ def test_callerror_from_central_system_is_survived():
         assert station.alive
 
 
+# AuthorizationKeys (hex; the password sent is their bytes) and one the Central System
+# does not know.
+PASSWORDS = {"CP001": "00112233445566778899aabbccddeeff", "CP002": "5a" * 20}
+WRONG = "a5" * 20
+
+
 def test_basic_auth_right_password_accepted_wrong_refused():
-    passwords = {"CP001": "0123456789abcdef", "CP002": "right-key-000000"}
-    with CentralThread(passwords=passwords) as cs:
-        with StationProcess(cs.url(), extra=["--password", "0123456789abcdef"]):
+    with CentralThread(passwords=PASSWORDS) as cs:
+        with StationProcess(cs.url(), extra=["--password", PASSWORDS["CP001"]]):
             wait_until(lambda: cs.answers_to("BootNotification"), 10, "boot with Basic auth")
-        with StationProcess(cs.url(), identity="CP002", extra=["--password", "wrong"]) as bad:
+        with StationProcess(cs.url(), identity="CP002", extra=["--password", WRONG]) as bad:
             bad.wait_for_line("401")
             assert cs.central.rejected_auth >= 1
             assert bad.alive
@@ -82,13 +87,12 @@ def test_wss_with_basic_auth_right_and_wrong_password(tmp_path):
     ca = make_ca()
     ca_path, _ = ca.write(str(tmp_path), "ca")  # PEM: the station converts it to DER
     context = issue(ca, "localhost").server_context(str(tmp_path))
-    passwords = {"CP001": "0123456789abcdef", "CP002": "right-key-000000"}
-    with CentralThread(ssl_context=context, passwords=passwords) as cs:
+    with CentralThread(ssl_context=context, passwords=PASSWORDS) as cs:
         url = cs.url(host="localhost", scheme="wss")
-        with StationProcess(url, extra=["--password", "0123456789abcdef", "--ca", ca_path]):
+        with StationProcess(url, extra=["--password", PASSWORDS["CP001"], "--ca", ca_path]):
             wait_until(lambda: cs.answers_to("BootNotification"), 15, "boot over wss")
         with StationProcess(url, identity="CP002",
-                            extra=["--password", "wrong", "--ca", ca_path]) as bad:
+                            extra=["--password", WRONG, "--ca", ca_path]) as bad:
             bad.wait_for_line("401", 15)
         assert len(cs.requests("BootNotification")) == 1
 

@@ -156,6 +156,10 @@ def test_console_drives_the_same_hardware_as_the_control_port(tmp_path, runtime)
     (["--csms", "ws://h/ocpp", "--heap", "lots"], "--heap"),
     (["--csms", "ws://h/ocpp", "--runtime", "jython"], "--runtime"),
     (["--csms", "ws://h/ocpp", "--id", ""], "--id"),
+    (["--csms", "ws://h/ocpp", "--password", "0123456789abcdef"], "--password"),  # 8 bytes
+    (["--csms", "ws://h/ocpp", "--password", "0123456789abcdef0123456789abcdeg"],
+     "--password"),
+    (["--csms", "ws://h/ocpp", "--password", "0" * 33], "--password"),
     (["--id", "CP1"], "--csms"),
     (["--csms", "ws://h/" + "p" * 260], "256 bytes"),
 ])

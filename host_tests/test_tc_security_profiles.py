@@ -1,6 +1,7 @@
 """Compliance cases of the security extension's credentials and profiles (OCTT TC_073: a
 new AuthorizationKey, whitepaper A01; TC_084: no downgrade, A05), the station running as on a
 board (see host_tests/tc.py) against the Central System with Basic authentication on."""
+import base64
 import datetime
 
 from ocpp.routing import on
@@ -11,9 +12,10 @@ import certs
 from tc import CentralThread, booted, call, security_station, wait_until
 from tools.csms import StationLink
 
-OLD_KEY = "0123456789abcdef0123456789abcdef"
-# OCTT's: "OCA_OCTT_admin_test" hex-encoded (19 bytes).
-NEW_KEY = "4F43415F4F4354545F61646D696E5F74657374"
+# Keys whose bytes are not text: ':' (3a), NUL, CR LF, DEL, 0xff. The password on the wire is
+# these bytes, decoded (OCTT TC_085, 2025 edition); the Central System refuses the digits.
+OLD_KEY = "3a00ff0d0a7f80013a3a9bdeadbeef3a"  # 16 bytes
+NEW_KEY = "C03A0001FE7F3A0D0AFF80DEADBEEF3A3A00AA55"  # 20 bytes
 
 
 def relinked(cs, old):
@@ -74,18 +76,16 @@ def test_TC_084_downgrade_security_profile_rejected(tmp_path):
 
 
 def test_raising_the_profile_needs_its_prerequisites():
-    short_key = "0123456789abcdef"  # 8 bytes: not a valid AuthorizationKey
-    with CentralThread(heartbeat_interval_s=300, passwords={"CP001": short_key}) as cs, \
-            security_station(cs, ["--password", short_key]):
+    with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs):
         link = booted(cs)
-        assert profile(cs, link) == "1"
+        assert profile(cs, link) == "0"
         # A05.FR.02: no valid AuthorizationKey; A05.FR.03: no CS root installed.
         assert change(cs, link, "SecurityProfile", "2") == "Rejected"
         assert cs.run(link.call(call.InstallCertificate(
             certificate_type="CentralSystemRootCertificate",
             certificate=certs.make_ca().cert_pem.decode()))).status == "Accepted"
         assert change(cs, link, "SecurityProfile", "2") == "Rejected"  # the key still
-        assert profile(cs, link) == "1" and cs.central.links["CP001"] is link
+        assert profile(cs, link) == "0" and cs.central.links["CP001"] is link
 
 
 def events(cs):
@@ -289,11 +289,13 @@ def test_a_key_tls_cannot_use_is_told_and_the_station_runs_on(tmp_path):
 
 
 def test_TC_085_basic_authentication_valid_username_and_password():
-    # The Central System answers 101 only to Basic <identity>:<AuthorizationKey>.
+    # The Central System answers 101 only to Basic <identity>:<the AuthorizationKey's bytes>.
     with CentralThread(heartbeat_interval_s=300, passwords={"CP001": OLD_KEY}) as cs, \
             security_station(cs, ["--password", OLD_KEY]):
         link = booted(cs)
         assert cs.central.rejected_auth == 0
+        assert cs.central.authorizations == [
+            "Basic " + base64.b64encode(b"CP001:" + bytes.fromhex(OLD_KEY)).decode()]
         statuses = cs.requests("StatusNotification")[:3]
         assert [s["connectorId"] for s in statuses] == [0, 1, 2]
         assert profile(cs, link) == "1"

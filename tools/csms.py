@@ -133,7 +133,9 @@ class StationLink(ChargePoint):
 class CentralSystem:
     """Accepts stations on ws(s)://host:port/<path>/<identity>, optionally with Basic auth.
 
-    `passwords` maps identity -> AuthorizationKey; None accepts every station without
+    `passwords` maps identity -> AuthorizationKey (hex digits, as ChangeConfiguration sends
+    it); the Basic-auth password must be the bytes they stand for (OCTT TC_085, 2025
+    edition), never the digits themselves. None accepts every station without
     authentication. Every frame is recorded in `traffic` as (identity, direction, text, monotonic time).
     """
 
@@ -149,6 +151,7 @@ class CentralSystem:
         self.traffic = []
         self.links = {}
         self.rejected_auth = 0
+        self.authorizations = []  # every Authorization header a station sent
 
     def record(self, identity, direction, text):
         self.traffic.append((identity, direction, text, time.monotonic()))
@@ -161,12 +164,15 @@ class CentralSystem:
         identity = request.path.rstrip("/").rsplit("/", 1)[-1]
         expected = self.passwords.get(identity)
         header = request.headers.get("Authorization", "")
+        self.authorizations.append(header)
         if expected is not None and header.startswith("Basic "):
             try:
-                user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                # The key's bytes may be anything, ':' included: the user id ends at the
+                # first one (RFC 7617), and the identity has none.
+                user, _, password = base64.b64decode(header[6:], validate=True).partition(b":")
             except ValueError:
                 user, password = None, None
-            if user == identity and password == expected:
+            if user == identity.encode() and password == bytes.fromhex(expected):
                 return None
         self.rejected_auth += 1
         return Response(401, "Unauthorized",
@@ -280,7 +286,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
-    parser.add_argument("--password", help="AuthorizationKey every station must present")
+    parser.add_argument("--password", metavar="KEY",
+                        help="AuthorizationKey every station must present (hex digits; the "
+                             "Basic-auth password is the bytes they stand for)")
     parser.add_argument("--heartbeat", type=int, default=60, help="HeartbeatInterval in s")
     parser.add_argument("--cert", help="server certificate chain (PEM) for wss://")
     parser.add_argument("--key", help="server private key (PEM)")
