@@ -4,6 +4,14 @@ Sent once per boot (a reconnect without a restart does not repeat it). Until Acc
 station sends no other request; after Pending or Rejected it waits `interval` seconds (its
 own bounded choice when that is 0) before asking again, or less when TriggerMessage asks for
 a BootNotification (ask_again).
+
+Errata 3.35 lets a station reject TriggerMessage(BootNotification) only from an Accepted
+BootNotification.conf "until the next reset/reboot/reconnect": on a new connection it is
+accepted, and sent, until a BootNotification is accepted on that connection
+(Home Assistant's OCPP integration asks so each time it restarts, to refresh the vendor,
+model and firmware). Answered Pending or Rejected, the station is no longer registered:
+section 4.2 again (no new transaction, nothing sent but BootNotification until accepted;
+running transactions go on, their messages queued).
 """
 import asyncio
 
@@ -20,41 +28,65 @@ class Registration:
     def __init__(self, call, clock, boot_payload, log, on_accepted, sleep=None):
         self._on_accepted = on_accepted
         self._asked = asyncio.Event()
+        self._refused = asyncio.Event()
         self._call = call
         self._clock = clock
         self._boot_payload = boot_payload
         self._log = log
         self._sleep = sleep or self._until_asked
+        self._wait_s = None  # before the next attempt; None: at once
         self.status = NONE
+        self.accepted_on_connection = False
 
     @property
     def accepted(self):
         return self.status == ACCEPTED
 
+    def connected(self):
+        """A new connection: a triggered BootNotification is accepted again."""
+        self.accepted_on_connection = False
+
     async def register(self):
         """Returns once the Central System has accepted this boot; retries as it asks."""
         while self.status != ACCEPTED:
-            retry_s = RETRY_WHEN_UNSPECIFIED_S
-            try:
-                conf = await self._call("BootNotification", self._boot_payload)
-            except Exception as error:  # CALLERROR, time-out, lost link: ask again later
-                self._log("boot: no answer (%s: %s)" % (type(error).__name__, error))
-            else:
-                self.status = conf["status"]
-                self._clock.set_iso8601(conf["currentTime"])
-                if conf["interval"] > 0:
-                    retry_s = conf["interval"]
-                if self.status == ACCEPTED:
-                    self._on_accepted(conf["interval"])
-                    self._log("boot: Accepted, heartbeat every %d s" % conf["interval"])
-                    return
-                self._log("boot: %s, next attempt in %d s" % (self.status, retry_s))
-            await self._sleep(retry_s)
+            if self._wait_s is not None:
+                await self._sleep(self._wait_s)
+            self._wait_s = RETRY_WHEN_UNSPECIFIED_S
+            await self._boot_notification()
+
+    async def refused(self):
+        """Returns when a triggered BootNotification was answered Pending or Rejected."""
+        self._refused.clear()
+        await self._refused.wait()
 
     def ask_again(self):
-        """TriggerMessage(BootNotification) while not accepted: the next attempt goes now,
-        or right after the answer to one on its way."""
+        """TriggerMessage(BootNotification), accepted: while not registered the next
+        attempt goes now (or right after the answer to one on its way); once registered on
+        an earlier connection, the follow-up that sends it now."""
+        if self.status == ACCEPTED:
+            return self._boot_notification()
         self._asked.set()
+        return None
+
+    async def _boot_notification(self):
+        try:
+            conf = await self._call("BootNotification", self._boot_payload)
+        except Exception as error:  # CALLERROR, time-out, lost link: ask again later
+            self._log("boot: no answer (%s: %s)" % (type(error).__name__, error))
+            return
+        was_accepted = self.accepted
+        self.status = conf["status"]
+        self._clock.set_iso8601(conf["currentTime"])
+        if self.status == ACCEPTED:
+            self.accepted_on_connection = True
+            self._wait_s = None
+            self._on_accepted(conf["interval"])
+            self._log("boot: Accepted, heartbeat every %d s" % conf["interval"])
+            return
+        self._wait_s = conf["interval"] or RETRY_WHEN_UNSPECIFIED_S
+        self._log("boot: %s, next attempt in %d s" % (self.status, self._wait_s))
+        if was_accepted:
+            self._refused.set()
 
     async def _until_asked(self, seconds):
         try:

@@ -113,11 +113,19 @@ class Station:
         return self.config.get("HeartbeatInterval")
 
     async def _on_online(self):
-        await self.registration.register()
-        if not self._boot_reported:
-            self._boot_reported = True
-            await self.security.run("after_boot")  # StartupOfTheDevice, ...
-            self.status.report_all()
+        """Runs while the link is up (the link cancels it when it drops)."""
+        self.registration.connected()
+        while True:
+            await self.registration.register()
+            if not self._boot_reported:
+                self._boot_reported = True
+                await self.security.run("after_boot")  # StartupOfTheDevice, ...
+                self.status.report_all()
+            await self._send_while_registered()
+
+    async def _send_while_registered(self):
+        """Until a triggered BootNotification is not accepted (section 4.2 again): what is
+        not sent meanwhile stays queued."""
         call = self.link.call
         senders = [
             asyncio.create_task(heartbeat_forever(call, self.clock, self._heartbeat_interval_s,
@@ -128,7 +136,7 @@ class Station:
         ]
         self.security.call("online")  # the security events pending, if any, ...
         try:
-            await asyncio.Event().wait()  # until the link drops and cancels this task
+            await self.registration.refused()
         finally:
             for task in senders:
                 task.cancel()

@@ -4,7 +4,8 @@ sends on its own. The answer goes out first, the message right after it (the han
 follow-up).
 
 - BootNotification: Accepted while the station waits for acceptance (Pending), which asks
-  again at once; Rejected once accepted, as errata 3.35 recommends.
+  again at once, and on a new connection until a BootNotification is accepted on it;
+  Rejected after that, as errata 3.35 recommends (firmware.registration).
 - Heartbeat, now.
 - StatusNotification: the present status of the given connector, or of connector 0 and every
   connector without one; queued behind the notifications not yet delivered, so the Central
@@ -63,7 +64,7 @@ class Trigger:
             return REJECTED
         connector_ids = range(count + 1) if connector_id is None else (connector_id,)
         if requested == "BootNotification":
-            if station.registration.accepted:
+            if station.registration.accepted_on_connection:
                 return REJECTED
             return ACCEPTED, station.registration.ask_again
         if not station.registration.accepted:

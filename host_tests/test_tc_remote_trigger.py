@@ -123,3 +123,63 @@ def test_extended_trigger_message():
         assert extended(cs, link, "MeterValues", 3) == "Rejected"
         assert extended(cs, link, "BootNotification") == "Rejected"  # accepted already
         assert extended(cs, link, "SignChargePointCertificate") == "Rejected"  # no CpoName
+
+
+def reconnected(cs, link):
+    """The Central System drops the connection; the station's next one (no reboot)."""
+    cs.run(link._connection.close())
+    return wait_until(lambda: cs.central.links.get("CP001") not in (None, link) and
+                      cs.central.links["CP001"], 10, "the station's new connection")
+
+
+def test_triggered_boot_notification_after_a_reconnect_until_accepted_on_it():
+    # Errata 3.35: Rejected only from an accepted BootNotification "until the next
+    # reset/reboot/reconnect" (Home Assistant asks on each restart of its own).
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = reconnected(cs, booted(cs))
+        assert len(cs.requests("BootNotification")) == 1  # a reconnect sends none itself
+        cs.central.heartbeat_interval_s = 120
+        assert trigger(cs, link, "BootNotification") == "Accepted"
+        boot = next_request(cs, "BootNotification", 1)
+        assert boot["chargePointVendor"] and boot["chargePointModel"]
+        wait_until(lambda: len(cs.answers_to("BootNotification")) == 2, 5, "its answer")
+        assert trigger(cs, link, "BootNotification") == "Rejected"  # accepted on this one
+        answer = cs.run(link.call(call.GetConfiguration(key=["HeartbeatInterval"])))
+        assert answer.configuration_key[0]["value"] == "120"  # the new conf's interval
+        assert station.alive
+
+
+def test_triggered_boot_answered_pending_after_a_reconnect_holds_everything_but_charging():
+    # Section 4.2 again: no new transaction and nothing sent but BootNotification until
+    # accepted; the running transaction goes on, its messages queued and delivered after.
+    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        assert cs.run(link.call(call.ChangeConfiguration(
+            key="MeterValueSampleInterval", value="5"))).status == "Accepted"
+        charging(cs, station, 1)
+        link = reconnected(cs, link)
+        cs.central.boot_status = "Pending"
+        assert trigger(cs, link, "BootNotification") == "Accepted"
+        wait_until(lambda: len(cs.answers_to("BootNotification")) == 2, 5, "Pending")
+        wait_until(lambda: station.control("status")["registration"] == "Pending", 5,
+                   "the station pending")
+        sent = len(cs.frames("<-"))
+        station.control("plug 2")
+        station.control("tap CARD-0002")
+        assert trigger(cs, link, "Heartbeat") == "Rejected"
+        wait_until(lambda: station.control("status")["queued"] >= 1, 7,
+                   "a meter sample of the running transaction, queued")
+        assert [f for f in cs.frames("<-")[sent:] if f[0] == 2] == []
+        status = station.control("status")
+        assert status["connectors"][1]["status"] == "Charging"
+        assert status["connectors"][2]["transactionId"] is None
+
+        cs.central.boot_status = "Accepted"
+        assert trigger(cs, link, "BootNotification") == "Accepted"
+        wait_until(lambda: len(cs.requests("BootNotification")) == 3, 5, "the third boot")
+        transaction_id = cs.answers_to("StartTransaction")[-1][2]["transactionId"]
+        wait_until(lambda: [m for m in cs.requests("MeterValues")
+                            if m.get("transactionId") == transaction_id], 10,
+                   "the queued MeterValues")
+        assert len(cs.requests("StartTransaction")) == 1
+        assert station.alive

@@ -61,3 +61,55 @@ async def test_a_triggered_boot_cuts_the_pending_wait_short_even_when_asked_mid_
     registration.ask_again()
     await asyncio.wait_for(task, 1)  # the third one follows the second at once
     assert central.boots == 3 and registration.accepted
+
+
+def registered(answers, accepted=None, slept=None):
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    central = CentralSystem(answers)
+    registration = Registration(central.call, Clock(lambda: 0, lambda a, b: a - b),
+                                {"chargePointVendor": "V"}, lambda line: None,
+                                (accepted if accepted is not None else []).append,
+                                sleep if slept is not None else None)
+    return central, registration
+
+
+async def test_a_reconnect_opens_the_window_of_a_triggered_boot_until_one_is_accepted():
+    # Errata 3.35: "until the next reset/reboot/reconnect".
+    accepted = []
+    central, registration = registered([conf("Accepted", 60), conf("Accepted", 90)], accepted)
+    registration.connected()
+    await registration.register()
+    assert registration.accepted_on_connection  # a trigger now is Rejected
+    registration.connected()
+    await registration.register()
+    assert central.boots == 1 and not registration.accepted_on_connection
+    await registration.ask_again()  # the trigger's follow-up sends it at once
+    assert central.boots == 2 and registration.accepted_on_connection
+    assert accepted == [60, 90]
+
+
+async def test_a_triggered_boot_answered_pending_registers_again_after_its_interval():
+    import asyncio
+
+    slept = []
+    central, registration = registered([conf("Accepted", 60), conf("Pending", 45),
+                                        conf("Accepted", 60)], slept=slept)
+    await registration.register()
+    registration.connected()
+    refused = asyncio.create_task(registration.refused())
+    await asyncio.sleep(0)
+    await registration.ask_again()
+    await asyncio.wait_for(refused, 1)  # the station stops sending (section 4.2)
+    assert registration.status == "Pending" and not registration.accepted
+    await registration.register()
+    assert slept == [45] and central.boots == 3 and registration.accepted_on_connection
+
+
+async def test_a_triggered_boot_without_an_answer_changes_nothing():
+    central, registration = registered([conf("Accepted", 60), OSError("link lost")])
+    await registration.register()
+    registration.connected()
+    await registration.ask_again()
+    assert registration.accepted and not registration.accepted_on_connection
