@@ -202,7 +202,11 @@ class Configuration:
             raise OccurenceConstraintViolation("at most %d keys per GetConfiguration.req"
                                                % GET_CONFIGURATION_MAX_KEYS)
         entries, unknown = self.listing(names or None)  # an empty list asks for every key
-        answer = {"configurationKey": entries}
+        # Both lists are optional: an empty one is left out, as a widely deployed Central
+        # System (Home Assistant's OCPP integration up to 0.5.x) fails on `[]`.
+        answer = {}
+        if entries:
+            answer["configurationKey"] = entries
         if unknown:
             answer["unknownKey"] = unknown
         return answer

@@ -16,6 +16,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tools.csms import CentralSystem  # noqa: E402
+from payload_audit import empty_containers, station_payloads  # noqa: E402
 
 STATION = os.path.join(ROOT, "boards", "sim", "station")
 
@@ -59,9 +60,14 @@ class CentralThread:
             raise RuntimeError("central system did not start")
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+        if exc_type is None:  # a test that passed: what its stations sent is checked too
+            found = ["%s %s" % (action, path)
+                     for action, payload in station_payloads(self.frames("<-"))
+                     for path in empty_containers(payload)]
+            assert not found, "empty optional arrays or objects sent: %s" % found
 
     def url(self, host="127.0.0.1", scheme="ws"):
         return "%s://%s:%d/ocpp" % (scheme, host, self.port)
