@@ -54,6 +54,9 @@ class Link:
         self._session = None
         self._connection = None
         self._backoff = Backoff()
+        # Set by a board that knows its Ethernet link whenever the link goes up or down
+        # (boards/README.md); None: the board cannot tell, the backoff alone paces attempts.
+        self._link_changed = getattr(board, "link_changed", None)
         self._reconnect_at_once = False
         self._closing = None
         self._fallback = None
@@ -120,14 +123,48 @@ class Link:
 
     async def run(self):
         while True:
+            await self._network_up()
             await self._run_one_connection()
             if self._reconnect_at_once:
                 self._reconnect_at_once = False
                 self._board.log("link: reconnecting (%s)" % self.last_error)
                 continue
+            if self._network_down():  # no backoff step: nothing is tried until it is back
+                self._board.log("link: offline (%s)" % self.last_error)
+                continue
             delay_ms = self._backoff.next_delay_ms()
             self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, delay_ms))
-            await asyncio.sleep(delay_ms / 1000)
+            await self._pause(delay_ms / 1000)
+
+    def _network_down(self):
+        return self._link_changed is not None and not self._board.link_up()
+
+    async def _network_up(self):
+        """Returns once the board's network link is up: a connect over a link that is down
+        can only fail, and would grow the backoff that delays the first one after it."""
+        changed = self._link_changed
+        if changed is None:
+            return
+        changed.clear()  # from here every change is news to _pause
+        if self._board.link_up():
+            return
+        self._board.log("link: waiting for the network link")
+        while not self._board.link_up():
+            await changed.wait()
+            changed.clear()
+
+    async def _pause(self, delay_s):
+        """Waits out a backoff delay, which paces attempts at a Central System that does not
+        answer. A change of the network link ends it early: link down, nothing is tried until
+        it is up again; link up (again), the Central System is tried at once."""
+        changed = self._link_changed
+        if changed is None:
+            await asyncio.sleep(delay_s)
+            return
+        try:
+            await asyncio.wait_for(changed.wait(), delay_s)
+        except asyncio.TimeoutError:
+            pass
 
     async def _run_one_connection(self):
         self.state = CONNECTING

@@ -1,6 +1,8 @@
 """End to end: the station process (MicroPython and CPython) against the bundled Central
 System built on the PyPI `ocpp` package, schema validation on in both directions.
 """
+import time
+
 import pytest
 from ocpp.exceptions import InternalError
 from ocpp.routing import on
@@ -122,3 +124,29 @@ def test_boot_pending_station_answers_requests_and_sends_none():
         assert cs.run(link.call(call.DataTransfer(vendor_id="x"))).status == "UnknownVendorId"
         wait_until(lambda: len(cs.requests("BootNotification")) >= 2, 10, "second boot")
         assert cs.requests("Heartbeat") == []
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_reconnects_within_2_s_of_network_link_up(runtime):
+    # Issue 15 part 5: the board tells the firmware its link came back; the station does not
+    # wait out a backoff that grew while nothing could connect.
+    with CentralThread(heartbeat_interval_s=60) as cs, \
+            StationProcess(cs.url(), runtime, control=True) as station:
+        def connection():
+            return station.control("status")["connection"]
+
+        wait_until(lambda: connection() == "online", 15, "online")
+        outage_start = len(station.lines)
+        station.control("net down")
+        wait_until(lambda: connection() == "offline", 5, "offline")
+        # Long enough for attempts over a dead link to have grown the backoff past 4 s.
+        time.sleep(7)
+        station.control("net up")
+        up_at = time.monotonic()
+        wait_until(lambda: connection() == "online", 2, "online within 2 s of net up")
+        print("%s: online %.2f s after net up" % (runtime, time.monotonic() - up_at))
+        # Nothing was tried over the dead link: one offline line, when it went down.
+        outage = station.lines[outage_start:]
+        offline = [line for line in outage if "link: offline" in line]
+        assert len(offline) == 1, offline
+        assert len(cs.requests("BootNotification")) == 1  # a reconnect, not a reboot

@@ -101,6 +101,7 @@ class SimBoard:
         self.changed = asyncio.Event()
         self.log_ring = LogRing()  # what the field console's log() shows
         self.network = Network()
+        self.link_changed = self.network.changed
         self.state_dir = None
         if state_root is not None:
             self.state_dir = state_root + "/flash"
@@ -131,6 +132,9 @@ class SimBoard:
 
     async def open_connection(self, host, port, ssl=None, server_hostname=None):
         return await self.network.open_connection(host, port, ssl, server_hostname)
+
+    def link_up(self):
+        return self.network.up
 
     def read_tag(self):
         return self._tags.pop(0) if self._tags else None

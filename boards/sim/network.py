@@ -2,7 +2,8 @@
 
 `open_connection` has the signature of asyncio.open_connection. Taking the link down makes
 new connections fail with OSError and cuts every connection handed out, so the firmware's
-pending reads and writes fail as they would when a cable is pulled.
+pending reads and writes fail as they would when a cable is pulled. `changed` is set on
+every change of `up`, as a board's PHY reports link up and link down.
 """
 import asyncio
 import errno
@@ -15,6 +16,7 @@ TRACKED_BOUND = 8
 class Network:
     def __init__(self):
         self.up = True
+        self.changed = asyncio.Event()
         self._writers = []
         self._cutting = None
 
@@ -35,7 +37,10 @@ class Network:
         return reader, writer
 
     def set_up(self, up):
+        was_up = self.up
         self.up = up
+        if up != was_up:
+            self.changed.set()
         if not up and self._writers:
             writers = self._writers
             self._writers = []
