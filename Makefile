@@ -13,10 +13,11 @@ export MICROPYTHON32
 # How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and boards/.
 MP_PATH := .frozen:lib:.
 
-# The second OCPP validator of the tests (npm ocpp-rpc, strictMode): installed from its
-# lock file, again only when that file changes.
-OCPP_RPC := tools/ocpp-rpc
-OCPP_RPC_STAMP := $(OCPP_RPC)/node_modules/.installed-lock
+# The Central Systems by others that the tests run the station against, from npm: the
+# second validator (ocpp-rpc, strictMode) and the interoperability suite's (tools/interop/).
+# Each is installed from its lock file, again only when that file changes.
+NODE_TOOLS := tools/ocpp-rpc tools/interop/voltbras-ts-ocpp tools/interop/ocpp-ts
+NODE_STAMPS := $(NODE_TOOLS:%=%/node_modules/.installed-lock)
 
 .PHONY: setup test pytest mptest mpy run bench clean frozen32
 
@@ -37,11 +38,11 @@ $(MICROPYTHON32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
 frozen32: setup
 	sh tools/build_micropython.sh $(VENV) frozen32 >/dev/null
 
-$(OCPP_RPC_STAMP): $(OCPP_RPC)/package-lock.json $(OCPP_RPC)/package.json
-	cd $(OCPP_RPC) && npm ci --no-audit --no-fund
+%/node_modules/.installed-lock: %/package-lock.json %/package.json
+	cd $* && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup $(OCPP_RPC_STAMP) $(MICROPYTHON32_BIN) frozen32
+test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32
 	$(MAKE) --no-print-directory pytest mptest mpy
 
 pytest: setup

@@ -4,75 +4,11 @@ the npm package ocpp-rpc (pinned in tools/ocpp-rpc/package-lock.json, installed 
 station makes and every answer it gives is checked against ocpp-rpc's own schemas; a
 failure shows as a strictValidationFailure (or badMessage) event of tools/ocpp-rpc/server.js.
 """
-import json
-import os
 import shutil
-import subprocess
 import tempfile
-import threading
 
-from harness import ROOT, StationProcess, wait_until
-
-SERVER_DIR = os.path.join(ROOT, "tools", "ocpp-rpc")
-INSTALLED = os.path.isdir(os.path.join(SERVER_DIR, "node_modules", "ocpp-rpc"))
-
-
-
-class StrictServer:
-    """tools/ocpp-rpc/server.js in a child process: its JSON-line events, calls on stdin."""
-
-    def __init__(self, heartbeat_s=30):
-        # make test installs it; a missing validator must fail the run, not skip silently.
-        assert INSTALLED and shutil.which("node"), \
-            "ocpp-rpc is not installed: run 'make setup' (npm ci in tools/ocpp-rpc)"
-        self.events = []
-        self.process = subprocess.Popen(
-            ["node", os.path.join(SERVER_DIR, "server.js"), "--heartbeat", str(heartbeat_s)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-        self.port = wait_until(lambda: self.first("listening"), 20, "ocpp-rpc listening")["port"]
-
-    def _read(self):
-        for line in self.process.stdout:
-            try:
-                self.events.append(json.loads(line))
-            except ValueError:  # a crash trace: kept as it is, the test shows it
-                self.events.append({"event": "output", "line": line.rstrip()})
-
-    def first(self, kind, **match):
-        return next(iter(self.all(kind, **match)), None)
-
-    def all(self, kind, **match):
-        return [e for e in list(self.events) if e.get("event") == kind
-                and all(e.get(k) == v for k, v in match.items())]
-
-    def calls(self, action):
-        return [e["params"] for e in self.all("call", action=action)]
-
-    def send(self, action, params):
-        """Sends a call to the station and waits for its answer (the result payload)."""
-        done = len(self.all("result", action=action)) + len(self.all("callError", action=action))
-        self.process.stdin.write("%s %s\n" % (action, json.dumps(params)))
-        self.process.stdin.flush()
-        wait_until(lambda: len(self.all("result", action=action))
-                   + len(self.all("callError", action=action)) > done, 15, action + " answer")
-        errors = self.all("callError", action=action)
-        assert not errors, errors
-        return self.all("result", action=action)[-1]["result"]
-
-    def failures(self):
-        return [e for e in self.events
-                if e.get("event") in ("strictValidationFailure", "badMessage", "output")]
-
-    def url(self):
-        return "ws://127.0.0.1:%d/ocpp" % self.port
-
-    def close(self):
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+from harness import StationProcess, wait_until
+from node_central import NodeCentral
 
 
 def charging(station, connector_id):
@@ -81,7 +17,7 @@ def charging(station, connector_id):
 
 
 def test_session_remote_start_stop_and_configuration_pass_strict_ocpp_rpc():
-    server = StrictServer()
+    server = NodeCentral("tools/ocpp-rpc", "ocpp-rpc")
     state = tempfile.mkdtemp(prefix="station-")
     try:
         with StationProcess(server.url(), "micropython", control=True, state=state,
