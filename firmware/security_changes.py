@@ -3,18 +3,8 @@ raising the SecurityProfile, new credentials and roots, the TLS contexts of prof
 3, and the security events of failed connections. Each function takes the station's
 Security object.
 """
-import sys
-
 from firmware.security_services import CS_ROOT, TLS_PROFILE, is_authorization_key, password
 from store.atomic import ensure_dir, read_json_or_none, write_json_atomic
-
-# A00.FR.318: the reference's two RSA suites and the two ECDHE-ECDSA ones, all TLS 1.2 GCM;
-# each runtime names them its own way.
-CIPHER_SUITES_MBEDTLS = ("TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256",
-                         "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384",
-                         "TLS-RSA-WITH-AES-128-GCM-SHA256", "TLS-RSA-WITH-AES-256-GCM-SHA384")
-CIPHER_SUITES_OPENSSL = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
-                         "AES128-GCM-SHA256", "AES256-GCM-SHA384")
 
 
 def tls_connection(security, profile):
@@ -115,26 +105,62 @@ def fall_back(security, previous):
     security.station.config.set("SecurityProfile", previous)
 
 
+# A TLS connection the Central System refused, as each runtime reports it (OpenSSL's reasons
+# on CPython, mbedTLS's names on MicroPython): the security event it is, None where the
+# kind cannot be told, and what happened in words. The server's alert tells OpenSSL why;
+# mbedTLS reports every alert alike, and an asyncio server (websockets, the bundled
+# Central System) sends none: it closes. The station offers no forbidden suite or version,
+# not even to find out which it was.
+_CLOSED = "the Central System closed the connection while the station connected over TLS, " \
+    "without an alert, as some servers do when they share no TLS version or cipher suite " \
+    "with it"
+_TLS_REFUSALS = (
+    ("ALERT_PROTOCOL_VERSION", "InvalidTLSVersion",
+     "the Central System takes neither TLS 1.2 nor 1.3: only older versions"),
+    ("ALERT_HANDSHAKE_FAILURE", "InvalidTLSCipherSuite",
+     "the Central System takes none of the cipher suites the station offers"),
+    ("FATAL_ALERT_MESSAGE", None,
+     "the Central System refused the TLS handshake, and mbedTLS does not say why: it may "
+     "share no TLS version or cipher suite with the station, or refuse its certificate"),
+    ("CONN_EOF", None, _CLOSED),
+    ("ConnectionResetError", None, _CLOSED),
+)
+
+
 def connect_failed(security, error):
-    """The Central System refused our credentials (401) or its certificate did not verify:
-    each distinct failure is one event, not one per retry."""
+    """The Central System refused our credentials (401), its certificate did not verify, or
+    it refused the TLS handshake: each distinct failure is one event and one line in words,
+    not one per retry."""
     text = str(error)
-    if getattr(error, "status", None) == 401:
-        kind = "FailedToAuthenticateAtCentralSystem"
-    elif "certificate" in text.lower() or "verif" in text.lower():
-        kind = "InvalidCentralSystemCertificate"
-    else:
+    link = security.station.link
+    kind, words = _refusal(error, text, link.ssl_context is not None)
+    if kind is None and words is None:
         security.last_connect_event = None
         return
     if (kind, text) != security.last_connect_event:
         security.last_connect_event = (kind, text)
-        security.call("record", kind, text)
-    link = security.station.link
+        if words is not None:
+            security.station.board.log("security: %s (%s)" % (words, text))
+        if kind is not None:
+            security.call("record", kind, text)
     if kind == "InvalidCentralSystemCertificate" and not security.with_fallback_root and \
             link.ssl_context is not None and security.call("certificates").ders(CS_ROOT, True):
         # M05.FR.13: the next attempt verifies the server with the fallback root.
         security.with_fallback_root = True
         _, link.ssl_context, _ = security.call("connection")
+
+
+def _refusal(error, text, over_tls):
+    """(security event or None, words or None) of a failed connection."""
+    if getattr(error, "status", None) == 401:
+        return "FailedToAuthenticateAtCentralSystem", None
+    if over_tls:
+        for mark, kind, words in _TLS_REFUSALS:
+            if mark in text:
+                return kind, words
+    if "certificate" in text.lower() or "verif" in text.lower():
+        return "InvalidCentralSystemCertificate", None
+    return None, None
 
 
 def verified_root(security):
@@ -179,10 +205,8 @@ def charge_point_certificate_installed(security):
 
 
 def _tls_context(roots, client=None):
-    from ws.tls import client_context
+    from ws.tls import client_context  # with its offer of suites (A00.FR.318, 319)
 
-    ciphers = CIPHER_SUITES_MBEDTLS if sys.implementation.name == "micropython" else \
-        CIPHER_SUITES_OPENSSL
     if client is None:
-        return client_context(roots, ciphers=ciphers)
-    return client_context(roots, client[0], client[1], ciphers)
+        return client_context(roots)
+    return client_context(roots, client[0], client[1])

@@ -253,6 +253,10 @@ def __getattr__(name):
     """The rest of what Security.call reaches, the requests' code (firmware.security_requests),
     is imported on its first use in a call and unloaded with it: a boot, an idle station and
     its security events never load it."""
+    if name.startswith("__"):
+        # The import system's probes: CPython asks a module it imports from for __path__,
+        # and loading the requests' code for it would import them in a circle.
+        raise AttributeError(name)
     from firmware import security_requests
 
     return getattr(security_requests, name)

@@ -344,20 +344,3 @@ def test_a_clock_set_hours_forward_is_the_critical_event_setting_system_time():
         event = [p for p in cs.requests("SecurityEventNotification")
                  if p["type"] == "SettingSystemTime"][0]
         assert event["techInfo"].startswith("+71") or event["techInfo"].startswith("+72")
-
-
-def test_a_server_offering_only_other_cipher_suites_is_refused(tmp_path):
-    import ssl
-
-    root = certs.make_ca("cipher root")
-    root_path, _ = root.write(str(tmp_path), "root")
-    context = certs.issue(root, "localhost").server_context(str(tmp_path))
-    context.maximum_version = ssl.TLSVersion.TLSv1_2
-    context.set_ciphers("ECDHE-ECDSA-CHACHA20-POLY1305")  # not one of A00.FR.318's
-    with CentralThread(ssl_context=context, passwords={"CP001": OLD_KEY}) as cs, \
-            security_station(cs, ["--password", OLD_KEY, "--ca", root_path],
-                       url=cs.url(host="localhost", scheme="wss")) as station:
-        # mbedTLS only sees the server close (no InvalidTLSCipherSuite event: not detectable).
-        line = station.wait_for_line("link: offline", 15)
-        assert "MBEDTLS_ERR_SSL" in line and cs.requests("BootNotification") == [], line
-        assert station.alive

@@ -221,17 +221,20 @@ def test_mutual_tls_without_client_certificate_refused(env):
 
 
 def test_cipher_suite_restriction(env):
+    """A list of suites replaces the offer; names the runtime's TLS lacks are left out (a
+    build without some suites takes the same list). On CPython the list is TLS 1.2's: TLS
+    1.3, which this server speaks, comes with OpenSSL's own suites."""
     pki, ports, files = env
     url = _url(ports, "server")
     ca = ["--ca", files["ca"], "--ciphers"]
-    context = tls.client_context(pki.ca.cert_der, ciphers=["ECDHE-ECDSA-AES128-GCM-SHA256"])
-    assert _cpython(url, context) == "OK echo:hello"
     assert _micropython(url, *ca, "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256") == "OK echo:hello"
+    assert _micropython(url, *ca, "NO-SUCH-SUITE,TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256") == (
+        "OK echo:hello")
     # an RSA key exchange suite cannot work with the server's ECDSA certificate
-    context = tls.client_context(pki.ca.cert_der, ciphers=["AES128-GCM-SHA256"])
-    assert _cpython(url, context).startswith("CONNECT ")
     assert _micropython(url, *ca, "TLS-RSA-WITH-AES-128-GCM-SHA256").startswith("CONNECT ")
     assert _micropython(url, *ca, "NO-SUCH-SUITE").startswith("VALUE cipher suites")
+    context = tls.client_context(pki.ca.cert_der, ciphers=["AES128-GCM-SHA256"])
+    assert _cpython(url, context) == "OK echo:hello"
     with pytest.raises(ValueError):
         tls.client_context(pki.ca.cert_der, ciphers=["NO-SUCH-SUITE"])
 
