@@ -15,7 +15,7 @@ running transactions go on, their messages queued).
 """
 import asyncio
 
-from firmware.waits import wait_event
+from firmware import waits
 
 NONE = "None"
 PENDING = "Pending"
@@ -92,5 +92,5 @@ class Registration:
             self._refused.set()
 
     async def _until_asked(self, seconds):
-        await wait_event(self._asked, seconds)
+        await waits.wait(self._asked, seconds)
         self._asked.clear()

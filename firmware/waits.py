@@ -14,7 +14,7 @@ import asyncio
 STEP_S = 24 * 3600
 
 
-async def sleep_s(seconds):
+async def sleep(seconds):
     """asyncio.sleep(seconds), for any number of seconds."""
     while seconds > STEP_S:
         await asyncio.sleep(STEP_S)
@@ -23,7 +23,7 @@ async def sleep_s(seconds):
         await asyncio.sleep(seconds)
 
 
-async def wait_event(event, seconds):
+async def wait(event, seconds):
     """Waits until `event` is set (True) or `seconds` have passed (False); None: no limit."""
     if seconds is None:
         await event.wait()
