@@ -189,7 +189,14 @@ def test_dates_a_month_ahead_stay_scheduled(tmp_path):
         # ...and so is the installation a month ahead.
         assert update.request(web.url("/fw.bin"), request_id=13, retrieve_in_s=month_s) == \
             "AcceptedCanceled"
-        assert station.alive
+        # A week between two download attempts, from a location nobody serves.
+        assert update.request("http://127.0.0.1:9/fw.bin", request_id=14, retries=1,
+                              retry_interval=600000) == "AcceptedCanceled"
+        wait_until(lambda: [line for line in station.lines
+                            if "download attempt 1 failed" in line], 10, "a failed attempt")
+        assert update.request(web.url("/fw.bin"), request_id=15, retrieve_in_s=month_s) == \
+            "AcceptedCanceled"
+        assert statuses(cs, 14, 1) == ["Downloading"] and station.alive
 
 
 def test_a_firmware_image_over_https(tmp_path):
