@@ -125,7 +125,12 @@ class Outbound:
 
     async def _deliver(self, call, entry):
         message = entry.message
-        request = entry.lane.request(message)
+        try:
+            request = entry.lane.request(message)
+        except Exception as error:  # no heap, a flash read failed: one lane must not stop all
+            self._log("outbound: a message not made (%s: %s)" % (type(error).__name__, error))
+            self._again(entry, RETRY_S)
+            return
         answer = None
         if request is not None:
             action = request[0]
@@ -147,7 +152,11 @@ class Outbound:
                 self._log("outbound: %s given up after %d failure(s) (%s)"
                           % (action, entry.attempts, reason))
         entry.message = None
-        entry.lane.settle(message, answer)
+        try:
+            entry.lane.settle(message, answer)
+        except Exception as error:  # its head stays: sent again, at least once
+            self._log("outbound: a message not settled (%s: %s)" % (type(error).__name__,
+                                                                     error))
 
     def _again(self, entry, seconds):
         entry.since_ms = self._ticks_ms()

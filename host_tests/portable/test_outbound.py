@@ -119,3 +119,48 @@ async def test_a_message_waiting_to_be_tried_again_holds_up_no_other_lane():
                     ("StopTransaction", 0)]
     assert time.waits == [10] and stops.settled == [(0, {})]
     assert [m for m, _ in statuses.settled] == [0, 1, 2]
+
+
+class FailingLane(Lane):
+    """Its first request and its first settle raise, as a load out of heap would."""
+
+    def __init__(self, action, count):
+        super().__init__(action, count)
+        self.failures = ["request", "settle"]
+
+    def request(self, message):
+        if "request" in self.failures:
+            self.failures.remove("request")
+            raise MemoryError("memory allocation failed")
+        return super().request(message)
+
+    def settle(self, message, answer):
+        if "settle" in self.failures:
+            self.failures.remove("settle")
+            raise MemoryError("memory allocation failed")
+        super().settle(message, answer)
+
+
+async def test_a_lane_that_fails_stops_no_other_and_is_tried_again():
+    time = FakeTime()
+    lines = []
+    outbound = Outbound(lines.append, lambda: time.ms, lambda a, b: a - b, wait=time.wait)
+    events = FailingLane("SecurityEventNotification", 1)
+    statuses = Lane("StatusNotification", 2)
+    outbound.add(events)
+    outbound.add(statuses)
+    sent = []
+
+    async def call(action, payload):
+        sent.append((action, payload["n"]))
+        return {}
+
+    task = asyncio.create_task(outbound.send_forever(call))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    task.cancel()
+    # Not made at first, then sent twice: its settling failed after the first delivery.
+    assert sent == [("StatusNotification", 0), ("StatusNotification", 1),
+                    ("SecurityEventNotification", 0), ("SecurityEventNotification", 0)]
+    assert events.settled == [(0, {})] and len(statuses.settled) == 2
+    assert len([line for line in lines if "MemoryError" in line]) == 2
