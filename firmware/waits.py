@@ -24,19 +24,17 @@ async def sleep(seconds):
 
 
 async def wait(event, seconds):
-    """Waits until `event` is set (True) or `seconds` have passed (False); None: no limit."""
+    """Returns once `event` is set or `seconds` have passed (None: no limit)."""
     if seconds is None:
         await event.wait()
-        return True
-    while True:
+        return
+    while seconds > 0:
         step = min(seconds, STEP_S)
         try:
             await asyncio.wait_for(event.wait(), step)
-            return True
+            return
         except asyncio.TimeoutError:
             seconds -= step
-            if seconds <= 0:
-                return False
 
 
 async def until(clock, unix_s):
