@@ -155,9 +155,11 @@ class Console:
 
     def queued(self):
         queue = self._station.messages
+        attempts = self._station.outbound.attempts(queue)  # the first's: only it is tried
         for item in queue:
             self._write("%s %r%s" % (item.action, item.payload,
-                                     " (%d attempts)" % item.attempts if item.attempts else ""))
+                                     " (%d attempts)" % attempts if attempts else ""))
+            attempts = 0
         self._write("%d queued" % len(queue))
 
     def log(self, n=20):

@@ -27,6 +27,7 @@ from binascii import a2b_base64
 
 from firmware.clock import parse_iso8601
 from firmware.on_demand import forgotten_when_done
+from firmware import waits
 from store.atomic import read_json_or_none, write_json_atomic
 from transfer.files import TransferError, download
 from transfer.url import parse_location
@@ -119,7 +120,7 @@ class FirmwareUpdate:
                       retries, interval_s):
         if self._until(retrieve_s):
             await self._notify("DownloadScheduled", request_id)
-            await asyncio.sleep(retrieve_s - self._clock.now_s())
+            await waits.until(self._clock, retrieve_s)  # a month ahead too (firmware.waits)
         await self._notify("Downloading", request_id)
         digest = await self._download(location, retries, interval_s)
         if digest is None:
@@ -133,7 +134,7 @@ class FirmwareUpdate:
         await self._notify("SignatureVerified", request_id)
         if install_s is not None and self._until(install_s):
             await self._notify("InstallScheduled", request_id)
-            await asyncio.sleep(install_s - self._clock.now_s())
+            await waits.until(self._clock, install_s)
         self._hold_connectors()  # L01.FR.07: no new transaction while it waits
         try:
             while self._transactions:  # L01.FR.06: installing restarts the station
@@ -155,7 +156,7 @@ class FirmwareUpdate:
         """The SHA-256 of the downloaded image, or None when every attempt failed."""
         for attempt in range(1 + max(0, retries)):
             if attempt:
-                await asyncio.sleep(interval_s)
+                await waits.sleep(interval_s)
             digest = hashlib.sha256()
             try:
                 with open(self._image, "wb") as f:

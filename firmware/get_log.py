@@ -18,6 +18,7 @@ import asyncio
 
 from firmware.clock import format_iso8601, parse_iso8601
 from firmware.on_demand import forgotten_when_done
+from firmware import waits
 from transfer.files import TransferError, upload
 from transfer.url import parse_location
 
@@ -91,7 +92,7 @@ class LogUpload:
         failure = None
         for attempt in range(1 + max(0, retries)):
             if attempt:
-                await asyncio.sleep(interval_s)
+                await waits.sleep(interval_s)  # the Central System's: it may be a week
             try:
                 await upload(location, chunks, getattr(self._board, "open_connection", None))
             except TransferError as error:

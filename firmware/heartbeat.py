@@ -1,11 +1,12 @@
 """Heartbeat: tells the Central System the station is alive and keeps the clock in step."""
-import asyncio
+from firmware import waits
 
 
-async def heartbeat_forever(call, clock, interval_s, log, sleep=asyncio.sleep):
-    """Sends Heartbeat every interval_s() seconds (re-read each time: it can be changed)."""
+async def heartbeat_forever(call, clock, interval_s, log):
+    """Sends Heartbeat every interval_s() seconds (re-read each time: it can be changed;
+    the BootNotification's may be longer than the board's ticks time in one go)."""
     while True:
-        await sleep(interval_s())
+        await waits.sleep(interval_s())
         await beat(call, clock, log)
 
 

@@ -15,6 +15,8 @@ running transactions go on, their messages queued).
 """
 import asyncio
 
+from firmware import waits
+
 NONE = "None"
 PENDING = "Pending"
 ACCEPTED = "Accepted"
@@ -83,14 +85,12 @@ class Registration:
             self._on_accepted(conf["interval"])
             self._log("boot: Accepted, heartbeat every %d s" % conf["interval"])
             return
-        self._wait_s = conf["interval"] or RETRY_WHEN_UNSPECIFIED_S
+        # A week or more is waited too (firmware.waits); 0 or less is not an interval.
+        self._wait_s = conf["interval"] if conf["interval"] > 0 else RETRY_WHEN_UNSPECIFIED_S
         self._log("boot: %s, next attempt in %d s" % (self.status, self._wait_s))
         if was_accepted:
             self._refused.set()
 
     async def _until_asked(self, seconds):
-        try:
-            await asyncio.wait_for(self._asked.wait(), seconds)
-        except asyncio.TimeoutError:
-            pass
+        await waits.wait(self._asked, seconds)
         self._asked.clear()

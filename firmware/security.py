@@ -17,7 +17,7 @@ class Security:
         self.station = station
         self.profile = None  # the SecurityProfile the link connects with
         self.pending = None  # security events to send, read from flash at boot (security_log)
-        self.sender = None  # the task sending them, while there are some and the link is up
+        self.wake = None  # the outbound queue's Event (firmware.outbound), set by its add()
         self.uploads = []  # [task, requestId] of the GetLog upload running, if any
         self.updates = []  # the firmware update running, if any
         self.last_firmware_status = None  # the last SignedFirmwareStatusNotification sent
@@ -61,6 +61,17 @@ class Security:
 
     def record_limited(self, kind, info):  # the link's, for its RPC's problems
         self.call("record_limited", kind, info)
+
+    # The outbound queue's lane of security events (firmware.outbound): `pending` is this
+    # object's state, so finding the next event loads no code.
+    def head(self):
+        return self.pending[0] if self.pending else None
+
+    def request(self, event):
+        return self.call("request", event)
+
+    def settle(self, event, answer):  # delivered or given up: no longer pending
+        self.call("settle", event)
 
     def reset_accepted(self, kind):
         self.call("record", "ResetOrReboot", kind)

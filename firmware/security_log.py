@@ -3,20 +3,22 @@ security log in flash and to the Central System as SecurityEventNotification.
 
 Critical events are delivered for sure (A04.FR.02): they stay pending in flash until the
 Central System has confirmed them, across link losses and reboots, in order (one whose
-confirmation was lost with the link is sent again: at least once). The others are
+confirmation was lost with the link is sent again: at least once) -- unless the Central
+System refuses them for good (firmware.outbound: NotImplemented, say, or GenericError
+TransactionMessageAttempts times); given up, an event stays in the log. The others are
 sent too (TC_078 expects InvalidCentralSystemCertificate) but only from RAM: while the link
-is down at most PENDING_MAX wait, the oldest of them given up first.
+is down at most PENDING_MAX wait, the oldest of them given up first. The station's outbound
+queue sends them (firmware.security's lane).
 
 Loaded when an event is recorded or delivered (firmware.security): the station keeps only
 the list of pending events between those loads, so an idle station holds no code of it; its
 numbering and counts are read back from flash each time.
 
 The log is a journal (store.journal) of events [seq, unix_s, type, techInfo] and of
-confirmations {"ack": seq} (the last critical event confirmed). Past RECORDS_MAX records it
-is rewritten with the newest RECORDS_KEPT events, the pending ones and the last ack: a
-rolling log, as A04.FR.04 recommends.
+confirmations {"ack": seq} (the last critical event confirmed or given up). Past
+RECORDS_MAX records it is rewritten with the newest RECORDS_KEPT events, the pending ones
+and the last ack: a rolling log, as A04.FR.04 recommends.
 """
-import asyncio
 import json
 
 from firmware.clock import format_iso8601
@@ -28,7 +30,14 @@ PENDING_MAX = 32
 RECORDS_MAX = 200
 RECORDS_KEPT = 100
 TECH_INFO_MAX = 255  # SecurityEventNotification.req techInfo is CiString255
-RETRY_S = 10
+
+
+def notification(event):
+    """The SecurityEventNotification.req payload of an event."""
+    payload = {"type": event[2], "timestamp": format_iso8601(event[1])}
+    if event[3]:
+        payload["techInfo"] = event[3]
+    return payload
 
 
 class SecurityLog:
@@ -56,24 +65,14 @@ class SecurityLog:
             self._give_up_one()
         self.pending.append(event)
 
-    async def send_pending(self, call):
-        """Delivers the pending events in order, until none is left."""
-        while self.pending:
-            event = self.pending[0]
-            payload = {"type": event[2], "timestamp": format_iso8601(event[1])}
-            if event[3]:
-                payload["techInfo"] = event[3]
-            try:
-                await call("SecurityEventNotification", payload)
-            except Exception as error:  # offline or refused: keep it, try again later
-                self._log("security: %s: %s" % (type(error).__name__, error))
-                await asyncio.sleep(RETRY_S)
-                continue
-            if self.pending and self.pending[0] is event:
-                self.pending.pop(0)
-            if event[2] in CRITICAL:
-                self._acked = event[0]
-                self._write({"ack": event[0]})
+    def settle(self, event):
+        """The first pending event was delivered, or given up: no longer pending, and a
+        critical one is marked so in flash, not to be sent again after a reboot."""
+        if self.pending and self.pending[0] is event:
+            self.pending.pop(0)
+        if event[2] in CRITICAL:
+            self._acked = event[0]
+            self._write({"ack": event[0]})
 
     def events(self):
         """Yields every event in the log, oldest first, as [seq, unix_s, type, techInfo]

@@ -27,11 +27,10 @@ The CentralSystemRootCertificates a wss:// link trusts are the installed ones
 (firmware.certificates); the board's own (`ca_der`) is installed as the first one on the
 first boot, so the Central System sees and manages it like any other.
 
-Security events go to the log in flash (firmware.security_log) and are sent by a task that
-runs only while some are pending and the link is up.
+Security events go to the log in flash (firmware.security_log) and to the station's
+outbound queue (firmware.outbound), which takes them from the Security object's pending list
+and loads this code only to make each request and to settle it.
 """
-import asyncio
-
 from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
 from ocppj.rpc import ANY_ACTION
 from store.atomic import read_json_or_none
@@ -198,9 +197,9 @@ def security_log(security):
 
 
 def record(security, kind, info=None):
-    """Logs a security event now and sends it (A04)."""
+    """Logs a security event now and queues it for the outbound queue (A04)."""
     security_log(security).record(kind, info)
-    deliver(security)
+    security.wake.set()
 
 
 def record_limited(security, kind, info=None, interval_s=EVENT_INTERVAL_S, source=None):
@@ -217,36 +216,25 @@ def record_limited(security, kind, info=None, interval_s=EVENT_INTERVAL_S, sourc
     record(security, kind, info)
 
 
-def deliver(security):
-    """Starts the sender when events are pending and the station may send them."""
-    if security.sender is None and security.pending and security.station.online():
-        security.sender = asyncio.create_task(security.run("send_pending"))
+def request(security, event):
+    """The outbound queue's request for a pending event (Security.request)."""
+    from firmware.security_log import notification
+
+    return "SecurityEventNotification", notification(event)
+
+
+def settle(security, event):
+    """The outbound queue delivered the event or gave it up (Security.settle)."""
+    security_log(security).settle(event)
 
 
 def online(security):
-    """The link is up and the boot accepted: the CS root check of a TLS link (M05.FR.12),
-    then the pending events."""
+    """The link is up and the boot accepted: the CS root check of a TLS link (M05.FR.12)."""
     if security.station.link.ssl_context is not None and \
             security.station.config.get("AdditionalRootCertificateCheck"):
         from firmware.security_changes import verified_root
 
         verified_root(security)
-    deliver(security)
-
-
-def stop_delivery(security):
-    """The link dropped: the sender stops (what it had not delivered stays pending)."""
-    if security.sender is not None:
-        security.sender.cancel()
-        security.sender = None
-
-
-async def send_pending(security):
-    try:
-        await security_log(security).send_pending(security.station.link.call)
-    finally:
-        if security.sender is asyncio.current_task():  # not one started since
-            security.sender = None
 
 
 def __getattr__(name):

@@ -10,6 +10,7 @@ from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
+from firmware.outbound import Outbound
 from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
@@ -38,8 +39,11 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
+        # Transaction messages, status notifications and security events, each a lane.
+        self.outbound = Outbound(log, board.ticks_ms, board.ticks_diff, config)
         # Its configuration keys and its requests' handler; its code is loaded per call.
         self.security = security = Security(self)
+        self.outbound.add(security)
         self.clock.on_jump = security.clock_jumped
         url, ssl_context, password = security.call("connection")
         self.link = Link(board, config, self.handlers, self._on_online, password=password,
@@ -50,7 +54,9 @@ class Station:
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
                                     config, board.ticks_diff)
-        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config)
+        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal")
+        self.outbound.add(self.status)
+        self.outbound.add(self.messages)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
@@ -130,17 +136,15 @@ class Station:
         senders = [
             asyncio.create_task(heartbeat_forever(call, self.clock, self._heartbeat_interval_s,
                                                   self.board.log)),
-            asyncio.create_task(self.status.send_forever(call)),
-            asyncio.create_task(self.messages.send_forever(call)),
+            asyncio.create_task(self.outbound.send_forever(call)),
             asyncio.create_task(self.security.check_daily()),
         ]
-        self.security.call("online")  # the security events pending, if any, ...
+        self.security.call("online")
         try:
             await self.registration.refused()
         finally:
             for task in senders:
                 task.cancel()
-            self.security.call("stop_delivery")
 
     # ---- hardware ------------------------------------------------------------------------
 

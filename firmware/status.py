@@ -8,15 +8,19 @@ not a replay.
 MinimumStatusDuration (OCPP 1.6 4.9, 9.1.20): a status is reported only once it has been
 stable that many seconds; one that does not last is never sent, and neither is a return to
 the status last reported. 0 reports every status entered at once.
+
+An error code the board reports outside ChargePointErrorCode goes as OtherError with the
+board's code as vendorErrorCode: as it is, the schema would refuse the notification.
+
+The outbox is a lane of the outbound queue (firmware.outbound), which delivers it.
 """
 import asyncio
 
 from firmware.config import INTEGER, Key
-from firmware.connector import ConnectorStatus
+from firmware.connector import ERROR_CODES, ConnectorStatus
 
 # Bounds the outbox while online too: a connector flapping faster than the link drains.
 MAX_PENDING = 16
-RETRY_S = 5
 # The longest MinimumStatusDuration accepted: beyond it the Central System learns too late.
 MAX_MINIMUM_STATUS_DURATION_S = 3600
 
@@ -37,7 +41,8 @@ class StatusService:
         # last handed to the outbox (what the Central System knows or is about to).
         self._held = [None] * (connector_count + 1)
         self._reported = [None] * (connector_count + 1)
-        self._wake = asyncio.Event()
+        self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
+        self.due_ms = None  # until a held status is due; None: none is held
 
     def status(self, connector_id):
         return self.connectors[connector_id].status
@@ -58,7 +63,7 @@ class StatusService:
             self._held[connector_id] = (self._notification(connector_id, steps[-1],
                                                            connector.error_code, info),
                                         self._ticks_ms())
-            self._wake.set()
+            self.wake.set()
             return
         for step in steps:
             self._queue(self._notification(connector_id, step, connector.error_code, info),
@@ -81,6 +86,9 @@ class StatusService:
     def _notification(self, connector_id, status, error_code, info):
         notification = {"connectorId": connector_id, "errorCode": error_code, "status": status,
                         "timestamp": self._clock.now_iso8601()}
+        if error_code not in ERROR_CODES:
+            notification["errorCode"] = "OtherError"
+            notification["vendorErrorCode"] = str(error_code)[:50]  # a CiString50
         if info:
             notification["info"] = info
         return notification
@@ -91,7 +99,7 @@ class StatusService:
             self._outbox = [n for n in self._outbox if n["connectorId"] != connector_id]
         self._reported[connector_id] = notification
         self._outbox.append(notification)
-        self._wake.set()
+        self.wake.set()
 
     def _release_stable(self):
         """Queues the held statuses that lasted; returns ms until the next one is due, or
@@ -113,29 +121,18 @@ class StatusService:
                 self._queue(notification, False)
         return next_due_ms
 
-    async def send_forever(self, call):
-        """Delivers the outbox in order through `call`; started once the boot is accepted."""
-        while True:
-            due_ms = self._release_stable()
-            if not self._outbox:
-                self._wake.clear()
-                if due_ms is None:
-                    await self._wake.wait()
-                else:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), due_ms / 1000)
-                    except asyncio.TimeoutError:
-                        pass
-                continue
-            notification = self._outbox[0]
-            try:
-                await call("StatusNotification", notification)
-            except Exception as error:  # offline or refused: keep it, try again later
-                self._log("status: %s: %s" % (type(error).__name__, error))
-                await asyncio.sleep(RETRY_S)
-                continue
-            if self._outbox and self._outbox[0] is notification:
-                self._outbox.pop(0)
+    # ---- the outbound queue's lane ---------------------------------------------------
+
+    def head(self):
+        self.due_ms = self._release_stable()
+        return self._outbox[0] if self._outbox else None
+
+    def request(self, notification):
+        return "StatusNotification", notification
+
+    def settle(self, notification, answer):
+        if self._outbox and self._outbox[0] is notification:  # not replaced meanwhile
+            self._outbox.pop(0)
 
     @property
     def pending(self):
@@ -145,4 +142,5 @@ class StatusService:
 
 def _same_state(a, b):
     return b is not None and a["status"] == b["status"] and \
-        a["errorCode"] == b["errorCode"] and a.get("info") == b.get("info")
+        a["errorCode"] == b["errorCode"] and a.get("info") == b.get("info") and \
+        a.get("vendorErrorCode") == b.get("vendorErrorCode")

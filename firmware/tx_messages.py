@@ -8,11 +8,13 @@ neither. Delivery is one more small record. Replaying the journal at boot gives 
 queue and every transaction that was running; the journal is compacted (rewritten with only
 what is still needed) when it has doubled since the last compaction.
 
-Delivery: a message the Central System fails to process (CALLERROR) is tried
-TransactionMessageAttempts times, waiting TransactionMessageRetryInterval times the number of
-tries so far between them, then skipped; a time-out or a lost link is not its fault and it
-is tried again without counting. A skipped StartTransaction leaves its transaction with
-transactionId -1 for the later messages (errata 3.18). MeterValues and StopTransaction take
+Delivery: the queue is a lane of the outbound queue (firmware.outbound), whose retry policy
+for transaction messages is OCPP 1.6 3.7.1's: a message the Central System fails to process
+(CALLERROR) is tried TransactionMessageAttempts times, waiting
+TransactionMessageRetryInterval times the number of tries so far between them, then
+skipped; a time-out or a lost link is not its fault and it is tried again without counting.
+A skipped StartTransaction leaves its transaction with transactionId -1 for the later
+messages (errata 3.18). MeterValues and StopTransaction take
 the transactionId when sent, so what was queued before the answer to StartTransaction (or
 offline) carries the id the Central System assigned.
 
@@ -24,17 +26,12 @@ in RAM only: they are not transaction-related and need no flash write.
 import asyncio
 import json
 
-from firmware.config import INTEGER, Key
 from firmware.tx_record import Transaction
-from ocppj.errors import OcppError
 from store.journal import Journal
 
 MAX_QUEUED = 200
-# A message not answered (time-out, offline) is sent again after this long.
-RETRY_S = 5
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
-MAX_ATTEMPTS_LIMIT = 10
 
 
 def _encode(record):
@@ -50,23 +47,12 @@ class Pending:
         self.offset = offset            # where its record is in the journal
         self._payload = payload         # kept in RAM only when it is not in the journal
         self.on_answer = on_answer
-        self.attempts = 0
 
 
 class TransactionMessages:
-    def __init__(self, log, path=None, config=None, sleep=asyncio.sleep):
-        """`path`: the journal in flash (None: RAM only); `config` declares the retry keys."""
+    def __init__(self, log, path=None):
+        """`path`: the journal in flash (None: RAM only)."""
         self._log = log
-        self._sleep = sleep
-        self._attempts = lambda: 3
-        self._retry_interval_s = lambda: 10
-        if config is not None:
-            config.declare(Key("TransactionMessageAttempts", INTEGER, 3, minimum=1,
-                               maximum=MAX_ATTEMPTS_LIMIT))
-            config.declare(Key("TransactionMessageRetryInterval", INTEGER, 10, minimum=1,
-                               maximum=3600))
-            self._attempts = lambda: config.get("TransactionMessageAttempts")
-            self._retry_interval_s = lambda: config.get("TransactionMessageRetryInterval")
         self._journal = Journal(path) if path is not None else None
         self._queue = []
         self.transactions = {}          # ref -> Transaction, while running or still queued
@@ -74,7 +60,7 @@ class TransactionMessages:
         self._next_ref = 1
         self._compacted_size = 0
         self.write_errors = 0
-        self._wake = asyncio.Event()
+        self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
         if self._journal is not None:
             self._replay()
 
@@ -84,7 +70,7 @@ class TransactionMessages:
         return len(self._queue)
 
     def __iter__(self):
-        return iter([_Shown(m.action, self.payload(m), m.attempts) for m in self._queue])
+        return iter([_Shown(m.action, self.payload(m)) for m in self._queue])
 
     @property
     def flash_writes(self):
@@ -137,7 +123,7 @@ class TransactionMessages:
                 message.offset = offset
                 message._payload = None
         self._queue.append(message)
-        self._wake.set()
+        self.wake.set()
         self._maybe_compact()
         return message
 
@@ -189,7 +175,7 @@ class TransactionMessages:
                 return
         del self.transactions[ref]
 
-    # ---- delivery -----------------------------------------------------------------------
+    # ---- delivery: the outbound queue's lane ---------------------------------------------
 
     def _to_send(self, message):
         payload = self.payload(message)
@@ -201,45 +187,27 @@ class TransactionMessages:
         payload["transactionId"] = -1 if transaction_id is None else transaction_id
         return payload
 
-    async def send_forever(self, call):
-        while True:
-            if not self._queue:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            message = self._queue[0]
-            payload = self._to_send(message)
-            if payload is None:
-                self._log("tx: %s #%d unreadable in flash: skipped" % (message.action,
-                                                                       message.seq))
-                self._queue.pop(0)
-                self._done(message, -1 if message.action == "StartTransaction" else None)
-                continue
-            try:
-                answer = await call(message.action, payload)
-            except Exception as error:
-                if not isinstance(error, OcppError):  # time-out, offline: not its fault
-                    self._log("tx: %s not delivered: %s: %s" % (message.action,
-                                                                type(error).__name__, error))
-                    await self._sleep(RETRY_S)
-                    continue
-                message.attempts += 1
-                self._log("tx: %s attempt %d failed: %s" % (message.action, message.attempts,
-                                                            error))
-                if message.attempts < self._attempts():
-                    await self._sleep(self._retry_interval_s() * message.attempts)
-                    continue
-                self._log("tx: %s skipped after %d failures" % (message.action,
-                                                                message.attempts))
-                answer = None
-            if self._queue and self._queue[0] is message:
-                self._queue.pop(0)
-            transaction_id = None
-            if message.action == "StartTransaction":
-                transaction_id = answer["transactionId"] if answer is not None else -1
-            self._done(message, transaction_id)
-            if message.on_answer is not None and answer is not None:
-                message.on_answer(answer)
+    def head(self):
+        return self._queue[0] if self._queue else None
+
+    def request(self, message):
+        payload = self._to_send(message)
+        if payload is None:
+            self._log("tx: %s #%d unreadable in flash: skipped" % (message.action, message.seq))
+            return None
+        return message.action, payload
+
+    def settle(self, message, answer):
+        """Delivered with `answer`, or skipped (None): a StartTransaction skipped leaves
+        transactionId -1 (errata 3.18)."""
+        if self._queue and self._queue[0] is message:
+            self._queue.pop(0)
+        transaction_id = None
+        if message.action == "StartTransaction":
+            transaction_id = answer["transactionId"] if answer is not None else -1
+        self._done(message, transaction_id)
+        if message.on_answer is not None and answer is not None:
+            message.on_answer(answer)
 
     # ---- flash ----------------------------------------------------------------------------
 
@@ -335,7 +303,6 @@ class TransactionMessages:
 class _Shown:
     """A queued message as the console lists it."""
 
-    def __init__(self, action, payload, attempts):
+    def __init__(self, action, payload):
         self.action = action
         self.payload = payload
-        self.attempts = attempts

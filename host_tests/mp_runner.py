@@ -1,7 +1,8 @@
 # Runs the portable tests under any Python (made for the MicroPython unix port):
-# every test_* function of every test_*.py module in the given folders, async ones
-# through asyncio. Prints one line per failure and a closing "N passed, N failed" line;
-# exits 1 when anything failed. Usage: micropython mp_runner.py DIR [DIR ...] [-k TEXT]
+# every test_* function of every test_*.py module in the given folders (or of the given
+# modules), async ones through asyncio. Prints one line per failure and a closing "N passed,
+# N failed" line; exits 1 when anything failed.
+# Usage: micropython mp_runner.py DIR|MODULE.py [...] [-k TEXT]
 import sys
 import os
 import asyncio
@@ -12,8 +13,10 @@ def _is_coroutine(value):
     return type(value).__name__ in ("generator", "coroutine")
 
 
-def _modules(folder):
-    names = [n[:-3] for n in os.listdir(folder) if n.startswith("test_") and n.endswith(".py")]
+def _modules(path):
+    if path.endswith(".py"):  # one module: its folder is the path entry
+        return [path.rsplit("/", 1)[-1][:-3]]
+    names = [n[:-3] for n in os.listdir(path) if n.startswith("test_") and n.endswith(".py")]
     names.sort()
     return names
 
@@ -37,10 +40,11 @@ def main(argv):
         i += 1
     passed = 0
     failed = []
-    for folder in folders:
+    for path in folders:
+        folder = path.rsplit("/", 1)[0] if path.endswith(".py") else path
         if folder not in sys.path:
             sys.path.insert(0, folder)
-        for name in _modules(folder):
+        for name in _modules(path):
             try:
                 module = __import__(name)
             except Exception as e:

@@ -46,12 +46,14 @@ class Update:
             f.write(self.image)
 
     def request(self, url, request_id=5, signer=None, signature=None, retrieve_in_s=0,
-                **options):
+                install_in_s=None, **options):
         signer = signer or self.signer
         signature = signature if signature is not None else sign(signer, self.image)
         firmware = {"location": url, "retrieve_date_time": now_iso(retrieve_in_s),
                     "signing_certificate": signer.cert_pem.decode(),
                     "signature": base64.b64encode(signature).decode()}
+        if install_in_s is not None:
+            firmware["install_date_time"] = now_iso(install_in_s)
         return self.cs.run(self.link.call(call.SignedUpdateFirmware(
             request_id=request_id, firmware=firmware, **options))).status
 
@@ -167,6 +169,34 @@ def test_a_new_update_cancels_a_scheduled_one(tmp_path):
         assert statuses(cs, 8, 5)[:2] == ["Downloading", "Downloaded"]
         assert [p["status"] for p in cs.requests("SignedFirmwareStatusNotification")
                 if p.get("requestId") == 7] == ["DownloadScheduled"] * 2
+
+
+def test_dates_a_month_ahead_stay_scheduled(tmp_path):
+    # Issue 16: a month is more than a 32-bit board's asyncio can sleep in one go
+    # (firmware/waits.py); the update waits for it all the same, on the UTC clock.
+    month_s = 30 * 24 * 3600
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            security_station(cs) as station:
+        update = Update(cs, booted(cs), str(tmp_path))
+        assert update.request(web.url("/fw.bin"), request_id=11, retrieve_in_s=month_s) == \
+            "Accepted"
+        assert statuses(cs, 11, 1) == ["DownloadScheduled"]
+        # Still scheduled, so the next request cancels it (L01.FR.26)...
+        assert update.request(web.url("/fw.bin"), request_id=12, install_in_s=month_s) == \
+            "AcceptedCanceled"
+        assert statuses(cs, 12, 4) == ["Downloading", "Downloaded", "SignatureVerified",
+                                       "InstallScheduled"]
+        # ...and so is the installation a month ahead.
+        assert update.request(web.url("/fw.bin"), request_id=13, retrieve_in_s=month_s) == \
+            "AcceptedCanceled"
+        # A week between two download attempts, from a location nobody serves.
+        assert update.request("http://127.0.0.1:9/fw.bin", request_id=14, retries=1,
+                              retry_interval=600000) == "AcceptedCanceled"
+        wait_until(lambda: [line for line in station.lines
+                            if "download attempt 1 failed" in line], 10, "a failed attempt")
+        assert update.request(web.url("/fw.bin"), request_id=15, retrieve_in_s=month_s) == \
+            "AcceptedCanceled"
+        assert statuses(cs, 14, 1) == ["Downloading"] and station.alive
 
 
 def test_a_firmware_image_over_https(tmp_path):

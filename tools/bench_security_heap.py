@@ -52,6 +52,9 @@ class NoSecurity:
         self.station = station
         self.pending = None
 
+    def head(self):  # the outbound queue's lane: no events
+        return None
+
     def call(self, name, *args):
         board = self.station.board
         return (board.csms_url, None, board.password) if name == "connection" else None
@@ -99,8 +102,11 @@ def idle_station(folder):
 
     async def boot():
         await station.security.run("after_boot")
-        while getattr(station.security, "sender", None) is not None:
+        sender = asyncio.create_task(station.outbound.send_forever(accepted))
+        while station.security.head() is not None:
             await asyncio.sleep(0)
+        sender.cancel()
+        await asyncio.sleep(0)
 
     asyncio.run(boot())
     return station, in_use()

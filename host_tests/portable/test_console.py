@@ -4,6 +4,7 @@ import asyncio
 from firmware.config import INTEGER, Configuration, Key
 from firmware.console import Console, connector_line
 from logring import LOG_LINE_MAX, LogRing
+from firmware.outbound import Outbound
 from firmware.tx_messages import TransactionMessages
 
 
@@ -27,6 +28,8 @@ class Station:
         self.config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
         self.config.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
         self.messages = TransactionMessages(lambda line: None)
+        self.outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+        self.outbound.add(self.messages)
 
     def snapshot(self):
         return {"connection": "online", "registration": "Accepted", "queued": 2,

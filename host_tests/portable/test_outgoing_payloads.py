@@ -76,8 +76,7 @@ async def answered_and_sent():
     station.link._session, station.link.state = session, ONLINE
     await station.registration.register()
     answered = []
-    tasks = [asyncio.create_task(station.status.send_forever(station.link.call)),
-             asyncio.create_task(station.messages.send_forever(station.link.call))]
+    tasks = [asyncio.create_task(station.outbound.send_forever(station.link.call))]
     station.status.report_all()
     for action, payloads in REQUESTS:
         handler = station.handlers.get(action) or station.handlers[ANY_ACTION](action)

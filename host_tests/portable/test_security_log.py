@@ -4,6 +4,7 @@ import asyncio
 
 from firmware import security_log
 from firmware.clock import Clock
+from firmware.outbound import Outbound
 from firmware.security_log import SecurityLog
 from scratch import fresh_path
 
@@ -39,10 +40,36 @@ class Central:
         return {}
 
 
+class Lane:
+    """The log's pending events as the station's outbound queue takes them (the lane of
+    firmware.security, whose code loads the log for each event)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def head(self):
+        return self.log.pending[0] if self.log.pending else None
+
+    def request(self, event):
+        return "SecurityEventNotification", security_log.notification(event)
+
+    def settle(self, event, answer):
+        self.log.settle(event)
+
+
 async def deliver(log, central, count):
-    """Runs the sender until `count` events are confirmed, then stops it."""
+    """Runs the outbound queue until `count` events are confirmed, then stops it; its
+    waits to retry pass at once, on fake time."""
     central.limit = count
-    sender = asyncio.create_task(log.send_pending(central.call))
+    now_ms = [0]
+
+    async def wait(event, seconds):
+        now_ms[0] += int(seconds * 1000) if seconds is not None else 0
+        await asyncio.sleep(0)
+
+    outbound = Outbound(lambda line: None, lambda: now_ms[0], lambda a, b: a - b, wait=wait)
+    outbound.add(Lane(log))
+    sender = asyncio.create_task(outbound.send_forever(central.call))
     for _ in range(1000):
         await asyncio.sleep(0)
         if len(central.received) >= count:
@@ -84,16 +111,12 @@ async def test_only_unconfirmed_critical_events_come_back_after_a_reboot():
     assert make(path).pending[0][0] == 4  # numbering goes on after the reboot
 
 
-async def test_a_failed_send_is_retried_and_nothing_is_lost(monkeypatch=None):
-    security_log.RETRY_S, retry_s = 0, security_log.RETRY_S
-    try:
-        log = make(fresh("retry"))
-        log.record("ResetOrReboot")
-        central = Central(fail=2)
-        await deliver(log, central, 1)
-        assert [p["type"] for p in central.received] == ["ResetOrReboot"]
-    finally:
-        security_log.RETRY_S = retry_s
+async def test_a_failed_send_is_retried_and_nothing_is_lost():
+    log = make(fresh("retry"))
+    log.record("ResetOrReboot")
+    central = Central(fail=2)
+    await deliver(log, central, 1)
+    assert [p["type"] for p in central.received] == ["ResetOrReboot"]
 
 
 def test_the_log_rolls_and_keeps_what_is_still_pending():

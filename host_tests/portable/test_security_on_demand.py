@@ -32,8 +32,9 @@ async def booted_station():
     station.link.call = accepted
     station.online = lambda: True
 
-    await station.security.run("after_boot")  # StartupOfTheDevice recorded and sent
-    while station.security.sender is not None:
+    await station.security.run("after_boot")  # StartupOfTheDevice recorded...
+    station.sender = asyncio.create_task(station.outbound.send_forever(accepted))  # ...sent
+    while station.security.pending:
         await asyncio.sleep(0)
     return station
 
@@ -64,5 +65,6 @@ async def test_an_idle_station_keeps_no_security_code_and_its_requests_leave_non
     assert "SecurityProfile" in names and "AuthorizationKey" not in names  # write-only
     for _ in range(10):  # the event the rejected root raised is sent
         await asyncio.sleep(0)
-    assert station.security.sender is None
+    assert not station.security.pending
+    station.sender.cancel()
     assert set(sys.modules) == idle

@@ -4,6 +4,7 @@ import asyncio
 
 from firmware.clock import Clock
 from firmware.connector import AVAILABLE, CHARGING, FAULTED, PREPARING
+from firmware.outbound import Outbound
 from firmware.status import MAX_PENDING, StatusService
 from firmware.transactions import Transaction
 from firmware.tx_messages import TransactionMessages
@@ -25,6 +26,13 @@ def service(count=2):
     return StatusService(count, clock, lambda: 0, lambda line: None)
 
 
+def sending(lane, call):
+    """The outbound queue's sender with `lane` its only one."""
+    outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+    outbound.add(lane)
+    return outbound.send_forever(call)
+
+
 async def drain(task_coroutine, recorder, until):
     task = asyncio.create_task(task_coroutine)
     for _ in range(100):
@@ -40,7 +48,7 @@ async def test_after_boot_every_connector_then_changes_in_order():
     status.update(1, PREPARING, "NoError")
     status.update(1, CHARGING, "NoError")
     recorder = Recorder()
-    await drain(status.send_forever(recorder.call), recorder, lambda: status.pending == 0)
+    await drain(sending(status, recorder.call), recorder, lambda: status.pending == 0)
     sent = [(p["connectorId"], p["status"]) for _, p in recorder.sent]
     assert sent == [(0, AVAILABLE), (1, AVAILABLE), (2, AVAILABLE), (1, PREPARING),
                     (1, CHARGING)]
@@ -78,7 +86,7 @@ async def test_stop_queued_before_start_answer_gets_the_assigned_transaction_id(
     assert len(messages) == 2
     recorder = Recorder({"StartTransaction": {"transactionId": 77,
                                               "idTagInfo": {"status": "Accepted"}}})
-    await drain(messages.send_forever(recorder.call), recorder, lambda: len(messages) == 0)
+    await drain(sending(messages, recorder.call), recorder, lambda: len(messages) == 0)
     assert [a for a, _ in recorder.sent] == ["StartTransaction", "StopTransaction"]
     assert recorder.sent[1][1]["transactionId"] == 77
     assert "transactionId" not in recorder.sent[0][1]

@@ -5,6 +5,7 @@ import asyncio
 from firmware.clock import Clock
 from firmware.config import Configuration
 from firmware.connector import AVAILABLE, CHARGING, FINISHING, PREPARING
+from firmware.outbound import Outbound
 from firmware.status import StatusService
 from store.atomic import ensure_dir
 
@@ -50,7 +51,9 @@ class Recorder:
 
 
 async def run_for(status, recorder, steps=20):
-    task = asyncio.create_task(status.send_forever(recorder.call))
+    outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+    outbound.add(status)
+    task = asyncio.create_task(outbound.send_forever(recorder.call))
     for _ in range(steps):
         await asyncio.sleep(0)
     return task

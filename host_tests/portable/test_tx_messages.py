@@ -21,7 +21,7 @@ async def test_offline_session_is_delivered_in_order_with_the_assigned_id():
     assert [m.action for m in rig.messages] == ["StartTransaction"] + ["MeterValues"] * 3 + \
         ["StopTransaction"]
     central = Central()
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "MeterValues", "StopTransaction"]
     assert "transactionId" not in central.sent[0][1]
@@ -36,7 +36,7 @@ async def test_retry_after_callerror_waits_interval_times_attempt_then_delivers(
     rig.transactions.start(1, "TAG1")
     central = Central()
     central.refuse["StartTransaction"] = 2
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert central.actions() == ["StartTransaction"] * 3
     assert rig.sleeps == [7, 14]  # OCPP 1.6 3.7.1: interval x preceding transmissions
     assert rig.transactions.on_connector(1).transaction_id == 101
@@ -48,7 +48,7 @@ async def test_start_refused_every_time_is_skipped_and_later_messages_use_minus_
     session(rig, samples=1)
     central = Central()
     central.refuse["StartTransaction"] = 5
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert central.actions() == ["StartTransaction", "StartTransaction", "MeterValues",
                                  "StopTransaction"]
     assert [p["transactionId"] for _, p in central.sent[2:]] == [-1, -1]
@@ -59,7 +59,7 @@ async def test_refused_meter_values_skipped_after_attempts_the_stop_still_goes()
     session(rig, samples=1)
     central = Central()
     central.refuse["MeterValues"] = 1
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "StopTransaction"]
     assert len(rig.messages) == 0
 
@@ -77,7 +77,7 @@ async def test_time_outs_and_lost_links_are_retried_without_counting():
         return await central.call(action, payload)
 
     import asyncio
-    task = asyncio.create_task(rig.messages.send_forever(flaky))
+    task = asyncio.create_task(rig.outbound.send_forever(flaky))
     for _ in range(50):
         await asyncio.sleep(0)
     task.cancel()
@@ -99,14 +99,14 @@ async def test_queue_survives_a_reboot_and_nothing_delivered_is_sent_again():
         sent.append(action)
         return await central.call(action, payload)
 
-    task = asyncio.create_task(rig.messages.send_forever(two_then_hang))
+    task = asyncio.create_task(rig.outbound.send_forever(two_then_hang))
     for _ in range(20):
         await asyncio.sleep(0)
     task.cancel()
     rebooted = Rig(path)
     assert [m.action for m in rebooted.messages] == ["MeterValues", "StopTransaction"]
     assert rebooted.messages.running() == []
-    await deliver(rebooted.messages, central)
+    await deliver(rebooted, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "StopTransaction"]
     assert {p["transactionId"] for _, p in central.sent[1:]} == {101}
@@ -175,7 +175,7 @@ async def test_compaction_keeps_the_journal_bounded_and_the_state_intact():
     rig.transactions.start(1, "TAG1")
     for _ in range(300):
         rig.advance(5)
-        await deliver(rig.messages, central)
+        await deliver(rig, central)
     journal = rig.messages._journal
     assert journal.size <= 2 * COMPACT_MIN_BYTES
     assert os.stat(path + "/tx.journal")[6] == journal.size
@@ -199,6 +199,6 @@ async def test_no_heap_for_the_journal_record_keeps_the_messages_queued_in_ram()
         ["StopTransaction"]
     assert rig.messages.write_errors == 4  # one record a message
     central = Central()
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "StopTransaction"]

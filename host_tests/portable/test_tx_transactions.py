@@ -136,7 +136,7 @@ async def test_TC_032_2_power_cut_stops_with_power_loss_and_last_known_reading()
     rig = Rig(path, settings={"MeterValueSampleInterval": "5"})
     rig.transactions.start(1, "TAG1")
     central = Central()
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     rig.ios[0].wh = 1700
     rig.advance(10)
     rig.ios[0].wh = 1800  # after the last sample: not known when the power goes
@@ -148,7 +148,7 @@ async def test_TC_032_2_power_cut_stops_with_power_loss_and_last_known_reading()
     assert stop["timestamp"] == format_iso8601(START_S + 10)
     assert contexts(stop["transactionData"][0]) == {"Transaction.Begin"}
     assert contexts(stop["transactionData"][-1]) == {"Transaction.End"}
-    await deliver(rebooted.messages, central)
+    await deliver(rebooted, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "StopTransaction"]
     assert central.sent[-1][1]["transactionId"] == 101
@@ -167,7 +167,7 @@ async def test_invalid_id_with_stop_on_invalid_id_stops_deauthorized():
     rig.transactions.start(1, "BAD")
     central = Central()
     central.status = "Invalid"
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert rig.transactions.on_connector(1) is None
     assert central.actions() == ["StartTransaction", "StopTransaction"]
     assert central.sent[1][1]["reason"] == "DeAuthorized" and not rig.ios[0].energized
@@ -179,7 +179,7 @@ async def test_invalid_id_without_stop_suspends_after_max_energy():
     transaction = rig.transactions.start(1, "BAD")
     central = Central()
     central.status = "Blocked"
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     assert rig.transactions.on_connector(1) is transaction and rig.ios[0].energized
     rig.ios[0].wh += 299
     rig.advance(1)
@@ -196,7 +196,7 @@ async def test_id_tag_info_of_start_and_stop_reaches_the_authorization_cache():
     rig.transactions.on_id_tag_info = lambda tag, info: seen.append((tag, info["status"]))
     rig.transactions.start(1, "TAG1")
     rig.transactions.stop(1, "Local", "TAG1")
-    await deliver(rig.messages, Central())
+    await deliver(rig, Central())
     assert seen == [("TAG1", "Accepted")]
 
 
@@ -207,9 +207,9 @@ async def test_flash_writes_per_session_follow_the_samples_not_the_seconds():
     rig.transactions.start(1, "TAG1")
     for _ in range(60):  # a one-hour session, delivered as it goes
         rig.advance(60)
-        await deliver(rig.messages, central)
+        await deliver(rig, central)
     rig.transactions.stop(1, "Local", "TAG1")
-    await deliver(rig.messages, central)
+    await deliver(rig, central)
     writes = rig.messages.flash_writes - before
     # start + its delivery, per sample one record and its delivery, stop + its delivery,
     # and compactions.

@@ -6,6 +6,7 @@ import os
 
 from firmware.clock import Clock
 from firmware.config import Configuration
+from firmware.outbound import Outbound
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
 from ocppj.errors import CallErrorReceived
@@ -90,9 +91,10 @@ def folder(name):
 
 class Rig:
     """The transaction services of one station on flash folder `path` (durable=False: the
-    message queue in RAM only). Retry waits are recorded in `sleeps`, not waited."""
+    message queue in RAM only), delivered by an outbound queue whose retry waits are
+    recorded in `sleeps` and pass at once on the fake time."""
 
-    def __init__(self, path, ios=None, time=None, settings=None, durable=True, sleep=None):
+    def __init__(self, path, ios=None, time=None, settings=None, durable=True):
         self.path = path
         self.ios = ios or [FakeIo(1), FakeIo(2)]
         self.time = time or FakeTime()
@@ -103,16 +105,22 @@ class Rig:
         self.config = Configuration(config_path, self.lines.append)
         self.clock = Clock(self.time.ticks_ms, self.time.ticks_diff)
         self.clock.set_iso8601("2026-11-25T08:00:00Z")
+        self.outbound = Outbound(self.lines.append, self.time.ticks_ms, self.time.ticks_diff,
+                                 self.config, self._wait)
         self.messages = TransactionMessages(self.lines.append,
-                                            path + "/tx.journal" if durable else None,
-                                            self.config, sleep or self._sleep)
+                                            path + "/tx.journal" if durable else None)
+        self.outbound.add(self.messages)
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
                                          self.lines.append, self._changed)
         for name, value in (settings or {}).items():
             assert self.config.change(name, value) == "Accepted", name
 
-    async def _sleep(self, seconds):
+    async def _wait(self, event, seconds):
+        if seconds is None:  # nothing to send until something is queued
+            await event.wait()
+            return
         self.sleeps.append(seconds)
+        self.time.ms += int(seconds * 1000)
 
     def _changed(self):
         self.changes += 1
@@ -127,13 +135,13 @@ class Rig:
         return Rig(self.path, self.ios, FakeTime())
 
 
-async def deliver(messages, central, rounds=400):
-    """Runs the sender until the queue is empty (or `rounds` event-loop turns)."""
+async def deliver(rig, central, rounds=400):
+    """Runs the rig's sender until its queue is empty (or `rounds` event-loop turns)."""
     import asyncio
-    task = asyncio.create_task(messages.send_forever(central.call))
+    task = asyncio.create_task(rig.outbound.send_forever(central.call))
     for _ in range(rounds):
         await asyncio.sleep(0)
-        if len(messages) == 0:
+        if len(rig.messages) == 0:
             break
     task.cancel()
     try:
