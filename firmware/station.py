@@ -50,7 +50,8 @@ class Station:
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
                                     config, board.ticks_diff)
-        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config)
+        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config,
+                                            connector_count=len(board.connectors))
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",

@@ -22,8 +22,8 @@ Messages that belong to no transaction (clock-aligned values of an idle connecto
 in RAM only: they are not transaction-related and need no flash write.
 """
 import asyncio
-import json
 
+from firmware import tx_codec
 from firmware.config import INTEGER, Key
 from firmware.tx_record import Transaction
 from ocppj.errors import OcppError
@@ -35,10 +35,6 @@ RETRY_S = 5
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
 MAX_ATTEMPTS_LIMIT = 10
-
-
-def _encode(record):
-    return json.dumps(record, separators=(",", ":")).encode()
 
 
 class Pending:
@@ -54,9 +50,11 @@ class Pending:
 
 
 class TransactionMessages:
-    def __init__(self, log, path=None, config=None, sleep=asyncio.sleep):
-        """`path`: the journal in flash (None: RAM only); `config` declares the retry keys."""
+    def __init__(self, log, path=None, config=None, sleep=asyncio.sleep, connector_count=None):
+        """`path`: the journal in flash (None: RAM only), of a station with `connector_count`
+        connectors; `config` declares the retry keys."""
         self._log = log
+        self._connector_count = connector_count
         self._sleep = sleep
         self._attempts = lambda: 3
         self._retry_interval_s = lambda: 10
@@ -104,8 +102,8 @@ class TransactionMessages:
         if data is None:
             return None
         try:
-            return json.loads(data)["p"]
-        except (ValueError, KeyError, TypeError):
+            return tx_codec.decode(data, self._connector_count)["p"]
+        except (ValueError, KeyError):
             return None
 
     # ---- recording ----------------------------------------------------------------------
@@ -161,7 +159,7 @@ class TransactionMessages:
 
     def _write(self, record):
         try:
-            return self._journal.append(_encode(record))
+            return self._journal.append(tx_codec.encode(record))
         # Flash full or failing, or no heap for the record: the message stays queued in RAM.
         except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
@@ -251,10 +249,14 @@ class TransactionMessages:
         for offset, data in journal.scan():
             records += 1
             try:
-                record = json.loads(data)
-                self._apply(record, offset, queue, done)
-            except (ValueError, KeyError, TypeError, IndexError) as error:
-                self._log("tx: journal record at %d ignored: %r" % (offset, error))
+                record = tx_codec.decode(data, self._connector_count)
+                ref = tx_codec.unknown_ref(record, self.transactions)
+                if ref is not None:
+                    raise ValueError("unknown transaction %d" % ref)
+            except ValueError as error:  # checked, not applied: the boot goes on without it
+                self._log("tx: journal record at %d rejected: %s" % (offset, error))
+                continue
+            self._apply(record, offset, queue, done)
         self._queue = [m for m in queue if m.seq not in done]
         for ref in list(self.transactions):
             self._forget_if_finished(ref)
@@ -307,7 +309,7 @@ class TransactionMessages:
 
         def records():
             for transaction in transactions:
-                yield _encode(transaction.snapshot())
+                yield tx_codec.encode(transaction.snapshot())
             for message in durable:
                 payload = self.payload(message)
                 if payload is not None:
@@ -315,7 +317,7 @@ class TransactionMessages:
                     entry = {"q": message.seq, "a": message.action, "p": payload}
                     if message.ref is not None:
                         entry["r"] = message.ref
-                    yield _encode(entry)
+                    yield tx_codec.encode(entry)
 
         try:
             offsets = self._journal.rewrite(records())

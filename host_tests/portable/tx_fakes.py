@@ -105,7 +105,8 @@ class Rig:
         self.clock.set_iso8601("2026-11-25T08:00:00Z")
         self.messages = TransactionMessages(self.lines.append,
                                             path + "/tx.journal" if durable else None,
-                                            self.config, sleep or self._sleep)
+                                            self.config, sleep or self._sleep,
+                                            len(self.ios))
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
                                          self.lines.append, self._changed)
         for name, value in (settings or {}).items():
