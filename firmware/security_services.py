@@ -135,6 +135,16 @@ def folder(security):
     return security.station.board.state_dir + "/certs"
 
 
+def stored(security, path):
+    """The JSON value in a file of the extension's, or None; None too, with a log line, when
+    the file is damaged: it must not stop the boot or the daily checks that read it."""
+    try:
+        return read_json_or_none(path)
+    except ValueError:
+        security.station.board.log("security: %s is not JSON: ignored" % path)
+        return None
+
+
 async def daily_checks(security):
     check_flash(security)
     await renew_if_due(security)
@@ -160,7 +170,7 @@ def check_flash(security):
 async def renew_if_due(security):
     """A03: the station's own certificate, once it expires within a month, is renewed like a
     requested one (CpoName set). Only a station that has one loads the code that tells."""
-    if read_json_or_none(folder(security) + "/cp.json") is None:
+    if not stored(security, folder(security) + "/cp.json"):
         return
     from firmware.security_requests import charge_point_certificate, request_certificate
 
@@ -178,7 +188,7 @@ async def after_boot(security):
     """Once the boot is accepted: StartupOfTheDevice, and an installation that just
     restarted the station is reported (Installed, FirmwareUpdated)."""
     record(security, "StartupOfTheDevice")
-    if read_json_or_none(security.station.board.state_dir + "/firmware_install.json") is None:
+    if not stored(security, security.station.board.state_dir + "/firmware_install.json"):
         return
     from firmware.security_requests import firmware_update
 
@@ -253,6 +263,8 @@ def __getattr__(name):
     """The rest of what Security.call reaches, the requests' code (firmware.security_requests),
     is imported on its first use in a call and unloaded with it: a boot, an idle station and
     its security events never load it."""
+    if name.startswith("__"):  # CPython's import asks for __path__: not a request's code
+        raise AttributeError(name)
     from firmware import security_requests
 
     return getattr(security_requests, name)
