@@ -4,6 +4,7 @@ import asyncio
 from firmware import phase_rotation, unlock
 from firmware.authorization import Authorization
 from firmware.availability import Availability
+from firmware.board_reads import BoardReads
 from firmware.clock import Clock
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
 from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
@@ -15,6 +16,7 @@ from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.security import Security
 from firmware.status import StatusService
+from firmware.supervisor import Supervisor
 from firmware.transactions import Transactions
 from firmware.trigger import Trigger
 from firmware.tx_messages import TransactionMessages
@@ -29,6 +31,9 @@ class Station:
     def __init__(self, board):
         self.board = board
         log = board.log
+        self.reads = BoardReads(board, log)
+        self.supervisor = Supervisor(log, board.ticks_ms, board.ticks_diff,
+                                     getattr(board, "feed_watchdog", None))
         self.clock = Clock(board.ticks_ms, board.ticks_diff)
         self.handlers = {}
         self.config = config = Configuration(board.state_dir + "/config.json", log)
@@ -82,6 +87,7 @@ class Station:
         phase_rotation.declare(config, len(board.connectors))
         self._boot_reported = False
         self._tasks = []
+        self._kept = []  # the background tasks, referenced for as long as the station runs
 
     # ---- registration and the link ----------------------------------------------------
 
@@ -128,12 +134,14 @@ class Station:
         """Until a triggered BootNotification is not accepted (section 4.2 again): what is
         not sent meanwhile stays queued."""
         call = self.link.call
+        keep = self.supervisor.keep
         senders = [
-            asyncio.create_task(heartbeat_forever(call, self.clock, self._heartbeat_interval_s,
-                                                  self.board.log)),
-            asyncio.create_task(self.status.send_forever(call)),
-            asyncio.create_task(self.messages.send_forever(call)),
-            asyncio.create_task(self.security.check_daily()),
+            keep("heartbeat", lambda: heartbeat_forever(call, self.clock,
+                                                        self._heartbeat_interval_s,
+                                                        self.board.log)),
+            keep("status", lambda: self.status.send_forever(call)),
+            keep("transaction messages", lambda: self.messages.send_forever(call)),
+            keep("daily checks", self.security.check_daily),
         ]
         self.security.call("online")  # the security events pending, if any, ...
         try:
@@ -156,15 +164,16 @@ class Station:
             and self.transactions.on_connector(connector_id) is None
 
     def _read_inputs(self):
-        tag = self.board.read_tag()
+        reads = self.reads  # the board's reads, none of which can raise into the station
+        tag = reads.read_tag()
         while tag is not None:
             self._spawn(self.identification.tap(tag))
-            tag = self.board.read_tag()
+            tag = reads.read_tag()
         for connector_id, io in enumerate(self.board.connectors, 1):
             inputs = self.inputs[connector_id - 1]
-            inputs.error_code = io.error_code()
-            inputs.ev_demand = io.ev_demand()
-            plugged = io.plugged()
+            inputs.error_code = reads.error_code(io)
+            inputs.ev_demand = reads.ev_demand(io)
+            plugged = reads.plugged(io, inputs.plugged)
             if plugged != inputs.plugged:
                 inputs.plugged = plugged
                 if plugged:
@@ -187,6 +196,7 @@ class Station:
         while True:
             changed.clear()
             self._read_inputs()
+            self.supervisor.progress()
             try:
                 await asyncio.wait_for(changed.wait(), HARDWARE_POLL_S)
             except asyncio.TimeoutError:
@@ -228,9 +238,11 @@ class Station:
                 "queued": len(self.messages), "connectors": connectors}
 
     async def run(self):
-        self._spawn(self._watch_hardware())
-        self._spawn(self.transactions.sample_forever())
-        await self.link.run()
+        keep = self.supervisor.keep
+        self._kept = [keep("hardware", self._watch_hardware),
+                      keep("sampling", self.transactions.sample_forever),
+                      keep("link", self.link.run)]
+        await self.supervisor.feed_forever()
 
 
 def run(board):
