@@ -62,7 +62,8 @@ class SecurityLog:
         """Delivers the pending events in order, until none is left."""
         while self.pending:
             event = self.pending[0]
-            payload = {"type": event[2], "timestamp": format_iso8601(event[1])}
+            payload = {"type": event[2],
+                       "timestamp": format_iso8601(self._clock.corrected_s(event[1]))}
             if event[3]:
                 payload["techInfo"] = event[3]
             try:

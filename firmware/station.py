@@ -5,7 +5,7 @@ from firmware import phase_rotation, unlock
 from firmware.authorization import Authorization
 from firmware.availability import Availability
 from firmware.board_reads import BoardReads
-from firmware.clock import Clock
+from firmware.clock import Clock, board_time_s
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
 from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
 from firmware.heartbeat import heartbeat_forever
@@ -34,7 +34,7 @@ class Station:
         self.reads = BoardReads(board, log)
         self.supervisor = Supervisor(log, board.ticks_ms, board.ticks_diff,
                                      getattr(board, "feed_watchdog", None))
-        self.clock = Clock(board.ticks_ms, board.ticks_diff)
+        self.clock = Clock(board.ticks_ms, board.ticks_diff, board_time_s(board, log))
         self.handlers = {}
         self.config = config = Configuration(board.state_dir + "/config.json", log)
         config.register(self.handlers)
@@ -59,6 +59,11 @@ class Station:
                                             connector_count=len(board.connectors))
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
+        # What was stamped before the time was known (no RTC, offline) is corrected once it
+        # is: at once with an RTC, else at the first answer of the Central System.
+        self.clock.on_known = self._time_known
+        if self.clock.synchronised:
+            self._time_known()
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
                                            self.link.call, self.online, self.clock, log)
         self.authorization.register(self.handlers)
@@ -88,6 +93,9 @@ class Station:
         self._boot_reported = False
         self._tasks = []
         self._kept = []  # the background tasks, referenced for as long as the station runs
+
+    def _time_known(self):
+        self.messages.correct_times(self.clock)
 
     # ---- registration and the link ----------------------------------------------------
 

@@ -20,10 +20,17 @@ Bound: MAX_QUEUED messages. When full, the oldest MeterValues gives way to the n
 StartTransaction and StopTransaction are never dropped (at most two per charging session).
 Messages that belong to no transaction (clock-aligned values of an idle connector) are kept
 in RAM only: they are not transaction-related and need no flash write.
+
+Time not yet known (firmware.clock): what was stamped before it are seconds since the boot.
+At the boot, such times replayed from an earlier boot that never learned the time are moved
+to end just before this boot (how long the power was off is not known: taken as nothing).
+Once the time is known, correct_times() corrects every one in RAM and, with one rewrite, in
+flash; a message is corrected again when sent, for what a failed rewrite left.
 """
 import asyncio
 
 from firmware import tx_codec
+from firmware.clock import UNSET_BEFORE_S, format_iso8601, parse_iso8601
 from firmware.config import INTEGER, Key
 from firmware.tx_record import Transaction
 from ocppj.errors import OcppError
@@ -38,6 +45,8 @@ MAX_ATTEMPTS_LIMIT = 10
 
 
 class Pending:
+    shift_s = 0  # moves its times of an earlier boot that never learned the time (_replay)
+
     def __init__(self, seq, action, transaction, payload=None, offset=None, on_answer=None):
         self.seq = seq
         self.action = action
@@ -72,6 +81,7 @@ class TransactionMessages:
         self._next_ref = 1
         self._compacted_size = 0
         self.write_errors = 0
+        self._clock = None  # once the time is known (correct_times)
         self._wake = asyncio.Event()
         if self._journal is not None:
             self._replay()
@@ -191,6 +201,8 @@ class TransactionMessages:
 
     def _to_send(self, message):
         payload = self.payload(message)
+        if payload is not None:
+            self._correct(payload, message.shift_s)
         transaction = message.transaction
         if payload is None or message.action == "StartTransaction" or transaction is None:
             return payload
@@ -260,6 +272,7 @@ class TransactionMessages:
         self._queue = [m for m in queue if m.seq not in done]
         for ref in list(self.transactions):
             self._forget_if_finished(ref)
+        self._before_this_boot()
         live = len(self._queue) + len(self.transactions)
         if journal.torn() or records > live:
             self._compact()
@@ -295,6 +308,69 @@ class TransactionMessages:
         if "d" in record:
             done[record["d"]] = True
 
+    def _before_this_boot(self):
+        """Times since an earlier boot (the clock not set then) end 1 s before this boot."""
+        latest = None
+        for transaction in self.transactions.values():  # its last time is its latest
+            if transaction.last_s < UNSET_BEFORE_S:
+                latest = transaction.last_s if latest is None else max(latest, transaction.last_s)
+        if latest is None:
+            return
+        shift_s = -latest - 1
+        self._log("tx: times of a boot that did not learn the time moved by %d s" % shift_s)
+        for transaction in self.transactions.values():
+            self._correct_transaction(transaction, lambda text: _shifted(text, shift_s),
+                                      lambda unix_s: unix_s + shift_s)
+        for message in self._queue:
+            message.shift_s = shift_s
+
+    def correct_times(self, clock):
+        """The time is known (from the Central System, or the board's RTC at boot): what was
+        stamped before is corrected, in RAM and in flash (a rewrite, if anything there is)."""
+        self._clock = clock
+        durable = False
+        for transaction in self.transactions.values():
+            durable = self._correct_transaction(transaction, clock.corrected_iso8601,
+                                                clock.corrected_s) or durable
+        for message in self._queue:
+            if message.offset is None:
+                self._correct(message._payload, message.shift_s)
+            elif not durable:
+                payload = self.payload(message)
+                durable = payload is not None and self._correct(payload, message.shift_s)
+        if durable and self._journal is not None:
+            self._log("tx: times stamped before the time was known corrected")
+            self._compact()
+
+    @staticmethod
+    def _correct_transaction(transaction, fix_text, fix_s):
+        """True when it had a time to correct."""
+        if transaction.last_s >= UNSET_BEFORE_S and transaction.started_s >= UNSET_BEFORE_S:
+            return False
+        transaction.started_s = fix_s(transaction.started_s)
+        transaction.last_s = fix_s(transaction.last_s)
+        transaction.started_at = format_iso8601(transaction.started_s)
+        for value in transaction.stop_data:
+            value["timestamp"] = fix_text(value["timestamp"])
+        return True
+
+    def _correct(self, payload, shift_s):
+        """Moves a message's timestamps taken before the time was known by shift_s and, once
+        it is known, corrects them (in place); True when one changed."""
+        changed = False
+        for holder in [payload] + (payload.get("meterValue") or []) + \
+                (payload.get("transactionData") or []):
+            text = holder.get("timestamp") if type(holder) is dict else None
+            if type(text) is not str or text[:2] != "19":
+                continue
+            fixed = _shifted(text, shift_s)
+            if self._clock is not None:
+                fixed = self._clock.corrected_iso8601(fixed)
+            if fixed != text:
+                holder["timestamp"] = fixed
+                changed = True
+        return changed
+
     def _maybe_compact(self):
         journal = self._journal
         if journal is not None and journal.size > max(COMPACT_MIN_BYTES,
@@ -313,6 +389,7 @@ class TransactionMessages:
             for message in durable:
                 payload = self.payload(message)
                 if payload is not None:
+                    self._correct(payload, message.shift_s)  # in flash as it is to be sent
                     kept.append(message)
                     entry = {"q": message.seq, "a": message.action, "p": payload}
                     if message.ref is not None:
@@ -330,8 +407,19 @@ class TransactionMessages:
             message.offset = None
         for message, offset in zip(kept, offsets):
             message.offset = offset
+            message.shift_s = 0
         self._queue = [m for m in self._queue if m.offset is not None or m._payload is not None]
         self._compacted_size = self._journal.size
+
+
+def _shifted(text, shift_s):
+    """A timestamp taken before the clock was set, moved by shift_s."""
+    if not shift_s or text[:2] != "19":
+        return text
+    try:
+        return format_iso8601(parse_iso8601(text) + shift_s)
+    except ValueError:
+        return text
 
 
 class _Shown:
