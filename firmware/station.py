@@ -92,7 +92,6 @@ class Station:
         phase_rotation.declare(config, len(board.connectors))
         self._boot_reported = False
         self._tasks = []
-        self._kept = []  # the background tasks, referenced for as long as the station runs
 
     def _time_known(self):
         self.messages.correct_times(self.clock)
@@ -155,8 +154,8 @@ class Station:
         try:
             await self.registration.refused()
         finally:
-            for task in senders:
-                task.cancel()
+            for sender in senders:
+                self.supervisor.drop(sender)
             self.security.call("stop_delivery")
 
     # ---- hardware ------------------------------------------------------------------------
@@ -247,10 +246,10 @@ class Station:
 
     async def run(self):
         keep = self.supervisor.keep
-        self._kept = [keep("hardware", self._watch_hardware),
-                      keep("sampling", self.transactions.sample_forever),
-                      keep("link", self.link.run)]
-        await self.supervisor.feed_forever()
+        keep("hardware", self._watch_hardware)
+        keep("sampling", self.transactions.sample_forever)
+        keep("link", self.link.run)
+        await self.supervisor.run()
 
 
 def run(board):

@@ -38,7 +38,7 @@ async def turns(count):
 async def test_an_ended_task_is_logged_and_started_again_later_each_time():
     time = FakeTime()
     lines = []
-    keeper = Supervisor(lines.append, time.ticks_ms, time.ticks_diff, sleep=time.sleep)
+    keeper = Supervisor(lines.append, time.ticks_ms, time.ticks_diff)
     runs = []
     forever = asyncio.Event()
 
@@ -50,13 +50,22 @@ async def test_an_ended_task_is_logged_and_started_again_later_each_time():
             return  # returned although it runs for ever: ended too
         await forever.wait()
 
-    task = keeper.keep("flaky", flaky)
-    await turns(20)
+    entry = keeper.keep("flaky", flaky)
+    restarted_after_s = []
+    for _ in range(20):  # a second each: a task failing at once takes ever less of the loop
+        await turns(2)
+        before = len(runs)
+        keeper.check()
+        await turns(1)
+        if len(runs) > before:
+            restarted_after_s.append(time.ms // 1000)
+        time.ms += 1000
     assert len(runs) == 4 and keeper.restarts == 3
-    assert time.slept == [1, 2, 4]  # a task failing at once takes ever less of the loop
-    assert "flaky ended (OSError" in lines[0] and "ended (returned)" in lines[1], lines
-    task.cancel()  # cancelled, it ends for good
-    await turns(5)
+    assert restarted_after_s == [1, 4, 9]  # ended at 0, 2, 5; waited 1, 2, 4 s
+    assert len([line for line in lines if "flaky ended" in line]) == 3, lines
+    keeper.drop(entry)  # cancelled, it ends for good
+    await turns(3)
+    keeper.check()
     assert len(runs) == 4 and keeper.restarts == 3
 
 
@@ -65,7 +74,7 @@ async def test_the_watchdog_is_fed_only_while_the_hardware_watcher_reports_progr
     fed = []
     keeper = Supervisor(lambda line: None, time.ticks_ms, time.ticks_diff,
                         lambda: fed.append(time.ms), time.sleep)
-    feeding = asyncio.create_task(keeper.feed_forever())
+    feeding = asyncio.create_task(keeper.run())
     for _ in range(10):  # the watcher passes every second: fed every second
         keeper.progress()
         await turns(1)
@@ -89,7 +98,7 @@ async def test_a_feed_watchdog_that_raises_is_logged_once_and_tried_again():
             raise OSError(19, "ENODEV")
 
     keeper = Supervisor(lines.append, time.ticks_ms, time.ticks_diff, feed, time.sleep)
-    feeding = asyncio.create_task(keeper.feed_forever())
+    feeding = asyncio.create_task(keeper.run())
     await turns(3)
     failing[0] = False
     keeper.progress()
@@ -150,13 +159,14 @@ async def test_the_running_station_restarts_an_ended_task_and_feeds_the_watchdog
 
     station.transactions.sample_forever = sampling_that_fails_once
     running = asyncio.create_task(station.run())
-    for _ in range(30):  # real time: the first restart comes after RESTART_DELAY_S
+    for _ in range(80):  # real time: noticed within CHECK_S, restarted RESTART_DELAY_S later
         await asyncio.sleep(0.05)
         if len(runs) == 2 and fed:
             break
     running.cancel()
-    for task in station._kept:
-        task.cancel()
+    for entry in list(station.supervisor._kept):
+        station.supervisor.drop(entry)
     await asyncio.sleep(0)
     assert len(runs) == 2 and fed, lines
-    assert len([line for line in lines if "sampling ended (MemoryError" in line]) == 1
+    assert len([line for line in lines if "sampling ended" in line]) == 1, lines
+    assert len([line for line in lines if "raised MemoryError" in line]) == 1, lines
