@@ -69,11 +69,16 @@ class Availability:
         except ValueError:
             self._log("availability: %s unreadable, every connector operative" % self._path)
             return
-        if type(stored) is not dict or type(stored.get("inoperative")) is not list:
+        if stored is None:
             return
-        for i in stored["inoperative"]:
+        listed = stored.get("inoperative") if type(stored) is dict else None
+        if type(listed) is not list:
+            listed = [listed]
+        for i in listed:
             if type(i) is int and 0 <= i < len(self._operative):
                 self._operative[i] = False
+            else:
+                self._log("availability: %s malformed: %r ignored" % (self._path, i))
 
     def _save(self):
         inoperative = [i for i in range(len(self._operative)) if not self._operative[i]]

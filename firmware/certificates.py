@@ -48,7 +48,7 @@ class Certificates:
         ensure_dir(folder)
         self._entries = []
         try:
-            self._entries = _checked_index(read_json_or_none(folder + "/index.json") or [])
+            self._entries = _checked_index(read_json_or_none(folder + "/index.json") or [], log)
         except ValueError:
             log("certs: index unreadable; no certificates installed")
         self.on_change = None  # called with the use of what was installed or deleted
@@ -88,8 +88,10 @@ class Certificates:
         for entry in self._entries:
             if entry["use"] == use and bool(entry.get("fallback")) == fallback:
                 data = read_or_none(self._folder + "/" + entry["file"])
-                if data:
+                if _one_der_element(data):
                     found.append(data)
+                else:  # one bad file would make TLS refuse all of them
+                    self._log("certs: %s is missing or not DER: left out" % entry["file"])
         return found
 
     def install(self, use, pem_or_der):
@@ -239,14 +241,38 @@ def _der(pem_or_der):
     return blocks[0]
 
 
-def _checked_index(entries):
+def _checked_index(entries, log):
+    """The index's well-formed entries; each other one is left out and logged."""
     if type(entries) is not list:
         raise ValueError("not a list")
-    for entry in entries:
-        if type(entry) is not dict or type(entry.get("hash")) is not dict or \
-                not all(type(entry.get(k)) is str for k in ("use", "file", "subject")):
-            raise ValueError("bad entry")
-    return entries
+    kept = [entry for entry in entries if _well_formed(entry)]
+    if len(kept) < len(entries):
+        log("certs: %d malformed index entries left out" % (len(entries) - len(kept)))
+    return kept
+
+
+def _well_formed(entry):
+    if type(entry) is not dict or entry.get("use") not in (CS_ROOT, MANUFACTURER_ROOT) or \
+            type(entry.get("subject")) is not str or type(entry.get("fallback", False)) \
+            is not bool:
+        return False
+    name = entry.get("file")
+    # A name _free_file_name gave: never a path that reaches outside the folder.
+    if type(name) is not str or not name.endswith(".der") or not name[:-4].isdigit():
+        return False
+    found = entry.get("hash")
+    return type(found) is dict and all(type(found.get(field)) is str
+                                       for field in _HASH_FIELDS + ("hashAlgorithm",))
+
+
+def _one_der_element(data):
+    """The file holds one DER element and nothing more (a certificate's outer SEQUENCE)."""
+    from x509.der import SEQUENCE, element
+
+    try:
+        return bool(data) and data[0] == SEQUENCE and element(data, 0)[2] == len(data)
+    except ValueError:
+        return False
 
 
 def _same_hash(a, b):

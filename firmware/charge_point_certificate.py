@@ -16,6 +16,7 @@ Loaded per request (firmware.security.loaded); its state is in flash: `cp_pendin
 of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
 """
 from firmware.clock import parse_iso8601
+from firmware.security_changes import stored_certificate
 from store.atomic import read_json_or_none, write_json_atomic
 from x509 import p256
 from x509.cert import Certificate
@@ -60,16 +61,18 @@ class ChargePointCertificate:
         """True when the station's certificate expires within RENEW_BEFORE_S (A03.FR.02)
         and no request is on its way, i.e. none made in the last RETRY_S that was not
         answered with a certificate. False without a certificate or before the clock is set."""
-        stored = read_json_or_none(self._folder + "/cp.json")
-        if type(stored) is not dict or not stored.get("chain") or \
-                not self._clock.synchronised:
+        stored = stored_certificate(self._folder + "/cp.json", self._log)
+        if stored is None or not self._clock.synchronised:
             return False
         now = self._clock.now_s()
-        pending = read_json_or_none(self._folder + "/cp_pending.json")
-        if type(pending) is dict and pending.get("d") != stored.get("d") and \
+        pending = self._pending()
+        if pending is not None and pending.get("d") != stored.get("d") and \
                 type(pending.get("at")) is int and 0 <= now - pending["at"] < RETRY_S:
             return False
-        cert = Certificate(bytes.fromhex(stored["chain"][0]))
+        try:
+            cert = Certificate(bytes.fromhex(stored["chain"][0]))
+        except ValueError:  # not a certificate: one is due
+            return True
         return parse_iso8601(cert.not_after) - now <= RENEW_BEFORE_S
 
     def certificate_signed(self, payload):
@@ -81,8 +84,8 @@ class ChargePointCertificate:
         if reason is not None:
             self._record_event("InvalidChargePointCertificate", reason)
             return REJECTED
-        pending = read_json_or_none(self._folder + "/cp_pending.json")
-        previous = read_json_or_none(self._folder + "/cp.json")
+        pending = self._pending()
+        previous = stored_certificate(self._folder + "/cp.json", self._log)
         if previous is not None:
             write_json_atomic(self._folder + "/cp_previous.json", previous)
         write_json_atomic(self._folder + "/cp.json", {
@@ -90,11 +93,22 @@ class ChargePointCertificate:
         self._log("security: new ChargePointCertificate installed")
         return ACCEPTED, self._installed
 
+    def _pending(self):
+        """The request on its way ({"d": its private scalar in hex, "at": Unix s}), or None
+        (a damaged file is none)."""
+        try:
+            pending = read_json_or_none(self._folder + "/cp_pending.json")
+        except ValueError:
+            return None
+        if type(pending) is not dict or type(pending.get("d")) is not str:
+            return None
+        return pending
+
     def _refusal(self, chain_text):
         if len(chain_text) > self._config.get("CertificateSignedMaxChainSize"):
             return "the chain is over CertificateSignedMaxChainSize"
-        pending = read_json_or_none(self._folder + "/cp_pending.json")
-        if type(pending) is not dict or type(pending.get("d")) is not str:
+        pending = self._pending()
+        if pending is None:
             return "no certificate was requested"
         chain = [Certificate(der) for der in pem_to_der(chain_text)]
         public = p256.multiply(int(pending["d"], 16))

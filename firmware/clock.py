@@ -3,6 +3,14 @@
 Timestamps are whole Unix seconds computed with our own calendar arithmetic, so the result
 does not depend on the board's epoch (1970 on unix and rp2, 2000 on esp32) or on a
 datetime module (MicroPython has none).
+
+Before the first connection the time comes from the board's battery-backed RTC when it has
+one (its optional `utc_now()`). Without one the clock counts the seconds since the boot: a
+timestamp taken then lies before UNSET_BEFORE_S (the year 2000, which no uptime reaches),
+and once the Central System's time is known it is corrected to the time it stands for
+(`corrected_s`, `corrected_iso8601`): the transaction journal rewrites what it keeps at
+that moment (firmware.tx_messages) and messages are corrected when sent, so none carries
+a 1970 date.
 """
 
 _SECONDS_PER_DAY = 86400
@@ -84,19 +92,46 @@ def format_iso8601(unix_s):
 # A correction larger than this, once the clock was set, is a change of the system time
 # (the security event SettingSystemTime); smaller ones are the drift a heartbeat corrects.
 JUMP_S = 60
+# A timestamp before this (2000-01-01) was taken before the clock was set: seconds since boot.
+UNSET_BEFORE_S = 946684800
+# A board's RTC that reads earlier than this (2025-01-01) was never set or lost its battery.
+RTC_VALID_FROM_S = 1735689600
+
+
+def board_time_s(board, log):
+    """The time from the board's RTC (its optional utc_now()), or None when it has none, or
+    it is not set, or it fails."""
+    utc_now = getattr(board, "utc_now", None)
+    if utc_now is None:
+        return None
+    try:
+        unix_s = utc_now()
+    except Exception as error:  # the board's: the clock then waits for the Central System
+        log("clock: utc_now() raised %s: %s" % (type(error).__name__, error))
+        return None
+    if type(unix_s) is not int or unix_s < RTC_VALID_FROM_S:
+        log("clock: the board's RTC is not set (%r)" % (unix_s,))
+        return None
+    return unix_s
 
 
 class Clock:
     """UTC wall clock: a reference point set from the network, advanced by board ticks.
-    `on_jump(seconds)` is told of each correction beyond JUMP_S once it was synchronised."""
+    `on_jump(seconds)` is told of each correction beyond JUMP_S once it was synchronised;
+    `on_known()` once the time of what was stamped before it was known can be corrected."""
 
-    def __init__(self, ticks_ms, ticks_diff, initial_unix_s=0):
+    def __init__(self, ticks_ms, ticks_diff, initial_unix_s=None):
+        """`initial_unix_s`: the time now from the board's RTC (board_time_s), or None."""
         self.on_jump = None
+        self.on_known = None
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
-        self._base_unix_ms = initial_unix_s * 1000
+        self._base_unix_ms = (initial_unix_s or 0) * 1000
         self._base_ticks = ticks_ms()
-        self.synchronised = False
+        self.synchronised = initial_unix_s is not None
+        # The Unix time of the clock's 0 when it started unset: added to correct the
+        # timestamps taken before it was set. None until then.
+        self.boot_offset_s = initial_unix_s
 
     def set_iso8601(self, text):
         """Set the clock from a Central System timestamp; False (clock unchanged) if invalid."""
@@ -110,7 +145,27 @@ class Clock:
         self._base_unix_ms = unix_s * 1000
         self._base_ticks = self._ticks_ms()
         self.synchronised = True
+        if self.boot_offset_s is None:
+            self.boot_offset_s = jump_s
+            if self.on_known is not None:
+                self.on_known()
         return True
+
+    def corrected_s(self, unix_s):
+        """The time a timestamp taken before the clock was set stands for, once known; any
+        other timestamp as it is."""
+        if unix_s < UNSET_BEFORE_S and self.boot_offset_s is not None:
+            return unix_s + self.boot_offset_s
+        return unix_s
+
+    def corrected_iso8601(self, text):
+        """corrected_s of an OCPP timestamp text (only one of the 1900s is looked at)."""
+        if self.boot_offset_s is None or text[:2] != "19":
+            return text
+        try:
+            return format_iso8601(self.corrected_s(parse_iso8601(text)))
+        except ValueError:
+            return text
 
     def now_s(self):
         return (self._base_unix_ms + self._ticks_diff(self._ticks_ms(), self._base_ticks)) // 1000

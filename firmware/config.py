@@ -107,6 +107,8 @@ class Configuration:
             stored = None
         if type(stored) is dict:
             self._stored = stored
+        elif stored is not None:
+            log("config: %s is not an object, defaults used" % path)
 
     def declare(self, key, on_demand=None):
         """Adds a key; a value stored by an earlier boot wins over the default if still valid.
@@ -120,6 +122,8 @@ class Configuration:
             parsed = key.parse(text)
             if parsed is not None:
                 value = parsed
+            else:
+                self._log("config: stored %s invalid, default used" % key.name)
         self._values[key.name] = value
         return value
 

@@ -41,8 +41,8 @@ def client_certificate(security):
     station's own certificate, or None."""
     folder = security.call("folder")
     path = folder + "/cp.json"
-    stored = read_json_or_none(path)
-    if type(stored) is not dict or not stored.get("chain"):
+    stored = stored_certificate(path, security.station.board.log)
+    if stored is None:
         provisioned = getattr(security.station.board, "client_certificate", None)
         if not provisioned:
             return None
@@ -57,6 +57,37 @@ def client_certificate(security):
 
     return [bytes.fromhex(der) for der in stored["chain"]], \
         private_key_der(int(stored["d"], 16))
+
+
+def stored_certificate(path, log):
+    """What `path` (cp.json) keeps of the station's certificate, as CertificateSigned or the
+    provisioning wrote it: {"chain": [DER hex, ...], "key": DER hex} or a P-256 private
+    scalar in hex ("d") for the key. None when there is none, or when the file is anything
+    else (damaged: the log says so, and it is treated as absent rather than stop a boot)."""
+    try:
+        stored = read_json_or_none(path)
+        if stored is None or _certificate_record(stored):
+            return stored
+    except ValueError:
+        pass
+    log("security: %s is malformed: ignored" % path)
+    return None
+
+
+def _certificate_record(stored):
+    if type(stored) is not dict or type(stored.get("chain")) is not list or \
+            not stored["chain"] or not all(type(der) is str for der in stored["chain"]):
+        return False
+    key, scalar = stored.get("key"), stored.get("d")
+    if type(key) is not str and type(scalar) is not str:
+        return False
+    for der in stored["chain"]:
+        bytes.fromhex(der)  # ValueError when it is not hex
+    if type(key) is str:
+        bytes.fromhex(key)
+    else:
+        int(scalar, 16)
+    return True
 
 
 def central_system_roots(security):

@@ -30,11 +30,13 @@ PENDING_MAX = 32
 RECORDS_MAX = 200
 RECORDS_KEPT = 100
 TECH_INFO_MAX = 255  # SecurityEventNotification.req techInfo is CiString255
+EVENT_TYPE_MAX = 50  # and its type CiString50
 
 
-def notification(event):
-    """The SecurityEventNotification.req payload of an event."""
-    payload = {"type": event[2], "timestamp": format_iso8601(event[1])}
+def notification(event, clock):
+    """The SecurityEventNotification.req payload of an event, its time corrected once the
+    Central System's is known (firmware.clock)."""
+    payload = {"type": event[2], "timestamp": format_iso8601(clock.corrected_s(event[1]))}
     if event[3]:
         payload["techInfo"] = event[3]
     return payload
@@ -50,6 +52,7 @@ class SecurityLog:
         self._next_seq = 1
         self._acked = 0
         self._records = 0
+        self.rejected = 0  # records in flash that are not this log's, at the last reading
         self.pending = pending
         self._load()
 
@@ -93,16 +96,21 @@ class SecurityLog:
             self._log("security: log not written (%s: %s)" % (type(error).__name__, error))
 
     def _records_in_flash(self):
+        self.rejected = 0
         for _, data in self._journal.scan():
             try:
                 record = json.loads(data)
             except ValueError:
-                continue
+                record = None
             if type(record) is dict and type(record.get("ack")) is int:
                 yield record
             elif type(record) is list and len(record) == 4 and type(record[0]) is int \
-                    and type(record[1]) is int and type(record[2]) is str:
+                    and type(record[1]) is int and type(record[2]) is str \
+                    and len(record[2]) <= EVENT_TYPE_MAX \
+                    and (record[3] is None or type(record[3]) is str):
                 yield record
+            else:  # not a record this log wrote: sending it would fail
+                self.rejected += 1
 
     def _load(self):
         after_boot = self.pending is None  # only then are the pending ones read from flash
@@ -119,6 +127,8 @@ class SecurityLog:
                     critical.pop(0)
         if after_boot:
             self.pending = [event for event in critical if event[0] > self._acked]
+            if self.rejected:
+                self._log("security: %d malformed records in the log ignored" % self.rejected)
 
     def _compact(self):
         total = 0

@@ -134,6 +134,16 @@ def folder(security):
     return security.station.board.state_dir + "/certs"
 
 
+def stored(security, path):
+    """The JSON value in a file of the extension's, or None; None too, with a log line, when
+    the file is damaged: it must not stop the boot or the daily checks that read it."""
+    try:
+        return read_json_or_none(path)
+    except ValueError:
+        security.station.board.log("security: %s is not JSON: ignored" % path)
+        return None
+
+
 async def daily_checks(security):
     check_flash(security)
     await renew_if_due(security)
@@ -159,7 +169,7 @@ def check_flash(security):
 async def renew_if_due(security):
     """A03: the station's own certificate, once it expires within a month, is renewed like a
     requested one (CpoName set). Only a station that has one loads the code that tells."""
-    if read_json_or_none(folder(security) + "/cp.json") is None:
+    if not stored(security, folder(security) + "/cp.json"):
         return
     from firmware.security_requests import charge_point_certificate, request_certificate
 
@@ -177,7 +187,7 @@ async def after_boot(security):
     """Once the boot is accepted: StartupOfTheDevice, and an installation that just
     restarted the station is reported (Installed, FirmwareUpdated)."""
     record(security, "StartupOfTheDevice")
-    if read_json_or_none(security.station.board.state_dir + "/firmware_install.json") is None:
+    if not stored(security, security.station.board.state_dir + "/firmware_install.json"):
         return
     from firmware.security_requests import firmware_update
 
@@ -220,7 +230,7 @@ def request(security, event):
     """The outbound queue's request for a pending event (Security.request)."""
     from firmware.security_log import notification
 
-    return "SecurityEventNotification", notification(event)
+    return "SecurityEventNotification", notification(event, security.station.clock)
 
 
 def settle(security, event):
@@ -241,9 +251,7 @@ def __getattr__(name):
     """The rest of what Security.call reaches, the requests' code (firmware.security_requests),
     is imported on its first use in a call and unloaded with it: a boot, an idle station and
     its security events never load it."""
-    if name.startswith("__"):
-        # The import system's probes: CPython asks a module it imports from for __path__,
-        # and loading the requests' code for it would import them in a circle.
+    if name.startswith("__"):  # CPython's import asks for __path__: not a request's code
         raise AttributeError(name)
     from firmware import security_requests
 

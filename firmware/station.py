@@ -4,7 +4,8 @@ import asyncio
 from firmware import phase_rotation, unlock
 from firmware.authorization import Authorization
 from firmware.availability import Availability
-from firmware.clock import Clock
+from firmware.board_reads import BoardReads
+from firmware.clock import Clock, board_time_s
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
 from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
 from firmware.heartbeat import heartbeat_forever
@@ -16,6 +17,7 @@ from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.security import Security
 from firmware.status import StatusService
+from firmware.supervisor import Supervisor
 from firmware.transactions import Transactions
 from firmware.trigger import Trigger
 from firmware.tx_messages import TransactionMessages
@@ -30,7 +32,10 @@ class Station:
     def __init__(self, board):
         self.board = board
         log = board.log
-        self.clock = Clock(board.ticks_ms, board.ticks_diff)
+        self.reads = BoardReads(board, log)
+        self.supervisor = Supervisor(log, board.ticks_ms, board.ticks_diff,
+                                     getattr(board, "feed_watchdog", None))
+        self.clock = Clock(board.ticks_ms, board.ticks_diff, board_time_s(board, log))
         self.handlers = {}
         self.config = config = Configuration(board.state_dir + "/config.json", log)
         config.register(self.handlers)
@@ -54,11 +59,17 @@ class Station:
                                          self._accepted)
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
                                     config, board.ticks_diff)
-        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal")
+        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal",
+                                            connector_count=len(board.connectors))
         self.outbound.add(self.status)
         self.outbound.add(self.messages)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
                                          self.refresh)
+        # What was stamped before the time was known (no RTC, offline) is corrected once it
+        # is: at once with an RTC, else at the first answer of the Central System.
+        self.clock.on_known = self._time_known
+        if self.clock.synchronised:
+            self._time_known()
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
                                            self.link.call, self.online, self.clock, log)
         self.authorization.register(self.handlers)
@@ -87,6 +98,9 @@ class Station:
         phase_rotation.declare(config, len(board.connectors))
         self._boot_reported = False
         self._tasks = []
+
+    def _time_known(self):
+        self.messages.correct_times(self.clock)
 
     # ---- registration and the link ----------------------------------------------------
 
@@ -133,18 +147,20 @@ class Station:
         """Until a triggered BootNotification is not accepted (section 4.2 again): what is
         not sent meanwhile stays queued."""
         call = self.link.call
+        keep = self.supervisor.keep
         senders = [
-            asyncio.create_task(heartbeat_forever(call, self.clock, self._heartbeat_interval_s,
-                                                  self.board.log)),
-            asyncio.create_task(self.outbound.send_forever(call)),
-            asyncio.create_task(self.security.check_daily()),
+            keep("heartbeat", lambda: heartbeat_forever(call, self.clock,
+                                                        self._heartbeat_interval_s,
+                                                        self.board.log)),
+            keep("outbound", lambda: self.outbound.send_forever(call)),
+            keep("daily checks", self.security.check_daily),
         ]
         self.security.call("online")
         try:
             await self.registration.refused()
         finally:
-            for task in senders:
-                task.cancel()
+            for sender in senders:
+                self.supervisor.drop(sender)
 
     # ---- hardware ------------------------------------------------------------------------
 
@@ -159,15 +175,16 @@ class Station:
             and self.transactions.on_connector(connector_id) is None
 
     def _read_inputs(self):
-        tag = self.board.read_tag()
+        reads = self.reads  # the board's reads, none of which can raise into the station
+        tag = reads.read_tag()
         while tag is not None:
             self._spawn(self.identification.tap(tag))
-            tag = self.board.read_tag()
+            tag = reads.read_tag()
         for connector_id, io in enumerate(self.board.connectors, 1):
             inputs = self.inputs[connector_id - 1]
-            inputs.error_code = io.error_code()
-            inputs.ev_demand = io.ev_demand()
-            plugged = io.plugged()
+            inputs.error_code = reads.error_code(io)
+            inputs.ev_demand = reads.ev_demand(io)
+            plugged = reads.plugged(io, inputs.plugged)
             if plugged != inputs.plugged:
                 inputs.plugged = plugged
                 if plugged:
@@ -190,6 +207,7 @@ class Station:
         while True:
             changed.clear()
             self._read_inputs()
+            self.supervisor.progress()
             try:
                 await asyncio.wait_for(changed.wait(), HARDWARE_POLL_S)
             except asyncio.TimeoutError:
@@ -231,9 +249,11 @@ class Station:
                 "queued": len(self.messages), "connectors": connectors}
 
     async def run(self):
-        self._spawn(self._watch_hardware())
-        self._spawn(self.transactions.sample_forever())
-        await self.link.run()
+        keep = self.supervisor.keep
+        keep("hardware", self._watch_hardware)
+        keep("sampling", self.transactions.sample_forever)
+        keep("link", self.link.run)
+        await self.supervisor.run()
 
 
 def run(board):

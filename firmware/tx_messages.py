@@ -22,10 +22,17 @@ Bound: MAX_QUEUED messages. When full, the oldest MeterValues gives way to the n
 StartTransaction and StopTransaction are never dropped (at most two per charging session).
 Messages that belong to no transaction (clock-aligned values of an idle connector) are kept
 in RAM only: they are not transaction-related and need no flash write.
+
+Time not yet known (firmware.clock): what was stamped before it are seconds since the boot.
+At the boot, such times replayed from an earlier boot that never learned the time are moved
+to end just before this boot (how long the power was off is not known: taken as nothing).
+Once the time is known, correct_times() corrects every one in RAM and, with one rewrite, in
+flash; a message is corrected again when sent, for what a failed rewrite left.
 """
 import asyncio
-import json
 
+from firmware import tx_codec
+from firmware.clock import UNSET_BEFORE_S, format_iso8601, parse_iso8601
 from firmware.tx_record import Transaction
 from store.journal import Journal
 
@@ -34,11 +41,9 @@ MAX_QUEUED = 200
 COMPACT_MIN_BYTES = 16384
 
 
-def _encode(record):
-    return json.dumps(record, separators=(",", ":")).encode()
-
-
 class Pending:
+    shift_s = 0  # moves its times of an earlier boot that never learned the time (_replay)
+
     def __init__(self, seq, action, transaction, payload=None, offset=None, on_answer=None):
         self.seq = seq
         self.action = action
@@ -50,9 +55,11 @@ class Pending:
 
 
 class TransactionMessages:
-    def __init__(self, log, path=None):
-        """`path`: the journal in flash (None: RAM only)."""
+    def __init__(self, log, path=None, connector_count=None):
+        """`path`: the journal in flash (None: RAM only), of a station with `connector_count`
+        connectors."""
         self._log = log
+        self._connector_count = connector_count
         self._journal = Journal(path) if path is not None else None
         self._queue = []
         self.transactions = {}          # ref -> Transaction, while running or still queued
@@ -61,6 +68,7 @@ class TransactionMessages:
         self._compacted_size = 0
         self.write_errors = 0
         self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
+        self._clock = None  # once the time is known (correct_times)
         if self._journal is not None:
             self._replay()
 
@@ -90,8 +98,8 @@ class TransactionMessages:
         if data is None:
             return None
         try:
-            return json.loads(data)["p"]
-        except (ValueError, KeyError, TypeError):
+            return tx_codec.decode(data, self._connector_count)["p"]
+        except (ValueError, KeyError):
             return None
 
     # ---- recording ----------------------------------------------------------------------
@@ -147,7 +155,7 @@ class TransactionMessages:
 
     def _write(self, record):
         try:
-            return self._journal.append(_encode(record))
+            return self._journal.append(tx_codec.encode(record))
         # Flash full or failing, or no heap for the record: the message stays queued in RAM.
         except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
@@ -179,6 +187,8 @@ class TransactionMessages:
 
     def _to_send(self, message):
         payload = self.payload(message)
+        if payload is not None:
+            self._correct(payload, message.shift_s)
         transaction = message.transaction
         if payload is None or message.action == "StartTransaction" or transaction is None:
             return payload
@@ -219,13 +229,18 @@ class TransactionMessages:
         for offset, data in journal.scan():
             records += 1
             try:
-                record = json.loads(data)
-                self._apply(record, offset, queue, done)
-            except (ValueError, KeyError, TypeError, IndexError) as error:
-                self._log("tx: journal record at %d ignored: %r" % (offset, error))
+                record = tx_codec.decode(data, self._connector_count)
+                ref = tx_codec.unknown_ref(record, self.transactions)
+                if ref is not None:
+                    raise ValueError("unknown transaction %d" % ref)
+            except ValueError as error:  # checked, not applied: the boot goes on without it
+                self._log("tx: journal record at %d rejected: %s" % (offset, error))
+                continue
+            self._apply(record, offset, queue, done)
         self._queue = [m for m in queue if m.seq not in done]
         for ref in list(self.transactions):
             self._forget_if_finished(ref)
+        self._before_this_boot()
         live = len(self._queue) + len(self.transactions)
         if journal.torn() or records > live:
             self._compact()
@@ -261,6 +276,69 @@ class TransactionMessages:
         if "d" in record:
             done[record["d"]] = True
 
+    def _before_this_boot(self):
+        """Times since an earlier boot (the clock not set then) end 1 s before this boot."""
+        latest = None
+        for transaction in self.transactions.values():  # its last time is its latest
+            if transaction.last_s < UNSET_BEFORE_S:
+                latest = transaction.last_s if latest is None else max(latest, transaction.last_s)
+        if latest is None:
+            return
+        shift_s = -latest - 1
+        self._log("tx: times of a boot that did not learn the time moved by %d s" % shift_s)
+        for transaction in self.transactions.values():
+            self._correct_transaction(transaction, lambda text: _shifted(text, shift_s),
+                                      lambda unix_s: unix_s + shift_s)
+        for message in self._queue:
+            message.shift_s = shift_s
+
+    def correct_times(self, clock):
+        """The time is known (from the Central System, or the board's RTC at boot): what was
+        stamped before is corrected, in RAM and in flash (a rewrite, if anything there is)."""
+        self._clock = clock
+        durable = False
+        for transaction in self.transactions.values():
+            durable = self._correct_transaction(transaction, clock.corrected_iso8601,
+                                                clock.corrected_s) or durable
+        for message in self._queue:
+            if message.offset is None:
+                self._correct(message._payload, message.shift_s)
+            elif not durable:
+                payload = self.payload(message)
+                durable = payload is not None and self._correct(payload, message.shift_s)
+        if durable and self._journal is not None:
+            self._log("tx: times stamped before the time was known corrected")
+            self._compact()
+
+    @staticmethod
+    def _correct_transaction(transaction, fix_text, fix_s):
+        """True when it had a time to correct."""
+        if transaction.last_s >= UNSET_BEFORE_S and transaction.started_s >= UNSET_BEFORE_S:
+            return False
+        transaction.started_s = fix_s(transaction.started_s)
+        transaction.last_s = fix_s(transaction.last_s)
+        transaction.started_at = format_iso8601(transaction.started_s)
+        for value in transaction.stop_data:
+            value["timestamp"] = fix_text(value["timestamp"])
+        return True
+
+    def _correct(self, payload, shift_s):
+        """Moves a message's timestamps taken before the time was known by shift_s and, once
+        it is known, corrects them (in place); True when one changed."""
+        changed = False
+        for holder in [payload] + (payload.get("meterValue") or []) + \
+                (payload.get("transactionData") or []):
+            text = holder.get("timestamp") if type(holder) is dict else None
+            if type(text) is not str or text[:2] != "19":
+                continue
+            fixed = _shifted(text, shift_s)
+            if self._clock is not None:
+                fixed = self._clock.corrected_iso8601(fixed)
+            if fixed != text:
+                holder["timestamp"] = fixed
+                changed = True
+        return changed
+
     def _maybe_compact(self):
         journal = self._journal
         if journal is not None and journal.size > max(COMPACT_MIN_BYTES,
@@ -275,15 +353,16 @@ class TransactionMessages:
 
         def records():
             for transaction in transactions:
-                yield _encode(transaction.snapshot())
+                yield tx_codec.encode(transaction.snapshot())
             for message in durable:
                 payload = self.payload(message)
                 if payload is not None:
+                    self._correct(payload, message.shift_s)  # in flash as it is to be sent
                     kept.append(message)
                     entry = {"q": message.seq, "a": message.action, "p": payload}
                     if message.ref is not None:
                         entry["r"] = message.ref
-                    yield _encode(entry)
+                    yield tx_codec.encode(entry)
 
         try:
             offsets = self._journal.rewrite(records())
@@ -296,8 +375,19 @@ class TransactionMessages:
             message.offset = None
         for message, offset in zip(kept, offsets):
             message.offset = offset
+            message.shift_s = 0
         self._queue = [m for m in self._queue if m.offset is not None or m._payload is not None]
         self._compacted_size = self._journal.size
+
+
+def _shifted(text, shift_s):
+    """A timestamp taken before the clock was set, moved by shift_s."""
+    if not shift_s or text[:2] != "19":
+        return text
+    try:
+        return format_iso8601(parse_iso8601(text) + shift_s)
+    except ValueError:
+        return text
 
 
 class _Shown:

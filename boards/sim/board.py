@@ -88,7 +88,7 @@ class SimConnector:
 class SimBoard:
     def __init__(self, identity_name, csms_url, password=None, ca_der=None, state_root=None,
                  csms_url_tls=None, client_certificate=None,
-                 additional_root_certificate_check=False):
+                 additional_root_certificate_check=False, rtc=True):
         self.identity_name = identity_name
         self.csms_url = csms_url
         self.csms_url_tls = csms_url_tls
@@ -98,6 +98,8 @@ class SimBoard:
         self.additional_root_certificate_check = additional_root_certificate_check
         self.ticks_ms = ticks_ms
         self.ticks_diff = ticks_diff
+        if not rtc:  # a board without a battery-backed clock (boards/README.md: utc_now)
+            self.utc_now = None
         self.changed = asyncio.Event()
         self.log_ring = LogRing()  # what the field console's log() shows
         self.network = Network()
@@ -119,6 +121,11 @@ class SimBoard:
     def log(self, line):
         self.log_ring.append(line)
         print(line)
+
+    def utc_now(self):
+        """The battery-backed RTC: the host's clock, which the host keeps right (a board
+        keeps its RTC right itself) and which, as an RTC's, goes on across power cuts."""
+        return int(time.time())
 
     def boot_payload(self):
         return {

@@ -2,7 +2,7 @@
 
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
         [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL] [--cert FILE --key FILE]
-        [--additional-root-check 1]
+        [--additional-root-check 1] [--rtc 0]
 
 --hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
 """
@@ -51,7 +51,8 @@ def read_ders(path):
 async def run(options, ca_der, client_certificate):
     board = SimBoard(options.get("id", "CP001"), options["csms"], options.get("password"),
                      ca_der, options.get("state"), options.get("csms-tls"),
-                     client_certificate, "additional-root-check" in options)
+                     client_certificate, "additional-root-check" in options,
+                     options.get("rtc") != "0")
     host, _, port = options["hw"].rpartition(":")
     hardware = await board.attach(host, int(port))
     station = Station(board)

@@ -15,10 +15,12 @@ def fresh(name):
     return fresh_path("test_security_log", name)
 
 
+CLOCK = Clock(lambda: 0, lambda a, b: a - b)
+CLOCK.set_iso8601(NOW)
+
+
 def make(path, lines=None):
-    clock = Clock(lambda: 0, lambda a, b: a - b)
-    clock.set_iso8601(NOW)
-    return SecurityLog(path, clock, (lines if lines is not None else []).append)
+    return SecurityLog(path, CLOCK, (lines if lines is not None else []).append)
 
 
 class Central:
@@ -44,14 +46,15 @@ class Lane:
     """The log's pending events as the station's outbound queue takes them (the lane of
     firmware.security, whose code loads the log for each event)."""
 
-    def __init__(self, log):
+    def __init__(self, log, clock):
         self.log = log
+        self.clock = clock
 
     def head(self):
         return self.log.pending[0] if self.log.pending else None
 
     def request(self, event):
-        return "SecurityEventNotification", security_log.notification(event)
+        return "SecurityEventNotification", security_log.notification(event, self.clock)
 
     def settle(self, event, answer):
         self.log.settle(event)
@@ -68,7 +71,7 @@ async def deliver(log, central, count):
         await asyncio.sleep(0)
 
     outbound = Outbound(lambda line: None, lambda: now_ms[0], lambda a, b: a - b, wait=wait)
-    outbound.add(Lane(log))
+    outbound.add(Lane(log, CLOCK))
     sender = asyncio.create_task(outbound.send_forever(central.call))
     for _ in range(1000):
         await asyncio.sleep(0)

@@ -108,7 +108,8 @@ class Rig:
         self.outbound = Outbound(self.lines.append, self.time.ticks_ms, self.time.ticks_diff,
                                  self.config, self._wait)
         self.messages = TransactionMessages(self.lines.append,
-                                            path + "/tx.journal" if durable else None)
+                                            path + "/tx.journal" if durable else None,
+                                            connector_count=len(self.ios))
         self.outbound.add(self.messages)
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
                                          self.lines.append, self._changed)

@@ -3,37 +3,81 @@
 A file is replaced by writing a temporary file beside it and renaming it over the old one:
 a reader sees the old content or the new, never a torn mix. A leftover temporary file from
 a cut during the write is ignored and overwritten next time.
+
+On littlefs that rename is atomic. On FAT it is not: MicroPython's VfsFat renames over an
+existing file by deleting it, then renaming, and a cut between the two leaves only the
+temporary file, complete. So a temporary file without its target is always put in place
+(by the next reader or writer), and for that rule to hold a first write creates an empty
+target before its temporary file: a temporary file whose target never existed is never
+taken, torn as it may be. An empty file therefore reads as no file.
 """
 import json
 import os
 
-_TEMP_SUFFIX = ".tmp"
+TEMP_SUFFIX = ".tmp"
+
+
+def _size_or_none(path):
+    try:
+        return os.stat(path)[6]
+    except OSError:
+        return None
+
+
+def restore(path):
+    """Completes a replace a power cut interrupted between its two halves on FAT: the
+    temporary file, when the target is missing, becomes the target. True when it did."""
+    if _size_or_none(path) is not None:
+        return False
+    try:
+        os.rename(path + TEMP_SUFFIX, path)
+    except OSError:  # no temporary file either: there is nothing to restore
+        return False
+    return True
+
+
+def temp_for(path):
+    """The temporary file to write the new content of `path` into, before replace(path)."""
+    if _size_or_none(path) is None and not restore(path):
+        open(path, "wb").close()  # the target exists before its temporary file (see above)
+    return path + TEMP_SUFFIX
+
+
+def replace(path):
+    os.rename(path + TEMP_SUFFIX, path)
 
 
 def write_atomic(path, data):
-    temp = path + _TEMP_SUFFIX
-    with open(temp, "wb") as f:
+    with open(temp_for(path), "wb") as f:
         f.write(data)
         f.flush()
-    os.rename(temp, path)
+    replace(path)
 
 
 def write_json_atomic(path, value):
     """write_atomic of `value` as JSON, written straight to the file: the text of the whole
     document never needs one piece of a fragmented heap."""
-    temp = path + _TEMP_SUFFIX
-    with open(temp, "w") as f:
+    with open(temp_for(path), "w") as f:
         json.dump(value, f)
         f.flush()
-    os.rename(temp, path)
+    replace(path)
+
+
+def _open_or_none(path, mode):
+    """(the open file, its size), or (None, 0) when it is missing or empty."""
+    size = _size_or_none(path)
+    if size is None and restore(path):
+        size = _size_or_none(path)
+    if not size:
+        return None, 0
+    return open(path, mode), size
 
 
 def read_json_or_none(path):
     """The JSON value in the file, read from the stream; None when there is no file.
     Raises ValueError when it is not JSON (e.g. written by hand, or damaged)."""
-    try:
-        f = open(path)
-    except OSError:
+    f, _ = _open_or_none(path, "r")
+    if f is None:
         return None
     with f:
         try:
@@ -44,13 +88,13 @@ def read_json_or_none(path):
 
 def read_or_none(path):
     """The file's bytes, or None when it does not exist."""
-    try:
-        with open(path, "rb") as f:
-            # Read at its size: read() grows a buffer from 1 KB up, which a fragmented
-            # heap may not have in one piece even for a file of a few hundred bytes.
-            return f.read(os.stat(path)[6])
-    except OSError:
+    f, size = _open_or_none(path, "rb")
+    if f is None:
         return None
+    with f:
+        # Read at its size: read() grows a buffer from 1 KB up, which a fragmented
+        # heap may not have in one piece even for a file of a few hundred bytes.
+        return f.read(size)
 
 
 def ensure_dir(path):

@@ -16,11 +16,12 @@ import binascii
 import os
 import struct
 
+from store.atomic import replace, restore, temp_for
+
 HEADER_BYTES = 4
 CRC_BYTES = 4
 # A length field above this is corruption, not a record: never allocate for it.
 MAX_RECORD_BYTES = 16384
-_TEMP_SUFFIX = ".tmp"
 
 
 def frame(payload):
@@ -38,6 +39,7 @@ def _file_size(path):
 
 class Journal:
     def __init__(self, path):
+        restore(path)  # a rewrite a power cut interrupted on FAT (store.atomic)
         self.path = path
         self.writes = 0        # flash writes: appends and rewrites
         self.size = _file_size(path)
@@ -118,16 +120,15 @@ class Journal:
         `payloads` may be a generator reading the old journal. Returns the new offsets."""
         offsets = []
         size = 0
-        temp = self.path + _TEMP_SUFFIX
         self.writes += 1
-        with open(temp, "wb") as f:
+        with open(temp_for(self.path), "wb") as f:
             for payload in payloads:
                 data = frame(payload)
                 f.write(data)
                 offsets.append(size)
                 size += len(data)
             f.flush()
-        os.rename(temp, self.path)
+        replace(self.path)
         self.size = size
         self._valid_size = size
         return offsets
