@@ -72,7 +72,8 @@ def test_a_body_without_content_length_is_cut_off_at_the_room(runtime):
 def test_a_body_shorter_than_its_content_length_fails(runtime):
     head = (OK + "Content-Length: 5000\r\n\r\n").encode()
     with RawServer(head, KB, 3 * 1024) as server:
-        failed(download(runtime, server.url("http")), "the connection ended after 3072 of 5000 bytes")
+        failed(download(runtime, server.url("http")),
+               "the connection ended after 3072 of 5000 bytes")
 
 
 @runtimes

@@ -35,5 +35,5 @@ def test_a_message_the_heap_cannot_hold_is_refused_with_1009_on_its_header():
     seen = probe("unholdable", "64k")
     assert seen["afterHeader"] == ["CLOSED", 1009, 0], seen
     assert seen["closeCode"] == 1009 and seen["bufferedBytes"] == 0
-    [(fin, opcode, payload, _)] = client_frames(bytes(seen["sent"]))
+    [(_, opcode, payload, _)] = client_frames(bytes(seen["sent"]))
     assert opcode == OP_CLOSE and struct.unpack("!H", payload[:2]) == (1009,)
