@@ -1,7 +1,7 @@
 """transfer.files against servers that misbehave (issue 16, "Inputs that must not stop the
 station"), under the board's MicroPython and under CPython (mp_scripts/transfer_probe.py):
 a server that never ends a line fails the transfer after _LINE_MAX bytes, however much it
-sends; a file announced larger than the room given (HTTP Content-Length, FTP SIZE) is
+sends, and one that never ends its HTTP header block after 64 lines; a file announced larger than the room given (HTTP Content-Length, FTP SIZE) is
 refused before a byte reaches the sink; one that turns out larger is cut off at the room; an
 HTTP body shorter than its Content-Length is a failure. Real servers on loopback: raw TCP
 (file_servers.RawServer), http.server and pyftpdlib."""
@@ -49,6 +49,15 @@ runtimes = pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_a_line_that_never_ends_fails_after_1024_bytes(runtime, scheme, head):
     with RawServer(head, KB, ENDLESS_BYTES) as server:
         failed(download(runtime, server.url(scheme)), "reply line over 1024 bytes")
+
+
+@runtimes
+@pytest.mark.parametrize("head, filler, reason", [
+    (OK, b"X-Filler: y\r\n" * 64, "over 64 header lines"),
+    (OK + "Content-Length: -1\r\n\r\n", KB, "Content-Length '-1'")])
+def test_endless_or_bad_headers_fail(runtime, head, filler, reason):
+    with RawServer(head.encode(), filler, ENDLESS_BYTES) as server:
+        failed(download(runtime, server.url("http")), reason)
 
 
 @runtimes
