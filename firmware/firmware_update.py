@@ -128,6 +128,7 @@ class FirmwareUpdate:
             return
         await self._notify("Downloaded", request_id)
         if not file_signed_by(signer, digest, signature):
+            _remove(self._image)
             self._record_event("InvalidFirmwareSignature", "SHA-256 %s" % digest.hex())
             await self._notify("InvalidSignature", request_id)
             return
@@ -153,7 +154,9 @@ class FirmwareUpdate:
         return self._clock.synchronised and unix_s > self._clock.now_s() + CLOCK_SLACK_S
 
     async def _download(self, location, retries, interval_s):
-        """The SHA-256 of the downloaded image, or None when every attempt failed."""
+        """The SHA-256 of the downloaded image, or None when every attempt failed (the file
+        of a failed one is deleted). An image larger than the free flash fails before it is
+        written (see _free_flash)."""
         for attempt in range(1 + max(0, retries)):
             if attempt:
                 await waits.sleep(interval_s)
@@ -165,10 +168,12 @@ class FirmwareUpdate:
                         f.write(chunk)
 
                     await download(location, sink, getattr(self._board, "open_connection",
-                                                           None))
+                                                           None),
+                                   max_bytes=_free_flash(self._board))
                 return digest.digest()
             except (TransferError, OSError) as error:
                 self._log("firmware: download attempt %d failed: %s" % (attempt + 1, error))
+                _remove(self._image)
         return None
 
     async def _notify(self, status, request_id):
@@ -179,6 +184,27 @@ class FirmwareUpdate:
             await self._call("SignedFirmwareStatusNotification", payload)
         except Exception as error:  # the update goes on; the Central System can ask again
             self._log("firmware: SignedFirmwareStatusNotification %s: %s" % (status, error))
+
+
+def _free_flash(board):
+    """Bytes a download may take once the old image is truncated: what the board's
+    flash_usage() leaves free. A board without it gets no check: there an image larger than
+    the flash fails at the write that finds it full (OSError), and is deleted."""
+    usage = getattr(board, "flash_usage", None)
+    if usage is None:
+        return None
+    try:
+        used, total = usage()
+    except OSError:  # the flash cannot tell: the write is the check
+        return None
+    return max(0, total - used)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:  # never created, or already gone
+        pass
 
 
 def _one_der(pem):

@@ -1,9 +1,11 @@
 """Real file servers on loopback for the transfer tests: FTP (pyftpdlib, passive mode) and
-HTTP (http.server taking PUT and serving GET), each in its own thread, storing in a folder."""
+HTTP (http.server taking PUT and serving GET), each in its own thread, storing in a folder;
+and a raw TCP server that answers anything with the same bytes, for servers that misbehave."""
 import base64
 import http.server
 import logging
 import os
+import socket
 import threading
 import warnings
 
@@ -104,3 +106,51 @@ class HttpServer:
     def __exit__(self, *exc):
         self._server.shutdown()
         self._server.server_close()
+
+
+class RawServer:
+    """A misbehaving server on 127.0.0.1:port: every connection is answered with `head`,
+    then `filler` over and over until `filler_bytes` went out or the client hung up, then
+    closed -- whatever the client asked."""
+
+    def __init__(self, head, filler=b"", filler_bytes=0):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._head, self._filler, self._filler_bytes = head, filler, filler_bytes
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def url(self, scheme, path="/file.bin"):
+        return "%s://127.0.0.1:%d%s" % (scheme, self.port, path)
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed by __exit__
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection):
+        with connection:
+            try:
+                connection.sendall(self._head)
+                sent = 0
+                while sent < self._filler_bytes:
+                    connection.sendall(self._filler)
+                    sent += len(self._filler)
+                # End with a FIN, not a reset: what the client sent is read to its end.
+                connection.shutdown(socket.SHUT_WR)
+                connection.settimeout(5)
+                while connection.recv(4096):
+                    pass
+            except OSError:  # the client hung up, as it should
+                pass
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept(); close alone does not
+        self._listener.close()
+        self._thread.join(5)

@@ -2,15 +2,22 @@
 verified with the Location's ssl_context), never whole in the heap.
 
 upload(): `chunks()` is called for a fresh iterator of the content (HTTP reads it twice:
-once for Content-Length). download(): each chunk received goes to `sink(chunk)`. Both raise
-TransferError with a `status`: "PermissionDenied" when the server refuses the credentials
-or the path, "UploadFailure" otherwise (the LogStatusNotification statuses they map to).
+once for Content-Length). download(): each chunk received goes to `sink(chunk)`, at most
+`max_bytes` of them (None: no bound): a file the server announces larger (HTTP
+Content-Length, FTP SIZE) is refused before anything reaches the sink, one that turns out
+larger is cut off there, and an HTTP body shorter than its Content-Length is a failure.
+Both raise TransferError with a `status`: "PermissionDenied" when the server refuses the
+credentials or the path, "UploadFailure" otherwise (the LogStatusNotification statuses they
+map to). What a server says is read in bounded lines: one that never ends a line fails the
+transfer instead of filling the heap.
 """
 import asyncio
 
 PERMISSION_DENIED = "PermissionDenied"
 UPLOAD_FAILURE = "UploadFailure"
 _LINE_MAX = 1024
+_HEADER_LINES_MAX = 64
+_CHUNK_BYTES = 1024
 
 
 class TransferError(Exception):
@@ -19,22 +26,49 @@ class TransferError(Exception):
         self.status = status
 
 
-_CHUNK_BYTES = 1024
+class _Replies:
+    """A server's stream read as lines of at most _LINE_MAX bytes (MicroPython's readline
+    has no bound), then as bytes: what was read past the last line is kept for read()."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._held = b""
+
+    async def line(self):
+        while True:
+            end = self._held.find(b"\n")
+            if end >= 0:
+                line = self._held[:end + 1]
+                self._held = self._held[end + 1:]
+                return line.decode().rstrip("\r\n")
+            if len(self._held) >= _LINE_MAX:
+                raise TransferError(UPLOAD_FAILURE, "reply line over %d bytes" % _LINE_MAX)
+            more = await self._reader.read(_LINE_MAX - len(self._held))
+            if not more:
+                raise TransferError(UPLOAD_FAILURE, "the server closed the connection")
+            self._held += more
+
+    async def read(self, size):
+        if not self._held:
+            return await self._reader.read(size)
+        data = self._held[:size]
+        self._held = self._held[size:]
+        return data
 
 
 async def upload(location, chunks, open_connection=None, timeout_s=30):
     if location.scheme == "ftp":
-        transfer = _ftp(location, "STOR", chunks, None, open_connection)
+        transfer = _ftp(location, "STOR", chunks, None, None, open_connection)
     else:
         transfer = _http_put(location, chunks, open_connection)
     await _bounded(transfer, timeout_s)
 
 
-async def download(location, sink, open_connection=None, timeout_s=300):
+async def download(location, sink, open_connection=None, timeout_s=300, max_bytes=None):
     if location.scheme == "ftp":
-        transfer = _ftp(location, "RETR", None, sink, open_connection)
+        transfer = _ftp(location, "RETR", None, sink, max_bytes, open_connection)
     else:
-        transfer = _http_get(location, sink, open_connection)
+        transfer = _http_get(location, sink, max_bytes, open_connection)
     await _bounded(transfer, timeout_s)
 
 
@@ -70,17 +104,30 @@ def _http_head(method, location, extra=""):
     return (head + "\r\n").encode()
 
 
-async def _http_status(reader):
-    """The status of an HTTP answer, its header lines read; TransferError unless 2xx."""
-    status_line = await _line(reader)
+async def _http_answer(replies):
+    """The Content-Length of a 2xx HTTP answer (None without one), its header block read;
+    TransferError for any other status."""
+    status_line = await replies.line()
     parts = status_line.split(" ")
     code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    while await _line(reader):  # the header block ends with an empty line
-        pass
+    length = None
+    for _ in range(_HEADER_LINES_MAX):
+        line = await replies.line()
+        if not line:  # the header block ends with an empty line
+            break
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            value = value.strip()
+            if not value.isdigit():
+                raise TransferError(UPLOAD_FAILURE, "Content-Length %r" % value[:20])
+            length = int(value)
+    else:
+        raise TransferError(UPLOAD_FAILURE, "over %d header lines" % _HEADER_LINES_MAX)
     if code in (401, 403):
         raise TransferError(PERMISSION_DENIED, "HTTP %d" % code)
     if not 200 <= code < 300:
         raise TransferError(UPLOAD_FAILURE, "HTTP answer %r" % status_line[:80])
+    return length
 
 
 async def _http_put(location, chunks, open_connection):
@@ -94,79 +141,115 @@ async def _http_put(location, chunks, open_connection):
         for chunk in chunks():
             writer.write(chunk)
             await writer.drain()
-        await _http_status(reader)
+        await _http_answer(_Replies(reader))
     finally:
         await _close(writer)
 
 
-async def _http_get(location, sink, open_connection):
+async def _http_get(location, sink, max_bytes, open_connection):
     reader, writer = await _connect(location, open_connection)
     try:
         writer.write(_http_head("GET", location))
         await writer.drain()
-        await _http_status(reader)
-        await _copy(reader, sink)  # to the end of the stream (Connection: close)
+        replies = _Replies(reader)
+        length = await _http_answer(replies)
+        _check_room(length, max_bytes)
+        # Without a Content-Length the body ends with the stream (Connection: close).
+        await _copy(replies, sink, max_bytes, length)
     finally:
         await _close(writer)
 
 
-async def _copy(reader, sink):
-    while True:
-        chunk = await reader.read(_CHUNK_BYTES)
+def _check_room(length, max_bytes):
+    if length is not None and max_bytes is not None and length > max_bytes:
+        raise TransferError(UPLOAD_FAILURE, "a file of %d bytes, %d free for it"
+                            % (length, max_bytes))
+
+
+async def _copy(source, sink, max_bytes, length=None):
+    """To the sink, until the stream ends or `length` bytes came: TransferError when the
+    stream ends before `length`, or brings more than max_bytes."""
+    count = 0
+    while length is None or count < length:
+        chunk = await source.read(_CHUNK_BYTES if length is None
+                                  else min(_CHUNK_BYTES, length - count))
         if not chunk:
-            return
+            break
+        count += len(chunk)
+        if max_bytes is not None and count > max_bytes:
+            raise TransferError(UPLOAD_FAILURE, "the file is over the %d bytes free for it"
+                                % max_bytes)
         sink(chunk)
+    if length is not None and count < length:
+        raise TransferError(UPLOAD_FAILURE, "the connection ended after %d of %d bytes"
+                            % (count, length))
 
 
 # ---- FTP (RFC 959, passive mode) ------------------------------------------------------------
 
-async def _ftp(location, command, chunks, sink, open_connection):
+async def _ftp(location, command, chunks, sink, max_bytes, open_connection):
     """STOR (the chunks) or RETR (to the sink) of location.path."""
     reader, writer = await _connect(location, open_connection)
+    replies = _Replies(reader)
     try:
-        await _expect(reader, "220")
+        await _expect(replies, "220")
         user = location.user or "anonymous"
-        code, _ = await _command(reader, writer, "USER " + user, ("230", "331"))
+        code, _ = await _command(replies, writer, "USER " + user, ("230", "331"))
         if code == "331":
-            await _command(reader, writer, "PASS " + (location.password or ""), ("230",))
-        await _command(reader, writer, "TYPE I", ("200",))
-        _, reply = await _command(reader, writer, "PASV", ("227",))
+            await _command(replies, writer, "PASS " + (location.password or ""), ("230",))
+        await _command(replies, writer, "TYPE I", ("200",))
+        if max_bytes is not None:
+            _check_room(await _ftp_size(replies, writer, location.path), max_bytes)
+        _, reply = await _command(replies, writer, "PASV", ("227",))
         host, port = _passive_address(reply, location.host)
         data_reader, data_writer = await (open_connection or asyncio.open_connection)(host,
                                                                                     port)
         try:
-            await _command(reader, writer, command + " " + location.path, ("125", "150"))
+            await _command(replies, writer, command + " " + location.path, ("125", "150"))
             if chunks is not None:
                 for chunk in chunks():
                     data_writer.write(chunk)
                     await data_writer.drain()
             else:
-                await _copy(data_reader, sink)
+                await _copy(data_reader, sink, max_bytes)
         finally:
             await _close(data_writer)
-        await _expect(reader, "226", "250")
+        await _expect(replies, "226", "250")
         writer.write(b"QUIT\r\n")
         await writer.drain()
     finally:
         await _close(writer)
 
 
-async def _command(reader, writer, line, accepted):
+async def _ftp_size(replies, writer, path):
+    """The size the server gives for path (SIZE, RFC 3659), None when it cannot tell."""
+    writer.write(("SIZE " + path + "\r\n").encode())
+    await writer.drain()
+    code, line = await _reply(replies)
+    size = line[4:].strip()
+    return int(size) if code == "213" and size.isdigit() else None
+
+
+async def _command(replies, writer, line, accepted):
     writer.write((line + "\r\n").encode())
     await writer.drain()
-    return await _expect(reader, *accepted)
+    return await _expect(replies, *accepted)
 
 
-async def _expect(reader, *codes):
-    """The reply's code and text; TransferError unless the code is one of `codes`."""
+async def _reply(replies):
+    """The code and last line of the next reply."""
     while True:
-        line = await _line(reader)
+        line = await replies.line()
         # A multi-line reply ("230-...") ends with the line that starts "230 ".
         if len(line) >= 4 and line[:3].isdigit() and line[3] == " ":
-            break
+            return line[:3], line
         if len(line) < 4 or not line[:3].isdigit():
             raise TransferError(UPLOAD_FAILURE, "not an FTP reply: %r" % line[:80])
-    code = line[:3]
+
+
+async def _expect(replies, *codes):
+    """The reply's code and text; TransferError unless the code is one of `codes`."""
+    code, line = await _reply(replies)
     if code not in codes:
         status = PERMISSION_DENIED if code in ("530", "532", "550", "553") else UPLOAD_FAILURE
         raise TransferError(status, "FTP %s" % line[:80])
@@ -182,15 +265,6 @@ def _passive_address(reply, control_host):
     if len(numbers) != 6 or not all(n.strip().isdigit() for n in numbers):
         raise TransferError(UPLOAD_FAILURE, "bad PASV reply %r" % reply[:80])
     return control_host, int(numbers[4]) * 256 + int(numbers[5])
-
-
-async def _line(reader):
-    line = await reader.readline()
-    if not line:
-        raise TransferError(UPLOAD_FAILURE, "the server closed the connection")
-    if len(line) > _LINE_MAX:
-        raise TransferError(UPLOAD_FAILURE, "reply line over %d bytes" % _LINE_MAX)
-    return line.decode().rstrip("\r\n")
 
 
 async def _close(writer):

@@ -2,8 +2,10 @@
 
 Bytes from the server go in with receive_data(); events come out of events_received();
 bytes to write are drained with data_to_send(). Bad input never raises: it fails the
-connection with close code 1002 (framing), 1007 (bad UTF-8) or 1009 (too big), queues
-that close frame, and ignores further input. Keep-alive runs on the time the caller
+connection with close code 1002 (framing), 1007 (bad UTF-8) or 1009 (over the maximum
+size, or more than the heap can hold), queues that close frame, and ignores further input.
+A message's buffer is allocated whole from its frame headers: nothing grows read by read,
+and nothing of a message stays behind once it is delivered. Keep-alive runs on the time the caller
 passes in: call tick(now_ms) at next_deadline_ms().
 """
 import os
@@ -48,11 +50,15 @@ class Protocol:
         self.close_reason = ""
         self.max_message_bytes = max_message_bytes
         self._sent_close_code = None
-        self._in = bytearray()
+        self._in = bytearray()  # a frame header split across reads
         self._out = []
         self._events = []
-        self._message_opcode = None  # opcode of the fragmented message being reassembled
-        self._message = bytearray()
+        self._header = None  # the frame whose payload is arriving, and how much is to come
+        self._left = 0
+        self._control = None  # a control frame's payload
+        self._message_opcode = None  # opcode of the data message being received
+        self._message = None  # its buffer, allocated from the frame headers
+        self._filled = 0  # bytes of it received
         self._text = Utf8Validator()
         self._ping_payload = None
         self._pong_deadline_ms = None
@@ -139,9 +145,15 @@ class Protocol:
         return events
 
     def buffered_bytes(self):
-        """Received bytes held (partial frame + partial message): bounded by the maximum
-        message size plus one frame header and one control frame."""
-        return len(self._in) + len(self._message)
+        """Bytes held for reception: a partial frame header, the message being received (its
+        buffer is allocated whole from the frame headers) and a control frame's payload;
+        at most the maximum message size plus one header and one control frame."""
+        held = len(self._in)
+        if self._message is not None:
+            held += len(self._message)
+        if self._control is not None:
+            held += len(self._control)
+        return held
 
     def receive_eof(self):
         """The transport ended; without a close handshake that is close code 1006."""
@@ -149,25 +161,37 @@ class Protocol:
             self._end("lost", CLOSE_ABNORMAL, "connection lost")
 
     def receive_data(self, data):
-        if self.state == CLOSED:
-            return
-        buf = self._in
-        buf.extend(data)
+        # Payload bytes go straight from `data` into the buffer of their message or control
+        # frame; only a frame header split across reads is held back (in self._in).
+        view = memoryview(data)
         pos = 0
-        while self.state != CLOSED:
-            header = frames.parse_header(buf, pos)
-            if header is None or not self._accept_header(header):
-                break
-            end = pos + header.size + header.length
-            if len(buf) < end:
-                break
-            payload = bytes(memoryview(buf)[pos + header.size:end])
-            pos = end
-            self._on_frame(header, payload)
-        if self.state == CLOSED:
-            self._in = bytearray()
-        elif pos:
-            buf[:pos] = b""
+        while pos < len(view) and self.state != CLOSED:
+            if self._header is None:
+                pos = self._take_header(view, pos)
+                if self._header is None:
+                    break
+            else:
+                count = min(self._left, len(view) - pos)
+                self._take_payload(view[pos:pos + count])
+                pos += count
+            if self._header is not None and self._left == 0 and self.state != CLOSED:
+                self._frame_done()
+
+    def _take_header(self, view, pos):
+        """Where the next frame's payload starts in `view`; sets self._header once the
+        header is complete and acceptable."""
+        held = self._in
+        before = len(held)
+        taken = min(frames.MAX_HEADER_SIZE - before, len(view) - pos)
+        held.extend(view[pos:pos + taken])
+        header = frames.parse_header(held)
+        if header is None:
+            return pos + taken
+        held[:] = b""
+        if self._accept_header(header) and self._start_frame(header):
+            self._header = header
+            self._left = header.length
+        return pos + header.size - before
 
     def _accept_header(self, header):
         """False after failing the connection for a header that breaks RFC 6455 5.2-5.5,
@@ -189,12 +213,56 @@ class Protocol:
             return self._fail(1002, "continuation frame without a message start")
         if opcode != OP_CONTINUATION and self._message_opcode is not None:
             return self._fail(1002, "new message inside a fragmented message")
-        if len(self._message) + header.length > self.max_message_bytes:
+        if self._filled + header.length > self.max_message_bytes:
             return self._fail(1009, "message over %d bytes" % self.max_message_bytes)
         return True
 
-    def _on_frame(self, header, payload):
+    def _start_frame(self, header):
+        """Allocates where the frame's payload goes, all of it at once: a buffer grown as
+        reads arrive leaves holes of every size behind in a small heap, and one that cannot
+        be had is a message too big for this station (1009), refused before any of it is
+        buffered. False when the connection failed."""
+        if header.opcode in frames.CONTROL_OPCODES:
+            self._control = bytearray()
+            return True
+        received = self._filled
+        try:
+            buffer = bytearray(received + header.length)
+        except MemoryError:
+            return self._fail(1009, "message of %d bytes does not fit in memory"
+                              % (received + header.length))
+        if header.opcode == OP_CONTINUATION:
+            buffer[:received] = self._message
+        else:
+            self._message_opcode = header.opcode
+            self._text.reset()
+        self._message = buffer
+        return True
+
+    def _take_payload(self, piece):
+        self._left -= len(piece)
+        if self._header.opcode in frames.CONTROL_OPCODES:
+            self._control.extend(piece)
+            return
+        if self._message_opcode == OP_TEXT and not self._text.feed(piece):
+            self._fail(1007, "invalid UTF-8 in text message")
+            return
+        end = self._filled + len(piece)
+        self._message[self._filled:end] = piece
+        self._filled = end
+
+    def _frame_done(self):
+        header = self._header
+        self._header = None
         opcode = header.opcode
+        if opcode in frames.CONTROL_OPCODES:
+            payload = bytes(self._control)
+            self._control = None
+            self._on_control(opcode, payload)
+        elif header.fin:
+            self._message_done()
+
+    def _on_control(self, opcode, payload):
         if opcode == OP_PING:
             if self.state == OPEN:
                 self._send_frame(OP_PONG, payload)
@@ -204,33 +272,26 @@ class Protocol:
                 self._ping_payload = None
                 self._pong_deadline_ms = None
             self._events.append(Pong(payload))
-        elif opcode == OP_CLOSE:
-            self._on_close(payload)
         else:
-            self._on_data(header, payload)
+            self._on_close(payload)
 
-    def _on_data(self, header, payload):
-        if header.opcode != OP_CONTINUATION:
-            self._message_opcode = header.opcode
-            self._text.reset()
+    def _message_done(self):
+        message = self._message
         is_text = self._message_opcode == OP_TEXT
-        if is_text and not self._text.feed(payload):
-            self._fail(1007, "invalid UTF-8 in text message")
-            return
-        if not header.fin:
-            self._message.extend(payload)
-            return
-        if self._message:
-            self._message.extend(payload)
-            payload = bytes(self._message)
-            self._message = bytearray()
+        self._message = None
+        self._filled = 0
         self._message_opcode = None
         if not is_text:
-            self._events.append(Message(payload))
-        elif self._text.complete():
-            self._events.append(Message(payload.decode()))
-        else:
+            self._events.append(Message(bytes(message)))
+        elif not self._text.complete():
             self._fail(1007, "text message ends inside a UTF-8 sequence")
+        else:
+            try:
+                text = str(message, "utf-8")
+            except MemoryError:  # the buffer was had, its text copy was not
+                self._fail(1009, "message of %d bytes does not fit in memory" % len(message))
+                return
+            self._events.append(Message(text))
 
     def _on_close(self, payload):
         if len(payload) == 1:
@@ -269,7 +330,10 @@ class Protocol:
         self.close_code = code
         self.close_reason = reason
         self._in = bytearray()
-        self._message = bytearray()
+        self._header = None
+        self._control = None
+        self._message = None
+        self._filled = 0
         self._message_opcode = None
         self._pong_deadline_ms = None
 

@@ -14,6 +14,15 @@ _RSA_ENCRYPTION = b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"
 _PRIME256V1 = b"\x2a\x86\x48\xce\x3d\x03\x01\x07"
 # DigestInfo of SHA-256 (RFC 8017 9.2, note 1), before the 32-byte digest.
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+# The RSA keys a signature is checked with; any other is refused before any arithmetic, so
+# that a crafted certificate cannot hold the station (a 4096-bit exponent took 1.6 s on a
+# PC, minutes on a microcontroller). At least 2048 bits (A00.FR.502), at most 4096, the
+# largest in common use (the time to verify grows with the square of the size). The
+# exponent odd, 3 to 2^32 - 1, as Windows CNG accepts (65537 nearly always; 1 would make any
+# signature its own message), so that it costs at most 32 squarings.
+_RSA_BITS_MIN = 2048
+_RSA_BITS_MAX = 4096
+_RSA_EXPONENT_BYTES_MAX = 4
 
 
 def signed_by(cert, issuer):
@@ -81,22 +90,36 @@ def _rsa(cert, issuer):
 
 
 def _rsa_open(signer, signature):
-    """(signature^e mod n as bytes, its size, the bits of n), or (None, 0, 0)."""
+    """(signature^e mod n as bytes, its size, the bits of n), or (None, 0, 0) for a key
+    outside the bounds above or a signature that does not fit it."""
     key = signer.public_key
     outer = der.expect(der.element(key, 0), der.SEQUENCE, "RSA public key")
     n_part, e_part = der.children(key, outer[1], outer[2])
     modulus = key[n_part[1]:n_part[2]].lstrip(b"\x00")
-    n = int.from_bytes(modulus, "big")
-    e = int.from_bytes(key[e_part[1]:e_part[2]], "big")
-    value = int.from_bytes(signature, "big")
-    if len(signature) != len(modulus) or value >= n:
+    exponent = key[e_part[1]:e_part[2]].lstrip(b"\x00")
+    bits = _bits(modulus)
+    if not (_RSA_BITS_MIN <= bits <= _RSA_BITS_MAX and modulus[-1] & 1) or \
+            not (0 < len(exponent) <= _RSA_EXPONENT_BYTES_MAX and exponent[-1] & 1):
         return None, 0, 0
-    bits = 8 * len(modulus) - 8
-    top = modulus[0]
+    n = int.from_bytes(modulus, "big")
+    e = int.from_bytes(exponent, "big")
+    value = int.from_bytes(signature, "big")
+    if e < 3 or len(signature) != len(modulus) or value >= n:
+        return None, 0, 0
+    return pow(value, e, n).to_bytes(len(modulus), "big"), len(modulus), bits
+
+
+def _bits(magnitude):
+    """The bits of a big-endian number without leading zero bytes (no int.bit_length on
+    MicroPython)."""
+    if not magnitude:
+        return 0
+    bits = 8 * len(magnitude) - 8
+    top = magnitude[0]
     while top:
         bits += 1
         top >>= 1
-    return pow(value, e, n).to_bytes(len(modulus), "big"), len(modulus), bits
+    return bits
 
 
 def _pkcs1_v15(encoded, size, digest):
