@@ -17,15 +17,26 @@ START_S = 1795593600  # 2026-11-25T08:00:00Z
 
 
 class FakeIo:
+    """A connector's power stage and DC meter as the hardware contract describes them: the
+    test sets what flows (`power`, W at 400 V) and the register (`wh`); `failure`, an
+    exception the meter's bus raises at each read; `serial`, the meter's serial number."""
+
     def __init__(self, connector_id):
         self.connector_id = connector_id
         self.wh = 1000 * connector_id
         self.power = 0
         self.soc_percent = 40
         self.energized = False
+        self.failure = None
+        self.serial = "DCM-%d" % connector_id
 
     def energy_wh(self):
+        if self.failure is not None:
+            raise self.failure
         return self.wh
+
+    def meter_serial(self):
+        return self.serial
 
     def power_w(self):
         return self.power
