@@ -3,8 +3,18 @@
 Each transaction is a record kept in flash (see tx_messages) from its start until its
 StopTransaction has been delivered. It is written when it starts and stops and with each
 meter sample, never more often: at most one write per sample, plus one a minute while no
-sample is taken. After a power cut the transactions that were running are stopped at boot
-with reason PowerLoss, their last known meter reading and its time (option AQ-7.2).
+sample is taken.
+
+Every Wh the meter counts belongs to one transaction, or flowed while none ran: meterStart
+is read before the output is switched on (firmware/output.py switches it at the refresh
+the start asks for); a stop switches the output off first and reads meterStop once the
+current has stopped (or the board's de-energize timeout has passed: PowerSwitchFailure).
+After a power cut the transactions that were running are stopped at boot with reason
+PowerLoss (option AQ-7.2) and the register read then, which the meter kept through the cut,
+stamped with the last time known before it. A meterStop that is not this meter's register
+(it cannot be read, went back, or the meter's serial changed) is the last good reading
+instead, logged and flagged in the journal ("mf"), its Transaction.End value stamped when
+that reading was taken.
 
 Meter values: Sample.Periodic every MeterValueSampleInterval from the start of each
 transaction; Sample.Clock every ClockAlignedDataInterval from midnight UTC on connector 0
@@ -25,7 +35,9 @@ KEEP_READING_S = 60
 
 
 class Transactions:
-    def __init__(self, config, connectors_io, clock, messages, log, on_change):
+    def __init__(self, config, connectors_io, clock, messages, log, on_change, outputs):
+        """`on_change()`: the statuses and outputs are to be recomputed (the station's
+        refresh); `outputs`: firmware.output.Outputs, told when a stopped output is off."""
         config.declare(Key("StopTransactionOnInvalidId", BOOLEAN, True))
         config.declare(Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
         self.metering = Metering(config)
@@ -35,6 +47,9 @@ class Transactions:
         self._messages = messages
         self._log = log
         self._on_change = on_change
+        self._outputs = outputs
+        # Connector id -> transaction, from its start until its StopTransaction is queued
+        # (`stopping` set meanwhile: the output is off, the current not yet stopped).
         self.active = {}
         self._next_aligned_s = None
         # Called with (idTag, idTagInfo) from StartTransaction.conf and StopTransaction.conf.
@@ -43,6 +58,12 @@ class Transactions:
 
     def on_connector(self, connector_id):
         return self.active.get(connector_id)
+
+    def running_on(self, connector_id):
+        """The connector's transaction unless it is stopping (over for its user)."""
+        transaction = self.active.get(connector_id)
+        return transaction if transaction is not None and transaction.stopping is None \
+            else None
 
     def of_tag(self, id_tag):
         for transaction in self.active.values():
@@ -61,6 +82,9 @@ class Transactions:
                                                      timestamp)
         transaction.next_sample_s = now_s + self.metering.sample_interval_s()
         record = {"tx": [transaction.ref, connector_id, id_tag, meter_start, now_s]}
+        transaction.meter_serial = meter_serial(io)
+        if transaction.meter_serial is not None:
+            record["ms"] = [transaction.ref, transaction.meter_serial]
         begin = self._stop_value(io, timestamp, BEGIN)
         if begin is not None:
             transaction.keep_stop_value(begin)
@@ -70,7 +94,6 @@ class Transactions:
             "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
             "timestamp": timestamp}, transaction, lambda conf: self._started(transaction, conf),
             record)
-        io.set_energize(True)
         self._log("tx: started on connector %d for %s at %d Wh" % (connector_id, id_tag,
                                                                  meter_start))
         self._on_change()
@@ -97,59 +120,98 @@ class Transactions:
         self._limit_invalid(transaction)
 
     def _limit_invalid(self, transaction):
-        if transaction.authorized or transaction.suspended:
+        if transaction.authorized or transaction.suspended or transaction.stopping:
             return
         io = self._io[transaction.connector_id - 1]
         if io.energy_wh() - transaction.meter_start >= self._config.get("MaxEnergyOnInvalidId"):
-            io.set_energize(False)
             transaction.suspended = True
             self._log("tx: connector %d suspended (invalid id)" % transaction.connector_id)
             self._on_change()
 
     def stop(self, connector_id, reason, id_tag=None):
-        transaction = self.active.pop(connector_id, None)
-        if transaction is None:
+        """Ends delivery at once; StopTransaction follows once the current has stopped."""
+        transaction = self.active.get(connector_id)
+        if transaction is None or transaction.stopping is not None:
             return None
+        transaction.stopping = (reason, id_tag)
+        self._on_change()  # the output goes off
+        self._finish_if_settled(transaction)
+        return transaction
+
+    def _finish_if_settled(self, transaction):
+        if not self._outputs.settled(transaction.connector_id):
+            return
+        connector_id = transaction.connector_id
+        reason, id_tag = transaction.stopping
         io = self._io[connector_id - 1]
-        io.set_energize(False)
         now_s = self._clock.now_s()
         timestamp = format_iso8601(now_s)
-        meter_stop = io.energy_wh()
-        transaction.metered(meter_stop, now_s)
+        meter_stop, taken_s, problem = self._final_reading(io, transaction, now_s)
+        transaction.metered(meter_stop, taken_s)
         transaction.ended = True
+        del self.active[connector_id]
         payload = {"meterStop": meter_stop, "timestamp": timestamp, "reason": reason}
         if id_tag is not None:
             payload["idTag"] = id_tag
-        end = self._stop_value(io, timestamp, END)
+        end = None
+        if problem is None:
+            end = self._stop_value(io, timestamp, END)
+        elif self.metering.stop_begin_end():
+            end = _energy_value(meter_stop, format_iso8601(taken_s))
         if end is not None:
             payload["transactionData"] = transaction.stop_data + [end]
+        record = {"end": transaction.ref, "m": [transaction.ref, meter_stop, taken_s]}
+        if problem is not None:
+            record["mf"] = [transaction.ref, problem]
         self._messages.push("StopTransaction", payload, transaction,
-                            lambda conf: self._id_tag_info(id_tag, conf),
-                            {"end": transaction.ref, "m": [transaction.ref, meter_stop, now_s]})
+                            lambda conf: self._id_tag_info(id_tag, conf), record)
         self._log("tx: stopped on connector %d (%s) at %d Wh" % (connector_id, reason,
                                                                meter_stop))
         self._on_change()
-        return transaction
+
+    def _final_reading(self, io, transaction, now_s):
+        """(Wh, its time, None) from the register now; (the last good reading, its time,
+        why) when the register cannot be read, went back or is another meter's."""
+        try:
+            wh = io.energy_wh()
+            serial = meter_serial(io)
+        except Exception as error:
+            problem = "meter read failed: %r" % error
+        else:
+            known = transaction.meter_serial
+            if known is not None and serial is not None and serial != known:
+                problem = "meter serial %s, was %s" % (serial, known)
+            elif type(wh) is not int or wh < transaction.last_wh:
+                problem = "register %r Wh below %d Wh" % (wh, transaction.last_wh)
+            else:
+                return wh, now_s, None
+        self._log("tx: connector %d: %s: meterStop is the last saved reading, %d Wh at %s"
+                  % (transaction.connector_id, problem, transaction.last_wh,
+                     format_iso8601(transaction.last_s)))
+        return transaction.last_wh, transaction.last_s, problem
 
     def _stop_interrupted(self):
         """At boot: StopTransaction PowerLoss for every transaction a power cut interrupted,
-        with its last known meter reading and time. Returns their connector ids."""
+        with the register its meter kept through the cut, stamped with the last time known
+        before the cut. Returns their connector ids."""
         connectors = []
         for transaction in self._messages.running():
             transaction.ended = True
+            io = self._io[transaction.connector_id - 1]
+            wh, _, problem = self._final_reading(io, transaction, transaction.last_s)
+            transaction.metered(wh, transaction.last_s)
             timestamp = format_iso8601(transaction.last_s)
-            payload = {"meterStop": transaction.last_wh, "timestamp": timestamp,
-                       "reason": "PowerLoss"}
+            payload = {"meterStop": wh, "timestamp": timestamp, "reason": "PowerLoss"}
             if transaction.stop_data:
                 # Only the energy register is known for the moment the power went.
-                end = {"timestamp": timestamp, "sampledValue": [{
-                    "value": str(transaction.last_wh), "context": END, "measurand": ENERGY,
-                    "location": "Outlet", "unit": "Wh"}]}
-                payload["transactionData"] = transaction.stop_data + [end]
-            self._messages.push("StopTransaction", payload, transaction, None,
-                                {"end": transaction.ref})
+                payload["transactionData"] = transaction.stop_data + [
+                    _energy_value(wh, timestamp)]
+            record = {"end": transaction.ref, "m": [transaction.ref, wh, transaction.last_s]}
+            if problem is not None:
+                record["mf"] = [transaction.ref, problem]
+            self._messages.push("StopTransaction", payload, transaction, None, record)
             self._log("tx: connector %d: transaction interrupted by a power cut, stopped at "
-                      "%d Wh" % (transaction.connector_id, transaction.last_wh))
+                      "%d Wh" % (transaction.connector_id, wh))
             connectors.append(transaction.connector_id)
         return connectors
 
@@ -226,6 +288,9 @@ class Transactions:
                                                     "meterValue": [value]})
 
     def tick(self):
+        for transaction in list(self.active.values()):
+            if transaction.stopping is not None:
+                self._finish_if_settled(transaction)
         now_s = self._clock.now_s()
         self._periodic(now_s)
         self._clock_aligned(now_s)
@@ -239,3 +304,16 @@ class Transactions:
                 self.tick()
             except Exception as error:  # e.g. MemoryError: metering goes on at the next tick
                 self._log("tx: sampling failed: %s: %s" % (type(error).__name__, error))
+
+
+def meter_serial(io):
+    """The serial number of the connector's meter (optional in the board contract), or None."""
+    read = getattr(io, "meter_serial", None)
+    return read() if read is not None else None
+
+
+def _energy_value(wh, timestamp):
+    """A Transaction.End MeterValue of the energy register alone."""
+    return {"timestamp": timestamp, "sampledValue": [{
+        "value": str(wh), "context": END, "measurand": ENERGY, "location": "Outlet",
+        "unit": "Wh"}]}

@@ -72,14 +72,16 @@ class SimConnector:
     def energy_wh(self):
         return self.io[3]
 
-    def power_w(self):  # switched off here is off at once, whatever was last reported
-        return self.io[4] if self.energized else 0
+    # What the meter measures, not what was asked: the current goes on while the power stage
+    # ramps down after set_energize(False), and the firmware waits for it to stop.
+    def power_w(self):
+        return self.io[4]
 
     def voltage_v(self):
         return self.io[5]
 
     def current_a(self):
-        return self.io[6] if self.energized else 0.0
+        return self.io[6]
 
     def soc(self):
         return self.io[7]

@@ -136,7 +136,12 @@ def test_emergency_stop_ends_every_transaction_and_holds_the_connectors():
     pressed[0] = True
     station._read_inputs()
     assert not board.connectors[0].energized and not board.connectors[1].energized
-    assert [stop["reason"] for stop in stops(station)] == ["EmergencyStop"] * 2
+    assert stops(station) == []  # the power stage ramps down: 300 A still
+    hardware(board, 1, energy_wh=5010)
+    hardware(board, 2, energy_wh=5012)
+    station.transactions.tick()
+    assert sorted([(stop["reason"], stop["meterStop"]) for stop in stops(station)]) == [
+        ("EmergencyStop", 5010), ("EmergencyStop", 5012)]
     assert shown(station, 1) == ("Unavailable", NO_ERROR)
     assert not station._may_start_on(1) and not station._may_start_on(2)
     pressed[0] = False

@@ -6,6 +6,8 @@ import os
 
 from firmware.clock import Clock
 from firmware.config import Configuration
+from firmware.connector import Inputs
+from firmware.output import Outputs
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
 from ocppj.errors import CallErrorReceived
@@ -117,8 +119,11 @@ class Rig:
         self.messages = TransactionMessages(self.lines.append,
                                             path + "/tx.journal" if durable else None,
                                             self.config, sleep or self._sleep)
+        self.outputs = Outputs(self.ios, self.time.ticks_ms, self.time.ticks_diff,
+                               self.lines.append)
+        self.inputs = [Inputs() for _ in self.ios]
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
-                                         self.lines.append, self._changed)
+                                         self.lines.append, self._changed, self.outputs)
         for name, value in (settings or {}).items():
             assert self.config.change(name, value) == "Accepted", name
 
@@ -126,7 +131,14 @@ class Rig:
         self.sleeps.append(seconds)
 
     def _changed(self):
+        """The station's refresh as far as the outputs go: no fault, nothing but the
+        transaction's own state to stop the energy."""
         self.changes += 1
+        for connector_id, inputs in enumerate(self.inputs, 1):
+            transaction = self.transactions.running_on(connector_id)
+            inputs.in_transaction = transaction is not None
+            inputs.tx_authorized = not (inputs.in_transaction and transaction.suspended)
+            self.outputs.refresh(connector_id, inputs)
 
     def advance(self, seconds):
         """Time passes in ticks of a quarter second, as the sampler sees it."""
