@@ -54,7 +54,7 @@ class Outputs:
         self._ticks_diff = ticks_diff
         self._log = log
         self._on = [False] * len(ios)
-        self._off_ms = [None] * len(ios)  # when switched off (None: not on since boot)
+        self._off_ms = [ticks_ms()] * len(ios)  # when last switched off
         # Latched until a restart: only a person can tell that the switch works again.
         self._switch_failed = [False] * len(ios)
         for io in ios:
@@ -68,7 +68,8 @@ class Outputs:
         i = connector_id - 1
         if on != self._on[i]:
             self._on[i] = on
-            self._off_ms[i] = None if on else self._ticks_ms()
+            if not on:
+                self._off_ms[i] = self._ticks_ms()
             self._ios[i].set_energize(on)
 
     def switch_failed(self, connector_id):
@@ -80,22 +81,40 @@ class Outputs:
         i = connector_id - 1
         if self._on[i]:
             return False
-        io = self._ios[i]
-        unreadable = None
         try:
-            if abs(io.current_a()) < CURRENT_STOPPED_A:
-                return True
+            flowing = self._flowing(i)
         except Exception as error:  # not known to flow: wait the full time, then go on
-            unreadable = error
-        since_ms = self._off_ms[i]
-        timeout_ms = getattr(io, "deenergize_timeout_ms", DEENERGIZE_TIMEOUT_MS)
-        if since_ms is not None and self._ticks_diff(self._ticks_ms(), since_ms) < timeout_ms:
+            if not self._timed_out(i):
+                return False
+            self._log("output: connector %d: current unreadable: %r" % (connector_id, error))
+            return True
+        if flowing and not self._timed_out(i):
             return False
-        if unreadable is not None:
-            self._log("output: connector %d: current unreadable %d ms after switching off: "
-                      "%r" % (connector_id, timeout_ms, unreadable))
-        else:
-            self._switch_failed[i] = True
-            self._log("output: connector %d: current still flows %d ms after switching off: "
-                      "%s" % (connector_id, timeout_ms, POWER_SWITCH_FAILURE))
+        if flowing:
+            self._fail(i)
         return True
+
+    def watch(self):
+        """A current through an output switched off for longer than the board's timeout,
+        with a transaction or without, is a PowerSwitchFailure."""
+        for i in range(len(self._ios)):
+            if not self._on[i] and not self._switch_failed[i] and self._timed_out(i):
+                try:
+                    flowing = self._flowing(i)
+                except Exception:  # the meter cannot tell now: the next look may
+                    continue
+                if flowing:
+                    self._fail(i)
+
+    def _flowing(self, i):
+        return abs(self._ios[i].current_a()) >= CURRENT_STOPPED_A
+
+    def _timed_out(self, i):
+        timeout_ms = getattr(self._ios[i], "deenergize_timeout_ms", DEENERGIZE_TIMEOUT_MS)
+        return self._ticks_diff(self._ticks_ms(), self._off_ms[i]) >= timeout_ms
+
+    def _fail(self, i):
+        if not self._switch_failed[i]:
+            self._switch_failed[i] = True
+            self._log("output: connector %d: current flows though switched off: %s"
+                      % (i + 1, POWER_SWITCH_FAILURE))

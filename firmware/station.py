@@ -172,6 +172,7 @@ class Station:
         while tag is not None:
             self._spawn(self.identification.tap(tag))
             tag = self.board.read_tag()
+        self.outputs.watch()
         emergency_stop = getattr(self.board, "emergency_stop", None)  # optional member
         self.emergency_stop = emergency_stop is not None and bool(emergency_stop())
         for connector_id, io in enumerate(self.board.connectors, 1):

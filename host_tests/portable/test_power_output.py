@@ -127,6 +127,18 @@ def test_a_stuck_power_switch_faults_the_connector_until_a_restart():
     assert restarted._may_start_on(1) and shown(restarted, 1)[1] == NO_ERROR
 
 
+def test_current_through_an_idle_output_is_a_power_switch_failure():
+    station, board = make("stuck_idle")
+    board.connectors[1].deenergize_timeout_ms = 0
+    hardware(board, 2)
+    station._read_inputs()
+    assert shown(station, 2) == ("Preparing", NO_ERROR)
+    hardware(board, 2, current_a=290.0)  # never switched on, and yet
+    station._read_inputs()
+    assert shown(station, 2) == ("Faulted", "PowerSwitchFailure")
+    assert not station._may_start_on(2) and station._may_start_on(1)
+
+
 def test_emergency_stop_ends_every_transaction_and_holds_the_connectors():
     station, board = make("estop")
     pressed = [False]

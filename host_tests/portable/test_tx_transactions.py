@@ -220,7 +220,8 @@ def test_current_past_the_board_timeout_is_a_power_switch_failure():
     rig.advance(0.5)
     assert queued(rig, "StopTransaction")[0]["meterStop"] == 1014
     assert rig.outputs.switch_failed(1) and not rig.outputs.switch_failed(2)
-    assert any("PowerSwitchFailure" in line for line in rig.lines), rig.lines
+    assert [line for line in rig.lines if "PowerSwitchFailure" in line] == [
+        "output: connector 1: current flows though switched off: PowerSwitchFailure"]
 
 
 async def test_a_meter_read_that_raises_at_a_stop_still_journals_the_stop():
