@@ -65,6 +65,9 @@ class Inputs:
         self.authorized = False        # an idTag was accepted and waits for the plug
         self.connection_timed_out = False  # plugged, no idTag within ConnectionTimeOut (B6)
         self.in_transaction = False
+        # Its transaction is stopping: the output is off, and the status stays until the
+        # StopTransaction is queued (OCTT TC_015: StopTransaction, then Finishing).
+        self.stopping = False
         # The station's side lets energy flow: computed from the permissives below and the
         # error code (firmware/output.py evse_allows).
         self.evse_allows = True

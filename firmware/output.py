@@ -62,9 +62,9 @@ class Outputs:
 
     def refresh(self, connector_id, inputs):
         """Sets `inputs.evse_allows` from the permissives and switches the output: on for a
-        running transaction they all allow, else off."""
+        transaction not stopping that they all allow, else off."""
         inputs.evse_allows = evse_allows(inputs)
-        on = inputs.in_transaction and inputs.evse_allows
+        on = inputs.in_transaction and not inputs.stopping and inputs.evse_allows
         i = connector_id - 1
         if on != self._on[i]:
             self._on[i] = on

@@ -225,8 +225,9 @@ class Station:
             inputs.error_code = self._error_code(connector_id, inputs.error_code)
             inputs.operative = self.availability.operative(connector_id) \
                 and not inputs.emergency_stop
-            transaction = self.transactions.running_on(connector_id)
+            transaction = self.transactions.on_connector(connector_id)
             in_transaction = transaction is not None
+            inputs.stopping = in_transaction and transaction.stopping is not None
             inputs.tx_authorized = not (in_transaction and transaction.suspended)
             if inputs.in_transaction and not in_transaction:
                 inputs.finishing = inputs.plugged

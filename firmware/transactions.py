@@ -59,12 +59,6 @@ class Transactions:
     def on_connector(self, connector_id):
         return self.active.get(connector_id)
 
-    def running_on(self, connector_id):
-        """The connector's transaction unless it is stopping (over for its user)."""
-        transaction = self.active.get(connector_id)
-        return transaction if transaction is not None and transaction.stopping is None \
-            else None
-
     def of_tag(self, id_tag):
         for transaction in self.active.values():
             if transaction.id_tag == id_tag:
@@ -147,17 +141,13 @@ class Transactions:
         now_s = self._clock.now_s()
         timestamp = format_iso8601(now_s)
         meter_stop, taken_s, problem = self._final_reading(io, transaction, now_s)
+        end = self._end_value(io, meter_stop, taken_s, problem is None)
         transaction.metered(meter_stop, taken_s)
         transaction.ended = True
         del self.active[connector_id]
         payload = {"meterStop": meter_stop, "timestamp": timestamp, "reason": reason}
         if id_tag is not None:
             payload["idTag"] = id_tag
-        end = None
-        if problem is None:
-            end = self._stop_value(io, timestamp, END)
-        elif self.metering.stop_begin_end():
-            end = _energy_value(meter_stop, format_iso8601(taken_s))
         if end is not None:
             payload["transactionData"] = transaction.stop_data + [end]
         record = {"end": transaction.ref, "m": [transaction.ref, meter_stop, taken_s]}
@@ -168,6 +158,18 @@ class Transactions:
         self._log("tx: stopped on connector %d (%s) at %d Wh" % (connector_id, reason,
                                                                meter_stop))
         self._on_change()
+
+    def _end_value(self, io, wh, taken_s, readable):
+        """Transaction.End for StopTransaction: every configured measurand when the meter
+        answers, else its register as last read, stamped when it was read."""
+        if not self.metering.stop_begin_end():
+            return None
+        if readable:
+            try:
+                return self._stop_value(io, format_iso8601(taken_s), END)
+            except Exception as error:
+                self._log("tx: Transaction.End: %r: the register alone" % error)
+        return _energy_value(wh, format_iso8601(taken_s))
 
     def _final_reading(self, io, transaction, now_s):
         """(Wh, its time, None) from the register now; (the last good reading, its time,

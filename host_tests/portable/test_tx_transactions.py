@@ -252,6 +252,24 @@ async def test_a_meter_read_that_raises_at_a_stop_still_journals_the_stop():
     await deliver(rebooted.messages, Central())
 
 
+def test_an_ev_reading_that_raises_at_a_stop_leaves_the_register_in_transaction_end():
+    rig = Rig(folder("soc_fails"), settings={"StopTxnSampledData": "Energy.Active.Import."
+                                             "Register,SoC"})
+    rig.transactions.start(1, "TAG1")
+    rig.ios[0].wh = 1300
+
+    def no_soc():
+        raise OSError(110)  # the EV stopped answering on its bus
+
+    rig.ios[0].soc = no_soc
+    rig.transactions.stop(1, "Local", "TAG1")
+    stop = queued(rig, "StopTransaction")[0]
+    assert stop["meterStop"] == 1300
+    end = stop["transactionData"][-1]
+    assert [v["measurand"] for v in end["sampledValue"]] == ["Energy.Active.Import.Register"]
+    assert end["sampledValue"][0]["value"] == "1300"
+
+
 def test_power_cut_before_any_answer_keeps_start_then_power_loss_stop():
     rig = Rig(folder("powerloss_offline"))
     rig.transactions.start(2, "TAG2")

@@ -135,8 +135,9 @@ class Rig:
         transaction's own state to stop the energy."""
         self.changes += 1
         for connector_id, inputs in enumerate(self.inputs, 1):
-            transaction = self.transactions.running_on(connector_id)
+            transaction = self.transactions.on_connector(connector_id)
             inputs.in_transaction = transaction is not None
+            inputs.stopping = inputs.in_transaction and transaction.stopping is not None
             inputs.tx_authorized = not (inputs.in_transaction and transaction.suspended)
             self.outputs.refresh(connector_id, inputs)
 
