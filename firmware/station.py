@@ -10,7 +10,7 @@ from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
-from firmware.output import POWER_SWITCH_FAILURE, Outputs, stop_reason
+from firmware.output import POWER_SWITCH_FAILURE, stop_reason
 from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
@@ -53,9 +53,8 @@ class Station:
         self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
                                     config, board.ticks_diff)
         self.messages = TransactionMessages(log, board.state_dir + "/tx.journal", config)
-        self.outputs = Outputs(board.connectors, board.ticks_ms, board.ticks_diff, log)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
-                                         self.refresh, self.outputs)
+                                         self.refresh, board.ticks_ms, board.ticks_diff)
         self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
                                            self.link.call, self.online, self.clock, log)
         self.authorization.register(self.handlers)
@@ -162,8 +161,8 @@ class Station:
 
     def _error_code(self, connector_id, reported):
         """The board's error code, or PowerSwitchFailure once the firmware found that the
-        connector's output did not switch off (firmware/output.py)."""
-        if reported == NO_ERROR and self.outputs.switch_failed(connector_id):
+        connector's output did not switch off."""
+        if reported == NO_ERROR and self.transactions.switch_failed[connector_id - 1]:
             return POWER_SWITCH_FAILURE
         return reported
 
@@ -172,7 +171,7 @@ class Station:
         while tag is not None:
             self._spawn(self.identification.tap(tag))
             tag = self.board.read_tag()
-        self.outputs.watch()
+        self.transactions.watch_outputs()
         emergency_stop = getattr(self.board, "emergency_stop", None)  # optional member
         self.emergency_stop = emergency_stop is not None and bool(emergency_stop())
         for connector_id, io in enumerate(self.board.connectors, 1):
@@ -234,7 +233,7 @@ class Station:
             if not inputs.plugged or not inputs.operative:
                 inputs.finishing = False  # an Unavailable connector has no session to finish
             inputs.in_transaction = in_transaction
-            self.outputs.refresh(connector_id, inputs)
+            self.transactions.switch_output(connector_id, inputs)
             info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
             self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,
                                coalesce)

@@ -27,6 +27,8 @@ from firmware.clock import format_iso8601
 from firmware.config import BOOLEAN, INTEGER, Key
 from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
     station_meter_value
+from firmware.output import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
+    evse_allows
 from firmware.tx_record import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
@@ -35,9 +37,10 @@ KEEP_READING_S = 60
 
 
 class Transactions:
-    def __init__(self, config, connectors_io, clock, messages, log, on_change, outputs):
+    def __init__(self, config, connectors_io, clock, messages, log, on_change, ticks_ms,
+                 ticks_diff):
         """`on_change()`: the statuses and outputs are to be recomputed (the station's
-        refresh); `outputs`: firmware.output.Outputs, told when a stopped output is off."""
+        refresh, which calls switch_output)."""
         config.declare(Key("StopTransactionOnInvalidId", BOOLEAN, True))
         config.declare(Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
         self.metering = Metering(config)
@@ -47,7 +50,17 @@ class Transactions:
         self._messages = messages
         self._log = log
         self._on_change = on_change
-        self._outputs = outputs
+        self._ticks_ms = ticks_ms
+        self._ticks_diff = ticks_diff
+        # The outputs, off at boot whatever a reset left them at (a class of their own
+        # would take some 300 bytes more of a board's heap).
+        self._on = [False] * len(connectors_io)
+        self._off_ms = [ticks_ms()] * len(connectors_io)  # when last switched off
+        # Per connector, latched until a restart: only a person can tell that the switch
+        # works again.
+        self.switch_failed = [False] * len(connectors_io)
+        for io in connectors_io:
+            io.set_energize(False)
         # Connector id -> transaction, from its start until its StopTransaction is queued
         # (`stopping` set meanwhile: the output is off, the current not yet stopped).
         self.active = {}
@@ -133,7 +146,7 @@ class Transactions:
         return transaction
 
     def _finish_if_settled(self, transaction):
-        if not self._outputs.settled(transaction.connector_id):
+        if not self._settled(transaction.connector_id):
             return
         connector_id = transaction.connector_id
         reason, id_tag = transaction.stopping
@@ -164,12 +177,15 @@ class Transactions:
         answers, else its register as last read, stamped when it was read."""
         if not self.metering.stop_begin_end():
             return None
+        timestamp = format_iso8601(taken_s)
         if readable:
             try:
-                return self._stop_value(io, format_iso8601(taken_s), END)
+                return self._stop_value(io, timestamp, END)
             except Exception as error:
                 self._log("tx: Transaction.End: %r: the register alone" % error)
-        return _energy_value(wh, format_iso8601(taken_s))
+        return {"timestamp": timestamp, "sampledValue": [{
+            "value": str(wh), "context": END, "measurand": ENERGY, "location": "Outlet",
+            "unit": "Wh"}]}
 
     def _final_reading(self, io, transaction, now_s):
         """(Wh, its time, None) from the register now; (the last good reading, its time,
@@ -202,12 +218,12 @@ class Transactions:
             io = self._io[transaction.connector_id - 1]
             wh, _, problem = self._final_reading(io, transaction, transaction.last_s)
             transaction.metered(wh, transaction.last_s)
-            timestamp = format_iso8601(transaction.last_s)
-            payload = {"meterStop": wh, "timestamp": timestamp, "reason": "PowerLoss"}
-            if transaction.stop_data:
-                # Only the energy register is known for the moment the power went.
-                payload["transactionData"] = transaction.stop_data + [
-                    _energy_value(wh, timestamp)]
+            payload = {"meterStop": wh, "timestamp": format_iso8601(transaction.last_s),
+                       "reason": "PowerLoss"}
+            # Only the energy register is known for the moment the power went.
+            end = self._end_value(io, wh, transaction.last_s, False)
+            if end is not None:
+                payload["transactionData"] = transaction.stop_data + [end]
             record = {"end": transaction.ref, "m": [transaction.ref, wh, transaction.last_s]}
             if problem is not None:
                 record["mf"] = [transaction.ref, problem]
@@ -216,6 +232,47 @@ class Transactions:
                       "%d Wh" % (transaction.connector_id, wh))
             connectors.append(transaction.connector_id)
         return connectors
+
+    # ---- the outputs ------------------------------------------------------------------------
+
+    def switch_output(self, connector_id, inputs):
+        """Sets `inputs.evse_allows` (firmware/output.py) and switches the output: on for a
+        transaction not stopping that every permissive allows, else off."""
+        inputs.evse_allows = evse_allows(inputs)
+        on = inputs.in_transaction and not inputs.stopping and inputs.evse_allows
+        i = connector_id - 1
+        if on != self._on[i]:
+            self._on[i] = on
+            if not on:
+                self._off_ms[i] = self._ticks_ms()
+            self._io[i].set_energize(on)
+
+    def _settled(self, connector_id):
+        """The output is off and the current has stopped, or will not: a current still
+        flowing past the board's `deenergize_timeout_ms` is a PowerSwitchFailure."""
+        i = connector_id - 1
+        if self._on[i]:
+            return False
+        io = self._io[i]
+        try:
+            flowing = abs(io.current_a()) >= CURRENT_STOPPED_A
+        except Exception:  # not known to flow: wait the full time, then go on
+            flowing = None
+        if flowing is False:
+            return True
+        timeout_ms = getattr(io, "deenergize_timeout_ms", DEENERGIZE_TIMEOUT_MS)
+        if self._ticks_diff(self._ticks_ms(), self._off_ms[i]) < timeout_ms:
+            return False
+        if flowing and not self.switch_failed[i]:
+            self.switch_failed[i] = True
+            self._log("output: connector %d: current flows though switched off: %s"
+                      % (connector_id, POWER_SWITCH_FAILURE))
+        return True
+
+    def watch_outputs(self):
+        """The same for every output switched off, with a transaction or without."""
+        for connector_id in range(1, len(self._io) + 1):
+            self._settled(connector_id)
 
     # ---- meter values ---------------------------------------------------------------------
 
@@ -313,9 +370,3 @@ def meter_serial(io):
     read = getattr(io, "meter_serial", None)
     return read() if read is not None else None
 
-
-def _energy_value(wh, timestamp):
-    """A Transaction.End MeterValue of the energy register alone."""
-    return {"timestamp": timestamp, "sampledValue": [{
-        "value": str(wh), "context": END, "measurand": ENERGY, "location": "Outlet",
-        "unit": "Wh"}]}

@@ -219,7 +219,7 @@ def test_current_past_the_board_timeout_is_a_power_switch_failure():
     assert queued(rig, "StopTransaction") == []
     rig.advance(0.5)
     assert queued(rig, "StopTransaction")[0]["meterStop"] == 1014
-    assert rig.outputs.switch_failed(1) and not rig.outputs.switch_failed(2)
+    assert rig.transactions.switch_failed == [True, False]
     assert [line for line in rig.lines if "PowerSwitchFailure" in line] == [
         "output: connector 1: current flows though switched off: PowerSwitchFailure"]
 

@@ -7,7 +7,6 @@ import os
 from firmware.clock import Clock
 from firmware.config import Configuration
 from firmware.connector import Inputs
-from firmware.output import Outputs
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
 from ocppj.errors import CallErrorReceived
@@ -119,11 +118,10 @@ class Rig:
         self.messages = TransactionMessages(self.lines.append,
                                             path + "/tx.journal" if durable else None,
                                             self.config, sleep or self._sleep)
-        self.outputs = Outputs(self.ios, self.time.ticks_ms, self.time.ticks_diff,
-                               self.lines.append)
         self.inputs = [Inputs() for _ in self.ios]
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
-                                         self.lines.append, self._changed, self.outputs)
+                                         self.lines.append, self._changed,
+                                         self.time.ticks_ms, self.time.ticks_diff)
         for name, value in (settings or {}).items():
             assert self.config.change(name, value) == "Accepted", name
 
@@ -139,7 +137,7 @@ class Rig:
             inputs.in_transaction = transaction is not None
             inputs.stopping = inputs.in_transaction and transaction.stopping is not None
             inputs.tx_authorized = not (inputs.in_transaction and transaction.suspended)
-            self.outputs.refresh(connector_id, inputs)
+            self.transactions.switch_output(connector_id, inputs)
 
     def advance(self, seconds):
         """Time passes in ticks of a quarter second, as the sampler sees it."""
