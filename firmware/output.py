@@ -20,7 +20,7 @@ FAULTS_THAT_SUSPEND = ("ConnectorLockFailure", "EVCommunicationError", "HighTemp
                        "UnderVoltage", "WeakSignal")
 POWER_SWITCH_FAILURE = "PowerSwitchFailure"
 # Below this a DC meter reads noise, not a flow (a few tenths of an ampere at no load). An
-# int: a float constant would take heap on a 32-bit board.
+# int: a float is a heap object on both MicroPython builds here (32 and 64 bytes).
 CURRENT_STOPPED_A = 1
 # How long the power stage may take to stop the current, unless the board states it.
 DEENERGIZE_TIMEOUT_MS = 2000

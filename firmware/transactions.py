@@ -200,7 +200,8 @@ class Transactions:
             if known is not None and serial is not None and serial != known:
                 problem = "meter serial %s, was %s" % (serial, known)
             elif type(wh) is not int or wh < transaction.last_wh:
-                problem = "register %r Wh below %d Wh" % (wh, transaction.last_wh)
+                problem = "register %r, not a Wh count at or above %d" % (
+                    wh, transaction.last_wh)
             else:
                 return wh, now_s, None
         self._log("tx: connector %d: %s: meterStop is the last saved reading, %d Wh at %s"
