@@ -6,9 +6,10 @@ meter sample, never more often: at most one write per sample, plus one a minute 
 sample is taken.
 
 Every Wh the meter counts belongs to one transaction, or flowed while none ran: meterStart
-is read before the output is switched on (firmware/output.py switches it at the refresh
-the start asks for); a stop switches the output off first and reads meterStop once the
-current has stopped (or the board's de-energize timeout has passed: PowerSwitchFailure).
+is read before the output is switched on (at the refresh the start asks for, by
+switch_output below, the rule of firmware/output.py); a stop switches the output off first
+and reads meterStop once the current has stopped (or the board's de-energize timeout has
+passed: PowerSwitchFailure).
 After a power cut the transactions that were running are stopped at boot with reason
 PowerLoss (option AQ-7.2) and the register read then, which the meter kept through the cut,
 stamped with the last time known before it. A meterStop that is not this meter's register
@@ -52,8 +53,8 @@ class Transactions:
         self._on_change = on_change
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
-        # The outputs, off at boot whatever a reset left them at (a class of their own
-        # would take some 300 bytes more of a board's heap).
+        # The outputs, off at boot whatever a reset left them at. Kept here: a class of
+        # their own took 144 bytes more of the 32-bit board's heap, which has little left.
         self._on = [False] * len(connectors_io)
         self._off_ms = [ticks_ms()] * len(connectors_io)  # when last switched off
         # Per connector, latched until a restart: only a person can tell that the switch
@@ -216,7 +217,10 @@ class Transactions:
         connectors = []
         for transaction in self._messages.running():
             transaction.ended = True
-            io = self._io[transaction.connector_id - 1]
+            connector_id = transaction.connector_id
+            # A record naming no connector of this board is stopped at its last reading.
+            io = self._io[connector_id - 1] if type(connector_id) is int \
+                and 0 < connector_id <= len(self._io) else None
             wh, _, problem = self._final_reading(io, transaction, transaction.last_s)
             transaction.metered(wh, transaction.last_s)
             payload = {"meterStop": wh, "timestamp": format_iso8601(transaction.last_s),
@@ -370,4 +374,3 @@ def meter_serial(io):
     """The serial number of the connector's meter (optional in the board contract), or None."""
     read = getattr(io, "meter_serial", None)
     return read() if read is not None else None
-
