@@ -65,7 +65,16 @@ class Inputs:
         self.authorized = False        # an idTag was accepted and waits for the plug
         self.connection_timed_out = False  # plugged, no idTag within ConnectionTimeOut (B6)
         self.in_transaction = False
-        self.evse_allows = True        # the EVSE lets energy flow (not deauthorized, limit > 0)
+        # Its transaction is stopping: the output is off, and the status stays until the
+        # StopTransaction is queued (OCTT TC_015: StopTransaction, then Finishing).
+        self.stopping = False
+        # The station's side lets energy flow: computed from the permissives below and the
+        # error code (firmware/output.py evse_allows).
+        self.evse_allows = True
+        self.tx_authorized = True      # not an invalid idTag past MaxEnergyOnInvalidId
+        self.emergency_stop = False    # the board's emergency stop is pressed
+        self.reserved_for_other = False  # the Reservation profile's, when there is one
+        self.limit_w = None            # the Smart Charging profile's limit, None: no limit
         self.ev_demand = False         # the EV asks for energy
         self.finishing = False         # the transaction ended; the user has yet to unplug
 

@@ -12,6 +12,7 @@ from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
 from firmware.outbound import Outbound
+from firmware.output import POWER_SWITCH_FAILURE, stop_reason
 from firmware.registration import REJECTED, Registration
 from firmware.remote import Remote
 from firmware.reset import ResetService
@@ -37,6 +38,7 @@ class Station:
                                      getattr(board, "feed_watchdog", None))
         self.clock = Clock(board.ticks_ms, board.ticks_diff, board_time_s(board, log))
         self.handlers = {}
+        self.emergency_stop = False  # the board's (optional) emergency stop, as last read
         self.config = config = Configuration(board.state_dir + "/config.json", log)
         config.register(self.handlers)
         config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
@@ -64,7 +66,7 @@ class Station:
         self.outbound.add(self.status)
         self.outbound.add(self.messages)
         self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
-                                         self.refresh)
+                                         self.refresh, board.ticks_ms, board.ticks_diff)
         # What was stamped before the time was known (no RTC, offline) is corrected once it
         # is: at once with an RTC, else at the first answer of the Central System.
         self.clock.on_known = self._time_known
@@ -117,8 +119,9 @@ class Station:
         return self.registration.accepted and self.reset.pending is None
 
     def _drained(self):
-        return len(self.messages) == 0 and self.status.pending == 0 and \
-            not self.security.pending
+        # No transaction left either: a stop waits for the current before it is queued.
+        return not self.transactions.active and len(self.messages) == 0 and \
+            self.status.pending == 0 and not self.security.pending
 
     async def data_transfer(self, vendor_id, message_id=None, data=None):
         """The station's own DataTransfer.req; returns the DataTransfer.conf payload."""
@@ -169,10 +172,19 @@ class Station:
         self._tasks.append(asyncio.create_task(coroutine))
 
     def _may_start_on(self, connector_id):
-        """No fault (TC_041), operative (ChangeAvailability), no transaction there yet."""
+        """No fault (TC_041), no emergency stop, operative (ChangeAvailability), no
+        transaction there yet."""
         inputs = self.inputs[connector_id - 1]
-        return inputs.error_code == NO_ERROR and self.availability.operative(connector_id) \
+        return inputs.error_code == NO_ERROR and not inputs.emergency_stop \
+            and self.availability.operative(connector_id) \
             and self.transactions.on_connector(connector_id) is None
+
+    def _error_code(self, connector_id, reported):
+        """The board's error code, or PowerSwitchFailure once the firmware found that the
+        connector's output did not switch off."""
+        if reported == NO_ERROR and self.transactions.switch_failed[connector_id - 1]:
+            return POWER_SWITCH_FAILURE
+        return reported
 
     def _read_inputs(self):
         reads = self.reads  # the board's reads, none of which can raise into the station
@@ -180,9 +192,13 @@ class Station:
         while tag is not None:
             self._spawn(self.identification.tap(tag))
             tag = reads.read_tag()
+        self.transactions.watch_outputs()
+        emergency_stop = getattr(self.board, "emergency_stop", None)  # optional member
+        self.emergency_stop = emergency_stop is not None and bool(emergency_stop())
         for connector_id, io in enumerate(self.board.connectors, 1):
             inputs = self.inputs[connector_id - 1]
-            inputs.error_code = reads.error_code(io)
+            inputs.error_code = self._error_code(connector_id, reads.error_code(io))
+            inputs.emergency_stop = self.emergency_stop
             inputs.ev_demand = reads.ev_demand(io)
             plugged = reads.plugged(io, inputs.plugged)
             if plugged != inputs.plugged:
@@ -191,6 +207,9 @@ class Station:
                     self._plugged(connector_id)
                 else:
                     self._unplugged(connector_id)
+            reason = stop_reason(inputs)
+            if reason is not None:  # the output goes off at the stop's refresh
+                self.transactions.stop(connector_id, reason)
         self.refresh()
 
     def _plugged(self, connector_id):
@@ -219,18 +238,24 @@ class Station:
         """Recomputes every connector's status from its inputs and reports what changed."""
         coalesce = self.link.state != ONLINE
         self.identification.update_inputs()
-        self.status.update(0, AVAILABLE if self.availability.operative(0) else UNAVAILABLE,
-                           NO_ERROR, None, coalesce)
+        # An emergency stop makes the station Unavailable at its discretion (4.9, 7.7).
+        operative = self.availability.operative(0) and not self.emergency_stop
+        self.status.update(0, AVAILABLE if operative else UNAVAILABLE, NO_ERROR, None,
+                           coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):
-            inputs.operative = self.availability.operative(connector_id)
+            inputs.error_code = self._error_code(connector_id, inputs.error_code)
+            inputs.operative = self.availability.operative(connector_id) \
+                and not inputs.emergency_stop
             transaction = self.transactions.on_connector(connector_id)
             in_transaction = transaction is not None
-            inputs.evse_allows = not (in_transaction and transaction.suspended)
+            inputs.stopping = in_transaction and transaction.stopping is not None
+            inputs.tx_authorized = not (in_transaction and transaction.suspended)
             if inputs.in_transaction and not in_transaction:
                 inputs.finishing = inputs.plugged
             if not inputs.plugged or not inputs.operative:
                 inputs.finishing = False  # an Unavailable connector has no session to finish
             inputs.in_transaction = in_transaction
+            self.transactions.switch_output(connector_id, inputs)
             info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
             self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,
                                coalesce)

@@ -3,8 +3,19 @@
 Each transaction is a record kept in flash (see tx_messages) from its start until its
 StopTransaction has been delivered. It is written when it starts and stops and with each
 meter sample, never more often: at most one write per sample, plus one a minute while no
-sample is taken. After a power cut the transactions that were running are stopped at boot
-with reason PowerLoss, their last known meter reading and its time (option AQ-7.2).
+sample is taken.
+
+Every Wh the meter counts belongs to one transaction, or flowed while none ran: meterStart
+is read before the output is switched on (at the refresh the start asks for, by
+switch_output below, the rule of firmware/output.py); a stop switches the output off first
+and reads meterStop once the current has stopped (or the board's de-energize timeout has
+passed: PowerSwitchFailure).
+After a power cut the transactions that were running are stopped at boot with reason
+PowerLoss (option AQ-7.2) and the register read then, which the meter kept through the cut,
+stamped with the last time known before it. A meterStop that is not this meter's register
+(it cannot be read, went back, or the meter's serial changed) is the last good reading
+instead, logged and flagged in the journal ("mf"), its Transaction.End value stamped when
+that reading was taken.
 
 Meter values: Sample.Periodic every MeterValueSampleInterval from the start of each
 transaction; Sample.Clock every ClockAlignedDataInterval from midnight UTC on connector 0
@@ -17,6 +28,8 @@ from firmware.clock import format_iso8601
 from firmware.config import BOOLEAN, INTEGER, Key
 from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
     station_meter_value
+from firmware.output import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
+    evse_allows
 from firmware.tx_record import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
@@ -25,7 +38,10 @@ KEEP_READING_S = 60
 
 
 class Transactions:
-    def __init__(self, config, connectors_io, clock, messages, log, on_change):
+    def __init__(self, config, connectors_io, clock, messages, log, on_change, ticks_ms,
+                 ticks_diff):
+        """`on_change()`: the statuses and outputs are to be recomputed (the station's
+        refresh, which calls switch_output)."""
         config.declare(Key("StopTransactionOnInvalidId", BOOLEAN, True))
         config.declare(Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
         self.metering = Metering(config)
@@ -35,6 +51,19 @@ class Transactions:
         self._messages = messages
         self._log = log
         self._on_change = on_change
+        self._ticks_ms = ticks_ms
+        self._ticks_diff = ticks_diff
+        # The outputs, off at boot whatever a reset left them at. Kept here: a class of
+        # their own took 144 bytes more of the 32-bit board's heap, which has little left.
+        self._on = [False] * len(connectors_io)
+        self._off_ms = [ticks_ms()] * len(connectors_io)  # when last switched off
+        # Per connector, latched until a restart: only a person can tell that the switch
+        # works again.
+        self.switch_failed = [False] * len(connectors_io)
+        for io in connectors_io:
+            io.set_energize(False)
+        # Connector id -> transaction, from its start until its StopTransaction is queued
+        # (`stopping` set meanwhile: the output is off, the current not yet stopped).
         self.active = {}
         self._next_aligned_s = None
         # Called with (idTag, idTagInfo) from StartTransaction.conf and StopTransaction.conf.
@@ -61,6 +90,9 @@ class Transactions:
                                                      timestamp)
         transaction.next_sample_s = now_s + self.metering.sample_interval_s()
         record = {"tx": [transaction.ref, connector_id, id_tag, meter_start, now_s]}
+        transaction.meter_serial = meter_serial(io)
+        if transaction.meter_serial is not None:
+            record["ms"] = [transaction.ref, transaction.meter_serial]
         begin = self._stop_value(io, timestamp, BEGIN)
         if begin is not None:
             transaction.keep_stop_value(begin)
@@ -70,7 +102,6 @@ class Transactions:
             "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
             "timestamp": timestamp}, transaction, lambda conf: self._started(transaction, conf),
             record)
-        io.set_energize(True)
         self._log("tx: started on connector %d for %s at %d Wh" % (connector_id, id_tag,
                                                                  meter_start))
         self._on_change()
@@ -97,61 +128,156 @@ class Transactions:
         self._limit_invalid(transaction)
 
     def _limit_invalid(self, transaction):
-        if transaction.authorized or transaction.suspended:
+        if transaction.authorized or transaction.suspended or transaction.stopping:
             return
         io = self._io[transaction.connector_id - 1]
         if io.energy_wh() - transaction.meter_start >= self._config.get("MaxEnergyOnInvalidId"):
-            io.set_energize(False)
             transaction.suspended = True
             self._log("tx: connector %d suspended (invalid id)" % transaction.connector_id)
             self._on_change()
 
     def stop(self, connector_id, reason, id_tag=None):
-        transaction = self.active.pop(connector_id, None)
-        if transaction is None:
+        """Ends delivery at once; StopTransaction follows once the current has stopped."""
+        transaction = self.active.get(connector_id)
+        if transaction is None or transaction.stopping is not None:
             return None
+        transaction.stopping = (reason, id_tag)
+        self._on_change()  # the output goes off
+        self._finish_if_settled(transaction)
+        return transaction
+
+    def _finish_if_settled(self, transaction):
+        if not self._settled(transaction.connector_id):
+            return
+        connector_id = transaction.connector_id
+        reason, id_tag = transaction.stopping
         io = self._io[connector_id - 1]
-        io.set_energize(False)
         now_s = self._clock.now_s()
         timestamp = format_iso8601(now_s)
-        meter_stop = io.energy_wh()
-        transaction.metered(meter_stop, now_s)
+        meter_stop, taken_s, problem = self._final_reading(io, transaction, now_s)
+        end = self._end_value(io, meter_stop, taken_s, problem is None)
+        transaction.metered(meter_stop, taken_s)
         transaction.ended = True
+        del self.active[connector_id]
         payload = {"meterStop": meter_stop, "timestamp": timestamp, "reason": reason}
         if id_tag is not None:
             payload["idTag"] = id_tag
-        end = self._stop_value(io, timestamp, END)
         if end is not None:
             payload["transactionData"] = transaction.stop_data + [end]
+        record = {"end": transaction.ref, "m": [transaction.ref, meter_stop, taken_s]}
+        if problem is not None:
+            record["mf"] = [transaction.ref, problem]
         self._messages.push("StopTransaction", payload, transaction,
-                            lambda conf: self._id_tag_info(id_tag, conf),
-                            {"end": transaction.ref, "m": [transaction.ref, meter_stop, now_s]})
+                            lambda conf: self._id_tag_info(id_tag, conf), record)
         self._log("tx: stopped on connector %d (%s) at %d Wh" % (connector_id, reason,
                                                                meter_stop))
         self._on_change()
-        return transaction
+
+    def _end_value(self, io, wh, taken_s, readable):
+        """Transaction.End for StopTransaction: every configured measurand when the meter
+        answers, else its register as last read, stamped when it was read."""
+        if not self.metering.stop_begin_end():
+            return None
+        timestamp = format_iso8601(taken_s)
+        if readable:
+            try:
+                return self._stop_value(io, timestamp, END)
+            except Exception as error:
+                self._log("tx: Transaction.End: %r: the register alone" % error)
+        return {"timestamp": timestamp, "sampledValue": [{
+            "value": str(wh), "context": END, "measurand": ENERGY, "location": "Outlet",
+            "unit": "Wh"}]}
+
+    def _final_reading(self, io, transaction, now_s):
+        """(Wh, its time, None) from the register now; (the last good reading, its time,
+        why) when the register cannot be read, went back or is another meter's."""
+        try:
+            wh = io.energy_wh()
+            serial = meter_serial(io)
+        except Exception as error:
+            problem = "meter read failed: %r" % error
+        else:
+            known = transaction.meter_serial
+            if known is not None and serial is not None and serial != known:
+                problem = "meter serial %s, was %s" % (serial, known)
+            elif type(wh) is not int or wh < transaction.last_wh:
+                problem = "register %r, not a Wh count at or above %d" % (
+                    wh, transaction.last_wh)
+            else:
+                return wh, now_s, None
+        self._log("tx: connector %d: %s: meterStop is the last saved reading, %d Wh at %s"
+                  % (transaction.connector_id, problem, transaction.last_wh,
+                     format_iso8601(transaction.last_s)))
+        return transaction.last_wh, transaction.last_s, problem
 
     def _stop_interrupted(self):
         """At boot: StopTransaction PowerLoss for every transaction a power cut interrupted,
-        with its last known meter reading and time. Returns their connector ids."""
+        with the register its meter kept through the cut, stamped with the last time known
+        before the cut. Returns their connector ids."""
         connectors = []
         for transaction in self._messages.running():
             transaction.ended = True
-            timestamp = format_iso8601(transaction.last_s)
-            payload = {"meterStop": transaction.last_wh, "timestamp": timestamp,
+            connector_id = transaction.connector_id
+            # A record naming no connector of this board is stopped at its last reading.
+            io = self._io[connector_id - 1] if type(connector_id) is int \
+                and 0 < connector_id <= len(self._io) else None
+            wh, _, problem = self._final_reading(io, transaction, transaction.last_s)
+            transaction.metered(wh, transaction.last_s)
+            payload = {"meterStop": wh, "timestamp": format_iso8601(transaction.last_s),
                        "reason": "PowerLoss"}
-            if transaction.stop_data:
-                # Only the energy register is known for the moment the power went.
-                end = {"timestamp": timestamp, "sampledValue": [{
-                    "value": str(transaction.last_wh), "context": END, "measurand": ENERGY,
-                    "location": "Outlet", "unit": "Wh"}]}
+            # Only the energy register is known for the moment the power went.
+            end = self._end_value(io, wh, transaction.last_s, False)
+            if end is not None:
                 payload["transactionData"] = transaction.stop_data + [end]
-            self._messages.push("StopTransaction", payload, transaction, None,
-                                {"end": transaction.ref})
+            record = {"end": transaction.ref, "m": [transaction.ref, wh, transaction.last_s]}
+            if problem is not None:
+                record["mf"] = [transaction.ref, problem]
+            self._messages.push("StopTransaction", payload, transaction, None, record)
             self._log("tx: connector %d: transaction interrupted by a power cut, stopped at "
-                      "%d Wh" % (transaction.connector_id, transaction.last_wh))
+                      "%d Wh" % (transaction.connector_id, wh))
             connectors.append(transaction.connector_id)
         return connectors
+
+    # ---- the outputs ------------------------------------------------------------------------
+
+    def switch_output(self, connector_id, inputs):
+        """Sets `inputs.evse_allows` (firmware/output.py) and switches the output: on for a
+        transaction not stopping that every permissive allows, else off."""
+        inputs.evse_allows = evse_allows(inputs)
+        on = inputs.in_transaction and not inputs.stopping and inputs.evse_allows
+        i = connector_id - 1
+        if on != self._on[i]:
+            self._on[i] = on
+            if not on:
+                self._off_ms[i] = self._ticks_ms()
+            self._io[i].set_energize(on)
+
+    def _settled(self, connector_id):
+        """The output is off and the current has stopped, or will not: a current still
+        flowing past the board's `deenergize_timeout_ms` is a PowerSwitchFailure."""
+        i = connector_id - 1
+        if self._on[i]:
+            return False
+        io = self._io[i]
+        try:
+            flowing = abs(io.current_a()) >= CURRENT_STOPPED_A
+        except Exception:  # not known to flow: wait the full time, then go on
+            flowing = None
+        if flowing is False:
+            return True
+        timeout_ms = getattr(io, "deenergize_timeout_ms", DEENERGIZE_TIMEOUT_MS)
+        if self._ticks_diff(self._ticks_ms(), self._off_ms[i]) < timeout_ms:
+            return False
+        if flowing and not self.switch_failed[i]:
+            self.switch_failed[i] = True
+            self._log("output: connector %d: current flows though switched off: %s"
+                      % (connector_id, POWER_SWITCH_FAILURE))
+        return True
+
+    def watch_outputs(self):
+        """The same for every output switched off, with a transaction or without."""
+        for connector_id in range(1, len(self._io) + 1):
+            self._settled(connector_id)
 
     # ---- meter values ---------------------------------------------------------------------
 
@@ -226,6 +352,9 @@ class Transactions:
                                                     "meterValue": [value]})
 
     def tick(self):
+        for transaction in list(self.active.values()):
+            if transaction.stopping is not None:
+                self._finish_if_settled(transaction)
         now_s = self._clock.now_s()
         self._periodic(now_s)
         self._clock_aligned(now_s)
@@ -239,3 +368,9 @@ class Transactions:
                 self.tick()
             except Exception as error:  # e.g. MemoryError: metering goes on at the next tick
                 self._log("tx: sampling failed: %s: %s" % (type(error).__name__, error))
+
+
+def meter_serial(io):
+    """The serial number of the connector's meter (optional in the board contract), or None."""
+    read = getattr(io, "meter_serial", None)
+    return read() if read is not None else None

@@ -11,6 +11,10 @@ with one append):
     tx    [ref, connectorId, idTag, meterStart Wh, start Unix s]: a transaction started
     q a p r   a queued message: its sequence number, action, payload, transaction's ref
     m     [ref, Wh, Unix s]: the transaction's last meter reading
+    ms    [ref, serial]: the serial number of the meter that read it (a changed meter at
+          boot is not trusted for the PowerLoss stop)
+    mf    [ref, why]: the stop's reading is the last good one, the meter failed at the stop
+          (for the log: replay needs nothing of it)
     x     [ref, MeterValue]: one more value for its StopTransaction's transactionData
     xs    [ref, [MeterValue, ...]]: all of them (a compacted journal)
     end   ref: the transaction stopped
@@ -78,6 +82,8 @@ def _field_error(key, value, record, connector_count):
     elif key == "xs":
         ok = _pair(value, lambda values: type(values) is list and all(
             _meter_value(v) for v in values))
+    elif key in ("ms", "mf"):
+        ok = _pair(value, lambda text: type(text) is str)
     elif key == "tid":
         ok = _pair(value, _int)
     elif key == "v":
@@ -104,7 +110,7 @@ def unknown_ref(record, known):
     """A transaction `record` speaks of that neither `known` nor the record itself holds (a
     record of a transaction refused earlier), or None."""
     started = record["tx"][0] if "tx" in record else None
-    for key in ("m", "x", "xs", "tid", "r", "end"):
+    for key in ("m", "ms", "mf", "x", "xs", "tid", "r", "end"):
         if key in record:
             ref = record[key] if key in ("r", "end") else record[key][0]
             if ref != started and ref not in known:

@@ -273,6 +273,9 @@ class TransactionMessages:
         if "tid" in record:
             ref, transaction_id = record["tid"]
             transactions[ref].transaction_id = transaction_id
+        if "ms" in record:
+            ref, serial = record["ms"]
+            transactions[ref].meter_serial = serial
         if "d" in record:
             done[record["d"]] = True
 

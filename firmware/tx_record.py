@@ -1,6 +1,7 @@
 """The record of one transaction: what must survive a power cut to stop it afterwards
-(connector, idTag, meterStart, start time, the Central System's transactionId once known,
-the last meter reading and its time) and the meter values its StopTransaction carries.
+(connector, idTag, meterStart, start time, its meter's serial number when the board tells
+it, the Central System's transactionId once known, the last meter reading and its time) and
+the meter values its StopTransaction carries.
 """
 from firmware.clock import format_iso8601
 
@@ -18,6 +19,7 @@ class Transaction:
         self.started_at = timestamp
         self.started_s = started_s
         self.transaction_id = None      # the Central System's; -1 when it never answered
+        self.meter_serial = None        # of the meter that read meter_start, when known
         self.last_wh = meter_start
         self.last_s = started_s
         self.stop_data = []             # MeterValue elements for StopTransaction
@@ -26,6 +28,7 @@ class Transaction:
         self.next_sample_s = None       # when the next Sample.Periodic is due
         self.authorized = True
         self.suspended = False
+        self.stopping = None            # (reason, idTag) from a stop until its meter reading
 
     def metered(self, wh, unix_s):
         self.last_wh = wh
@@ -48,6 +51,8 @@ class Transaction:
                   "m": [self.ref, self.last_wh, self.last_s], "xs": [self.ref, self.stop_data]}
         if self.transaction_id is not None:
             record["tid"] = [self.ref, self.transaction_id]
+        if self.meter_serial is not None:
+            record["ms"] = [self.ref, self.meter_serial]
         if self.ended:
             record["end"] = self.ref
         return record

@@ -129,3 +129,58 @@ def test_power_cuts_lose_no_session_and_duplicate_none(tmp_path):
         stamps = [p["meterValue"][0]["timestamp"] for p in values]
         assert stamps == sorted(stamps), key
         assert key[3] <= stop["meterStop"], key
+
+
+def ledger(cs, connector_id):
+    """[meterStart, meterStop, ...] of the connector's sessions, in the order they started."""
+    stops = {request["transactionId"]: request for request, _ in exchanges(cs, "StopTransaction")}
+    readings = []
+    for request, answer in exchanges(cs, "StartTransaction"):
+        if request["connectorId"] == connector_id:
+            readings += [request["meterStart"], stops[answer["transactionId"]]["meterStop"]]
+    return readings
+
+
+def test_meter_ledger_is_continuous_across_stops_and_a_power_cut(tmp_path):
+    # Issue 16: every Wh the meter counts belongs to exactly one transaction. No EV charges
+    # between sessions here, so each meterStart is the meterStop before it, the PowerLoss
+    # stop included (the register the meter kept through the cut), and the register after
+    # the last stop is that stop's meterStop.
+    state = str(tmp_path)
+    with CentralThread(heartbeat_interval_s=60) as cs:
+        station = tc_station(cs, state=state)
+        try:
+            link = booted(cs)
+            cs.run(link.call(call.ChangeConfiguration(key="MeterValueSampleInterval",
+                                                      value=str(SAMPLE_S))))
+            station.control("plug 1")
+            for tag in ("LEDGER-A", "LEDGER-B"):  # stopped with the card at 135 kW
+                plug_and_tap(cs, station, 1, tag)
+                time.sleep(1.5)
+                station.control("tap " + tag)
+                wait_until(lambda: station.control("status")["connectors"][1]["idTag"] is None,
+                           10, "the stop of " + tag)
+            plug_and_tap(cs, station, 1, "LEDGER-C")
+            wait_until(lambda: [p for p in cs.requests("MeterValues")
+                                if p.get("transactionId") is not None], 2 * SAMPLE_S,
+                       "a meter sample")
+            time.sleep(2)  # energy beyond the last sample, up to the cut
+            station = cut_and_restart(cs, station, state)
+            settle(cs, station)
+            station.control("unplug 1")
+            plug_and_tap(cs, station, 1, "LEDGER-D")
+            time.sleep(1.5)
+            station.control("unplug 1")  # EVDisconnected
+            wait_until(lambda: len(cs.requests("StopTransaction")) == 4, 10, "four stops")
+            settle(cs, station)
+            register = station.control("status")["connectors"][1]["energyWh"]
+        finally:
+            station.stop()
+    readings = ledger(cs, 1)
+    assert len(readings) == 8 and readings == sorted(readings), readings
+    delivered = [readings[i + 1] - readings[i] for i in range(0, 8, 2)]
+    gaps = [readings[i + 1] - readings[i] for i in range(1, 7, 2)]
+    assert min(delivered) > 0 and gaps == [0, 0, 0], (readings, delivered, gaps)
+    assert register == readings[-1], (register, readings)
+    reasons = [r["reason"] for r in cs.requests("StopTransaction")]
+    assert reasons == ["Local", "Local", "PowerLoss", "EVDisconnected"], reasons

@@ -30,6 +30,10 @@ NO_ERROR = "NoError"
 # An io row from the hardware: plugged, errorCode, evDemand, energyWh, powerW, voltageV,
 # currentA, soc.
 _IDLE_IO = [False, NO_ERROR, False, 0, 0, 0.0, 0.0, None]
+# The power stage stops the current within 750 ms of set_energize(False)
+# (boards/sim/power_stage.py); the rest is room for the launcher's process, which
+# simulates it, on a loaded host.
+DEENERGIZE_TIMEOUT_MS = 5000
 
 if hasattr(time, "ticks_ms"):
     ticks_ms = time.ticks_ms
@@ -45,10 +49,13 @@ else:  # CPython: a monotonic millisecond counter with the same interface
 class SimConnector:
     """One connector's I/O: the latest readings from the hardware, outputs sent to it."""
 
+    deenergize_timeout_ms = DEENERGIZE_TIMEOUT_MS
+
     def __init__(self, board, connector_id):
         self._board = board
         self.connector_id = connector_id
         self.io = _IDLE_IO
+        self.serial = None  # the meter's, as the hardware tells it
         self.energized = False
 
     def plugged(self):
@@ -72,17 +79,22 @@ class SimConnector:
     def energy_wh(self):
         return self.io[3]
 
-    def power_w(self):  # switched off here is off at once, whatever was last reported
-        return self.io[4] if self.energized else 0
+    # What the meter measures, not what was asked: the current goes on while the power stage
+    # ramps down after set_energize(False), and the firmware waits for it to stop.
+    def power_w(self):
+        return self.io[4]
 
     def voltage_v(self):
         return self.io[5]
 
     def current_a(self):
-        return self.io[6] if self.energized else 0.0
+        return self.io[6]
 
     def soc(self):
         return self.io[7]
+
+    def meter_serial(self):
+        return self.serial
 
 
 class SimBoard:
@@ -152,10 +164,12 @@ class SimBoard:
     # ---- the link to the hardware ----------------------------------------------------------
 
     async def attach(self, host, port):
-        """Connects to the hardware and takes its first readings; returns the reader."""
+        """Connects to the hardware and takes its meters' serial numbers and first
+        readings; returns the reader."""
         self._hardware = (host, port)
         reader, self._writer = await asyncio.open_connection(host, port)
         self.send({"controller": 1})
+        await self._receive(reader)
         await self._receive(reader)
         return reader
 
@@ -208,6 +222,10 @@ class SimBoard:
             message = json.loads(line)
         except ValueError:
             return True
+        serials = message.get("meters")
+        if serials:
+            for connector, serial in zip(self.connectors, serials):
+                connector.serial = serial
         rows = message.get("io")
         if rows:
             changed = False

@@ -1,7 +1,11 @@
 """One connector of the simulated station as the firmware sees it (boards/README.md) and
-as the control port drives it: a fixed cable, the EV at its end, a fault input and a meter.
+as the control port drives it: a fixed cable, the EV at its end, a fault input, a meter and
+the power switch of its output (boards/sim/power_stage.py tells how the output stops).
 """
 NO_ERROR = "NoError"
+# The faults whose protection opens the output by itself; at any other fault the hardware
+# only reports it, and the output stops when the firmware switches it off.
+TRIPPING_FAULTS = ("GroundFailure", "OverCurrentFailure")
 
 # OCPP 1.6 ChargePointErrorCode values a hardware fault can raise (NoError clears).
 ERROR_CODES = ("ConnectorLockFailure", "EVCommunicationError", "GroundFailure",
@@ -19,6 +23,7 @@ class SimConnector:
         self.is_plugged = False
         self.fault = NO_ERROR
         self.energized = False
+        self.switch_stuck = False  # the power switch stays closed whatever is asked
         self.limit_w = None
         self.delivered_w = 0  # set by the power stage at each physics step
 
@@ -42,9 +47,7 @@ class SimConnector:
         return self.meter.register_wh
 
     def power_w(self):
-        if not self.energized or self.acceptance_w() == 0:
-            return 0
-        return self.delivered_w
+        return self.delivered_w if self.acceptance_w() else 0
 
     def voltage_v(self):
         return self.ev.voltage_v() if self.is_plugged else 0.0
@@ -57,18 +60,25 @@ class SimConnector:
         return self.ev.soc() if self.is_plugged else None
 
     # The hardware's side.
+    def switched_on(self):
+        """The output is switched on: asked to, or stuck so."""
+        return self.energized or self.switch_stuck
+
     def acceptance_w(self):
-        """What the EV on this cable takes now; nothing while a fault trips the output."""
-        if not self.is_plugged or self.fault != NO_ERROR:
+        """What the EV on this cable takes now; nothing while a protection trips."""
+        if not self.is_plugged or self.fault in TRIPPING_FAULTS:
             return 0
         return self.ev.acceptance_w()
 
     def state(self):
-        return {"plugged": self.is_plugged, "fault": self.fault, "ev": self.ev.state()}
+        return {"plugged": self.is_plugged, "fault": self.fault, "ev": self.ev.state(),
+                "switchStuck": self.switch_stuck}
 
     def restore(self, state):
         if type(state.get("plugged")) is bool:
             self.is_plugged = state["plugged"]
+        if type(state.get("switchStuck")) is bool:
+            self.switch_stuck = state["switchStuck"]
         if state.get("fault") in ERROR_CODES:
             self.fault = state["fault"]
         if type(state.get("ev")) is dict:

@@ -47,7 +47,8 @@ class Control:
         self._commands = {
             "status": self._status, "plug": self._plug, "unplug": self._unplug,
             "tap": self._tap, "ev": self._ev, "fault": self._fault, "clear": self._clear,
-            "net": self._net, "power": self._power, "heap": self._heap,
+            "switch": self._switch, "net": self._net, "power": self._power,
+            "heap": self._heap,
         }
 
     # ---- commands --------------------------------------------------------------------------
@@ -145,6 +146,14 @@ class Control:
     def _clear(self, args):
         _arguments(args, 1, "clear N")
         self._connector(args[0]).fault = "NoError"
+        self.hardware.input_changed()
+
+    def _switch(self, args):
+        _arguments(args, 2, "switch N stuck|ok")
+        connector = self._connector(args[0])
+        if args[1] not in ("stuck", "ok"):
+            raise CommandError("usage: switch N stuck|ok")
+        connector.switch_stuck = args[1] == "stuck"
         self.hardware.input_changed()
 
     def _net(self, args):

@@ -9,7 +9,9 @@ its meter over a UART: one JSON object per line.
 
   hardware -> controller  {"io": [[plugged, errorCode, evDemand, energyWh, powerW, voltageV,
                                     currentA, soc], ...]}   the inputs and readings, per
-                          connector, whenever they change (first line on connect)
+                          connector, whenever they change (first io line on connect)
+                          {"meters": [serial, ...]}  the meters' serial numbers, per
+                          connector (first line on connect)
                           {"id": N, "do": "status" | "tap TAG" | "net up|down" | "heap"}
                           a control command the controller carries out
   controller -> hardware  {"controller": 1}                   first line
@@ -28,7 +30,7 @@ import json
 from boards.sim.connector import SimConnector
 from boards.sim.ev import EV
 from boards.sim.meter import Meter
-from boards.sim.power_stage import PowerStage, connector_ask_w
+from boards.sim.power_stage import PowerStage, connector_ask_w, ramped_w
 from store.atomic import ensure_dir, read_or_none, write_atomic
 
 PHYSICS_STEP_MS = 250
@@ -41,6 +43,7 @@ ASK_TIMEOUT_S = 5
 
 # Per connector: cable, and the EV that arrives at it: capacity Wh, SoC %, max power W, class V.
 CONNECTORS = (("CCS2", (77000, 20, 135000, 400)), ("CCS1", (98000, 20, 235000, 800)))
+METER_SERIAL = "OVDCM-%04d"  # of connector N's meter
 
 
 def ticks_diff(end, start):
@@ -59,8 +62,8 @@ class Hardware:
         self.connectors = []
         for connector_id, (cable, ev) in enumerate(CONNECTORS, 1):
             meter_path = None if hw_dir is None else "%s/meter%d" % (hw_dir, connector_id)
-            self.connectors.append(SimConnector(connector_id, cable, EV(*ev),
-                                                Meter(meter_path, ticks_diff)))
+            meter = Meter(meter_path, ticks_diff, METER_SERIAL % connector_id)
+            self.connectors.append(SimConnector(connector_id, cable, EV(*ev), meter))
         self._load_hw()
         self._hw_saved_at_ms = 0
         self._physics = None
@@ -108,8 +111,9 @@ class Hardware:
 
     def step(self, dt_ms, now_ms):
         """Energy flows for dt_ms at the power set at the last step (none where the cable
-        left, a fault tripped or the controller switched off since), then the power of the
-        next step is shared out from what the EVs accept and the controller allows."""
+        left or a protection tripped since), then the power of the next step is shared out
+        from what the EVs accept and the controller allows, an output switched off ramping
+        down (power_stage.py); a meter whose current stops shows its register at once."""
         charging = False
         demand = [c.ev_demand() for c in self.connectors]
         for connector in self.connectors:
@@ -117,10 +121,13 @@ class Hardware:
             connector.meter.integrate(power_w, dt_ms, now_ms)
             connector.ev.charge(power_w * dt_ms)
             charging = charging or power_w > 0
-        asks = [connector_ask_w(c.energized, c.acceptance_w(), c.limit_w)
+        asks = [connector_ask_w(c.switched_on(), c.acceptance_w(), c.limit_w)
                 for c in self.connectors]
-        for connector, power_w in zip(self.connectors, self.power_stage.share(asks)):
-            connector.delivered_w = power_w
+        for connector, share_w in zip(self.connectors, self.power_stage.share(asks)):
+            connector.delivered_w = ramped_w(connector.delivered_w, share_w, dt_ms) \
+                if connector.acceptance_w() else 0
+            if connector.power_w() == 0:
+                connector.meter.flow_stopped(now_ms)
         if [c.ev_demand() for c in self.connectors] != demand:
             self.input_changed(saved=False)
         else:
@@ -196,6 +203,7 @@ class ControllerLink:
     async def _converse(self, reader, writer):
         self._writer = writer
         self._sent = None
+        self._send({"meters": [c.meter.serial for c in self._hardware.connectors]})
         self.send_io()
         self.connected.set()
         try:

@@ -126,9 +126,40 @@ async def test_outputs_reach_the_hardware_and_readings_come_back():
         assert one.power_w() == 36000 and 86 < one.current_a() < 110
         assert one.soc() == 20 and one.voltage_v() > 300
         one.set_energize(False)
-        assert one.power_w() == 0  # at once, before the hardware reports it
+        assert one.power_w() == 36000  # what the meter measures, until the ramp has ended
         await rig.settle()
         assert not rig.hardware.connector(1).energized
+        rig.hardware.step(250, 500)
+        await rig.settle()
+        assert one.power_w() == 0 and one.current_a() == 0.0
+    finally:
+        rig.stop()
+
+
+async def test_the_meters_serial_numbers_reach_the_board():
+    rig = await Rig().start()
+    try:
+        assert [c.meter_serial() for c in rig.board.connectors] == ["OVDCM-0001",
+                                                                    "OVDCM-0002"]
+    finally:
+        rig.stop()
+
+
+async def test_switch_stuck_keeps_the_output_on_until_ok():
+    rig = await Rig().start()
+    try:
+        await rig.ok("plug 1")
+        await rig.ok("switch 1 stuck")
+        hardware_one = rig.hardware.connector(1)
+        assert hardware_one.switch_stuck
+        rig.hardware.step(250, 250)
+        assert hardware_one.power_w() == 135000  # never switched on, and yet
+        await rig.ok("switch 1 ok")
+        rig.hardware.step(250, 500)
+        rig.hardware.step(250, 750)
+        assert hardware_one.power_w() == 0
+        for line in ("switch 1", "switch 1 welded", "switch 3 stuck", "switch"):
+            await rig.refused(line)
     finally:
         rig.stop()
 

@@ -5,7 +5,8 @@ import os
 from boards.sim.hardware import Hardware
 from boards.sim.ev import EV, TAPER_FLOOR_W, WMS_PER_WH
 from boards.sim.meter import Meter, SAVE_INTERVAL_MS
-from boards.sim.power_stage import STATION_POWER_W, PowerStage, connector_ask_w
+from boards.sim.power_stage import RAMP_DOWN_W_PER_MS, STATION_POWER_W, PowerStage, \
+    connector_ask_w
 from store.atomic import ensure_dir
 
 ROOT = "build/test_sim"
@@ -195,8 +196,39 @@ def test_board_delivers_only_when_plugged_energized_and_within_limit():
     one.set_limit_w(None)
     now = charge(board, 1, now)
     assert one.power_w() == board.connectors[0].ev.max_power_w
+
+
+def test_board_output_ramps_down_after_switching_off_and_the_meter_closes_its_register():
+    board = Hardware()
+    one = board.connector(1)
+    one.is_plugged = True
+    one.set_energize(True)
+    now = charge(board, 3)
     one.set_energize(False)
-    assert one.power_w() == 0
+    assert one.power_w() == 135000  # the modules act at their next control step
+    now += 250
+    board.step(250, now)
+    assert one.power_w() == 135000 - 250 * RAMP_DOWN_W_PER_MS
+    now += 250
+    board.step(250, now)
+    assert one.power_w() == 0 and one.current_a() == 0.0
+    # The register once the current reads zero holds every Wh: it does not move after.
+    final = one.energy_wh()
+    charge(board, 3, now)
+    assert one.energy_wh() == final
+    assert one.ev.stored_wh - 77000 * 20 // 100 in (final, final + 1)
+
+
+def test_board_stuck_switch_keeps_delivering_after_switching_off():
+    board = Hardware()
+    one = board.connector(1)
+    one.is_plugged = True
+    one.set_energize(True)
+    now = charge(board, 1)
+    one.switch_stuck = True
+    one.set_energize(False)
+    charge(board, 2, now)
+    assert one.power_w() == 135000 and one.current_a() > 300
 
 
 def test_board_shares_station_power_between_both_connectors():
@@ -228,6 +260,20 @@ def test_board_fault_or_unplug_stops_delivery_at_once():
     now = charge(board, 1, now)
     one.is_plugged = False
     assert one.power_w() == 0 and one.soc() is None
+
+
+def test_board_other_faults_leave_the_output_to_the_firmware():
+    board = Hardware()
+    one = board.connector(1)
+    one.is_plugged = True
+    one.set_energize(True)
+    now = charge(board, 1)
+    one.fault = "HighTemperature"  # reported only: the firmware must switch off
+    now = charge(board, 1, now)
+    assert one.power_w() == 135000
+    one.set_energize(False)
+    charge(board, 1, now)
+    assert one.power_w() == 0
 
 
 def test_board_signals_when_the_ev_becomes_full():

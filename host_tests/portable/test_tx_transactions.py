@@ -131,7 +131,9 @@ def test_no_stop_measurands_no_transaction_data():
     assert "transactionData" not in queued(rig, "StopTransaction")[0]
 
 
-async def test_TC_032_2_power_cut_stops_with_power_loss_and_last_known_reading():
+async def test_TC_032_2_power_cut_stops_with_power_loss_and_the_register_at_boot():
+    # Issue 16: the meter keeps its register through the cut, so the energy up to the cut
+    # is the register read at boot, not the last sample saved before it.
     path = folder("powerloss")
     rig = Rig(path, settings={"MeterValueSampleInterval": "5"})
     rig.transactions.start(1, "TAG1")
@@ -139,20 +141,133 @@ async def test_TC_032_2_power_cut_stops_with_power_loss_and_last_known_reading()
     await deliver(rig, central)
     rig.ios[0].wh = 1700
     rig.advance(10)
-    rig.ios[0].wh = 1800  # after the last sample: not known when the power goes
+    rig.ios[0].wh = 1800  # after the last sample, up to the cut
     rebooted = rig.reboot()
     assert rebooted.transactions.interrupted == [1]
     assert rebooted.transactions.on_connector(1) is None
     stop = queued(rebooted, "StopTransaction")[0]
-    assert stop["reason"] == "PowerLoss" and stop["meterStop"] == 1700
+    assert stop["reason"] == "PowerLoss" and stop["meterStop"] == 1800
+    # The time of the cut is not known: the last one known before it.
     assert stop["timestamp"] == format_iso8601(START_S + 10)
     assert contexts(stop["transactionData"][0]) == {"Transaction.Begin"}
-    assert contexts(stop["transactionData"][-1]) == {"Transaction.End"}
+    end = stop["transactionData"][-1]
+    assert contexts(end) == {"Transaction.End"} and end["sampledValue"][0]["value"] == "1800"
     await deliver(rebooted, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "StopTransaction"]
     assert central.sent[-1][1]["transactionId"] == 101
     assert rig.reboot().transactions.interrupted == []  # stopped once only
+
+
+def test_power_cut_then_another_meter_or_a_lower_register_stops_at_the_last_saved_reading():
+    # Issue 16: a register that is not this transaction's meter's, or went back, is not
+    # billed; the last saved reading is, and the log says why.
+    for name, change in (("replaced", lambda io: setattr(io, "serial", "DCM-9")),
+                         ("went_back", lambda io: setattr(io, "wh", 1200)),
+                         ("unreadable", lambda io: setattr(io, "failure", OSError(5)))):
+        rig = Rig(folder("powerloss_" + name), settings={"MeterValueSampleInterval": "5"})
+        rig.transactions.start(1, "TAG1")
+        rig.ios[0].wh = 1700
+        rig.advance(5)
+        rig.ios[0].wh = 1800
+        change(rig.ios[0])
+        rebooted = rig.reboot()
+        stop = queued(rebooted, "StopTransaction")[0]
+        assert stop["reason"] == "PowerLoss" and stop["meterStop"] == 1700, name
+        said = [line for line in rebooted.lines if "last saved reading" in line]
+        assert len(said) == 1 and "connector 1" in said[0], (name, rebooted.lines)
+        assert {"replaced": "DCM-9", "went_back": "1200", "unreadable": "OSError"}[name] \
+            in said[0], said
+
+
+def test_stop_ends_delivery_then_reads_meter_stop_once_the_current_has_stopped():
+    # Issue 16: energy the power stage delivers while it ramps down belongs to the
+    # transaction, not to the next one.
+    rig = Rig(folder("stop_waits"))
+    io = rig.ios[0]
+    rig.transactions.start(1, "TAG1")
+    assert io.energized
+    io.power = 135000
+    rig.transactions.stop(1, "Local", "TAG1")
+    assert not io.energized  # delivery ends first
+    assert queued(rig, "StopTransaction") == []  # the current still flows
+    assert rig.transactions.on_connector(1) is not None  # no new start there meanwhile
+    io.wh += 20
+    io.power = 40000
+    rig.advance(0.25)
+    assert queued(rig, "StopTransaction") == []
+    io.wh += 5
+    io.power = 0
+    rig.advance(0.25)
+    stop = queued(rig, "StopTransaction")[0]
+    assert stop["meterStop"] == 1025 and stop["reason"] == "Local"
+    assert stop["transactionData"][-1]["sampledValue"][0]["value"] == "1025"
+    assert rig.transactions.on_connector(1) is None
+    assert rig.transactions.start(1, "TAG2") is not None
+    assert queued(rig, "StartTransaction")[-1]["meterStart"] == 1025
+
+
+def test_current_past_the_board_timeout_is_a_power_switch_failure():
+    rig = Rig(folder("stuck_switch"))
+    io = rig.ios[0]
+    io.deenergize_timeout_ms = 1000
+    rig.transactions.start(1, "TAG1")
+    io.power = 50000
+    rig.transactions.stop(1, "Local", "TAG1")
+    rig.advance(0.75)
+    io.wh += 14
+    assert queued(rig, "StopTransaction") == []
+    rig.advance(0.5)
+    assert queued(rig, "StopTransaction")[0]["meterStop"] == 1014
+    assert rig.transactions.switch_failed == [True, False]
+    assert [line for line in rig.lines if "PowerSwitchFailure" in line] == [
+        "output: connector 1: current flows though switched off: PowerSwitchFailure"]
+
+
+async def test_a_meter_read_that_raises_at_a_stop_still_journals_the_stop():
+    # Issue 16: the stop is kept, with the last good reading, flagged.
+    rig = Rig(folder("meter_fails"), settings={"MeterValueSampleInterval": "5"})
+    rig.transactions.start(1, "TAG1")
+    rig.ios[0].wh = 1400
+    rig.advance(5)
+    rig.ios[0].failure = OSError(5)
+    rig.advance(3)
+    rig.transactions.stop(1, "Local", "TAG1")
+    stop = queued(rig, "StopTransaction")[0]
+    assert stop["meterStop"] == 1400 and stop["reason"] == "Local"
+    assert stop["timestamp"] == format_iso8601(START_S + 8)
+    end = stop["transactionData"][-1]
+    # Its Transaction.End value is the last good reading, stamped when it was taken.
+    assert contexts(end) == {"Transaction.End"} and end["timestamp"] == format_iso8601(
+        START_S + 5)
+    assert end["sampledValue"] == [{"value": "1400", "context": "Transaction.End",
+                                    "measurand": "Energy.Active.Import.Register",
+                                    "location": "Outlet", "unit": "Wh"}]
+    assert any("meter read failed" in line and "OSError" in line for line in rig.lines)
+    assert rig.transactions.on_connector(1) is None
+    rebooted = rig.reboot()
+    assert rebooted.transactions.interrupted == []  # stopped once, as Local
+    assert [m.action for m in rebooted.messages] == ["StartTransaction", "MeterValues",
+                                                     "StopTransaction"]
+    await deliver(rebooted, Central())
+
+
+def test_an_ev_reading_that_raises_at_a_stop_leaves_the_register_in_transaction_end():
+    rig = Rig(folder("soc_fails"), settings={"StopTxnSampledData": "Energy.Active.Import."
+                                             "Register,SoC"})
+    rig.transactions.start(1, "TAG1")
+    rig.ios[0].wh = 1300
+
+    def no_soc():
+        raise OSError(110)  # the EV stopped answering on its bus
+
+    rig.ios[0].soc = no_soc
+    rig.transactions.stop(1, "Local", "TAG1")
+    stop = queued(rig, "StopTransaction")[0]
+    assert stop["meterStop"] == 1300
+    end = stop["transactionData"][-1]
+    assert [v["measurand"] for v in end["sampledValue"]] == ["Energy.Active.Import.Register"]
+    assert end["sampledValue"][0]["value"] == "1300"
 
 
 def test_power_cut_before_any_answer_keeps_start_then_power_loss_stop():

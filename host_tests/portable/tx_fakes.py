@@ -6,6 +6,7 @@ import os
 
 from firmware.clock import Clock
 from firmware.config import Configuration
+from firmware.connector import Inputs
 from firmware.outbound import Outbound
 from firmware.transactions import Transactions
 from firmware.tx_messages import TransactionMessages
@@ -18,15 +19,26 @@ START_S = 1795593600  # 2026-11-25T08:00:00Z
 
 
 class FakeIo:
+    """A connector's power stage and DC meter as the hardware contract describes them: the
+    test sets what flows (`power`, W at 400 V) and the register (`wh`); `failure`, an
+    exception the meter's bus raises at each read; `serial`, the meter's serial number."""
+
     def __init__(self, connector_id):
         self.connector_id = connector_id
         self.wh = 1000 * connector_id
         self.power = 0
         self.soc_percent = 40
         self.energized = False
+        self.failure = None
+        self.serial = "DCM-%d" % connector_id
 
     def energy_wh(self):
+        if self.failure is not None:
+            raise self.failure
         return self.wh
+
+    def meter_serial(self):
+        return self.serial
 
     def power_w(self):
         return self.power
@@ -111,8 +123,10 @@ class Rig:
                                             path + "/tx.journal" if durable else None,
                                             connector_count=len(self.ios))
         self.outbound.add(self.messages)
+        self.inputs = [Inputs() for _ in self.ios]
         self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
-                                         self.lines.append, self._changed)
+                                         self.lines.append, self._changed,
+                                         self.time.ticks_ms, self.time.ticks_diff)
         for name, value in (settings or {}).items():
             assert self.config.change(name, value) == "Accepted", name
 
@@ -124,7 +138,15 @@ class Rig:
         self.time.ms += int(seconds * 1000)
 
     def _changed(self):
+        """The station's refresh as far as the outputs go: no fault, nothing but the
+        transaction's own state to stop the energy."""
         self.changes += 1
+        for connector_id, inputs in enumerate(self.inputs, 1):
+            transaction = self.transactions.on_connector(connector_id)
+            inputs.in_transaction = transaction is not None
+            inputs.stopping = inputs.in_transaction and transaction.stopping is not None
+            inputs.tx_authorized = not (inputs.in_transaction and transaction.suspended)
+            self.transactions.switch_output(connector_id, inputs)
 
     def advance(self, seconds):
         """Time passes in ticks of a quarter second, as the sampler sees it."""
