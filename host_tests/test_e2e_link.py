@@ -138,7 +138,7 @@ def test_reconnects_within_2_s_of_network_link_up(runtime):
         wait_until(lambda: connection() == "online", 15, "online")
         outage_start = len(station.lines)
         station.control("net down")
-        wait_until(lambda: connection() == "offline", 5, "offline")
+        wait_until(lambda: connection() == "offline", 10, "offline")
         # Long enough for attempts over a dead link to have grown the backoff past 4 s.
         time.sleep(7)
         station.control("net up")

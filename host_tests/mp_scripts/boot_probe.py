@@ -32,8 +32,6 @@ async def main(root, url, ca=None, client=None, key=None):
     station.online = lambda: True
     await station.security.run("after_boot")
     await station.security.run("daily_checks")
-    while station.security.sender is not None:
-        await asyncio.sleep(0)
     print("booted profile=%d tls=%s" % (station.security.profile,
                                         station.link.ssl_context is not None))
     for line in lines:
