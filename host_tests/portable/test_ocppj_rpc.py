@@ -328,3 +328,40 @@ def test_reply_too_large_for_the_heap_is_answered_with_internal_error():
     frame = json.loads(reply.text)
     assert frame[:3] == [4, "big-1", "InternalError"]
     assert rpc.handler_errors == 1
+
+
+def test_a_frame_too_large_to_decode_still_gets_its_answer():
+    # Issue 16: a frame the WebSocket received whole but json has no room to parse (it takes
+    # about twice the text's size beside it) is not left unanswered.
+    from ocppj import frames as codec
+
+    def decode(text):
+        raise MemoryError("allocating 8192 bytes")
+
+    told = []
+    rpc, lines = make_rpc({"DataTransfer": lambda payload: {"status": "Accepted"}})
+    rpc.on_problem = lambda kind, text: told.append(kind)
+    rpc.call("Heartbeat", {})
+    original = codec.decode
+    codec.decode = decode
+    try:
+        call = rpc.receive('[2, "big-2","DataTransfer",{"vendorId":"x","data":"AAAA"}]')
+        answer = rpc.receive('[3,"id1",{"currentTime":"%s"}]' % NOW)
+        unreadable = rpc.receive('{"not": "a frame"}')
+        escaped = rpc.receive('[2,"a\\"b","DataTransfer",{}]')
+    finally:
+        codec.decode = original
+    assert reply_of(call)[:3] == [4, "big-2", "InternalError"]
+    assert type(answer) is Completed and answer.message_id == "id1"
+    assert answer.error.code == "InternalError" and rpc.pending_id is None
+    assert unreadable is None and escaped is None
+    assert told == ["MemoryExhaustion"] * 4 and len(lines) == 4
+
+
+def test_the_head_of_a_frame_names_its_type_and_id():
+    from ocppj.frames import head
+
+    assert head('[2,"abc","DataTransfer",{"data":"' + "A" * 9000 + '"}]') == (2, "abc")
+    assert head(' [ 3 , "x-1" , {}]') == (3, "x-1")
+    assert head('[2,"' + "i" * 40 + '","Reset",{}]') is None  # longer than any UniqueId
+    assert head("[2, 17, ") is None and head("") is None

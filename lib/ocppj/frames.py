@@ -80,6 +80,24 @@ def _object_or_empty(value):
     return None
 
 
+def head(text):
+    """(MessageTypeId, UniqueId) read from the start of a frame that cannot be decoded whole
+    (the heap has no room to parse it now), or None when its start does not show them."""
+    start = text[:MAX_MESSAGE_ID_LEN + 16]
+    first = start.find('"')
+    last = start.find('"', first + 1)
+    if first < 0 or last < 0:
+        return None
+    try:
+        opening = json.loads(start[:last + 1] + "]")
+    except ValueError:  # an escaped quote, or not a frame at all
+        return None
+    if len(opening) != 2 or type(opening[0]) is not int or type(opening[1]) is not str \
+            or len(opening[1]) > MAX_MESSAGE_ID_LEN:
+        return None
+    return opening[0], opening[1]
+
+
 def decode(text):
     try:
         frame = json.loads(text)

@@ -143,6 +143,8 @@ class Rpc:
             message = frames.decode(text)
         except OcppError as e:
             return self._malformed(e)
+        except MemoryError:
+            return self._too_large(text)
         if message.message_type_id == frames.CALL:
             return self._dispatch(message)
         if self.pending_id is None or message.message_id != self.pending_id:
@@ -175,6 +177,25 @@ class Rpc:
         # A broken answer to our CALL ends it now rather than at the timeout.
         answer = error.message_type_id == frames.CALLRESULT or error.message_type_id == frames.CALLERROR
         if answer and error.message_id == self.pending_id:
+            return self._complete(None, error)
+        return None
+
+    def _too_large(self, text):
+        """A frame the heap cannot decode now (json needs about twice its size beside it):
+        a CALL still gets an answer, InternalError, its id read from the frame's start; an
+        answer to our CALL ends that call now rather than at its timeout."""
+        self.on_problem(MEMORY_EXHAUSTION, "a %d-character message" % len(text))
+        self._log("ocppj: no room to decode a %d-character message" % len(text))
+        opening = frames.head(text)
+        if opening is None:
+            return None
+        type_id, message_id = opening
+        error = InternalError("the message is too large for the heap now", None, message_id,
+                              type_id)
+        if type_id == frames.CALL:
+            self.handler_errors += 1
+            return self._call_error(message_id, error)
+        if message_id == self.pending_id and type_id in (frames.CALLRESULT, frames.CALLERROR):
             return self._complete(None, error)
         return None
 
