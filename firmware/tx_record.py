@@ -3,8 +3,6 @@
 it, the Central System's transactionId once known, the last meter reading and its time) and
 the meter values its StopTransaction carries.
 """
-from firmware.clock import format_iso8601
-
 # StopTransactionMaxMeterValues: transactionData holds at most this many MeterValue
 # elements, Transaction.Begin and Transaction.End included.
 STOP_TXN_MAX_METER_VALUES = 10
@@ -43,25 +41,6 @@ class Transaction:
         begin = self.stop_data[:1] if _context(self.stop_data[0]) == "Transaction.Begin" else []
         intermediate = self.stop_data[len(begin):]
         self.stop_data = begin + [intermediate[i] for i in range(len(intermediate)) if i % 2]
-
-    def snapshot(self):
-        """Everything kept about it, as a journal record."""
-        record = {"tx": [self.ref, self.connector_id, self.id_tag, self.meter_start,
-                         self.started_s],
-                  "m": [self.ref, self.last_wh, self.last_s], "xs": [self.ref, self.stop_data]}
-        if self.transaction_id is not None:
-            record["tid"] = [self.ref, self.transaction_id]
-        if self.meter_serial is not None:
-            record["ms"] = [self.ref, self.meter_serial]
-        if self.ended:
-            record["end"] = self.ref
-        return record
-
-    @staticmethod
-    def from_record(fields):
-        ref, connector_id, id_tag, meter_start, started_s = fields
-        return Transaction(connector_id, id_tag, meter_start, format_iso8601(started_s), ref,
-                           started_s)
 
 
 def _context(meter_value):
