@@ -62,6 +62,9 @@ class NoSecurity:
     async def run(self, name, *args):
         pass
 
+    def handler(self, action):  # no request of the extension's
+        return None
+
     # No hooks: the station leaves the clock's, the link's and reset's unset.
     clock_jumped = connect_failed = record_limited = reset_accepted = None
 
