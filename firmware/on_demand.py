@@ -11,9 +11,11 @@ import sys
 
 class loaded:
     """`with loaded("package.module") as module:` -- the module, imported for the block; it
-    and what it imported are unloaded when the block ends (sys.modules and the parent
-    package's attribute), and the next collection frees their code once nothing refers to
-    it any more. Interned names stay: MicroPython never frees a qstr."""
+    and what was imported while the block ran are unloaded when it ends (sys.modules and
+    the parent package's attribute), and the next collection frees their code once nothing
+    refers to it any more. Interned names stay: MicroPython never frees a qstr. asyncio's
+    parts stay too: MicroPython's asyncio imports each on first use, by whichever task, and
+    keeps what it took from it; unloaded, the next use would load a second copy."""
 
     def __init__(self, name):
         self._name = name
@@ -25,7 +27,8 @@ class loaded:
         return sys.modules[self._name]
 
     def __exit__(self, *exc):
-        for name in [n for n in sys.modules if n not in self._before]:
+        for name in [n for n in sys.modules if n not in self._before
+                     and not n.startswith("asyncio")]:
             del sys.modules[name]
             parent, _, child = name.rpartition(".")
             if parent in sys.modules and hasattr(sys.modules[parent], child):
