@@ -30,7 +30,7 @@ from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, met
     station_meter_value
 from firmware.output import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
     evse_allows
-from firmware.tx_record import Transaction  # noqa: F401 (the record, re-exported)
+from firmware.tx_messages import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
 # While no meter sample is written, the last reading is still kept this often.

@@ -5,8 +5,7 @@ was known. Each function works on the state of the TransactionMessages it is giv
 """
 from firmware import tx_codec
 from firmware.clock import UNSET_BEFORE_S, format_iso8601
-from firmware.tx_messages import Pending, encode, shifted
-from firmware.tx_record import Transaction
+from firmware.tx_messages import Pending, Transaction, encode, shifted
 
 
 def replay(messages):
