@@ -7,12 +7,12 @@ from firmware.availability import Availability
 from firmware.board_reads import BoardReads
 from firmware.clock import Clock, board_time_s
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
-from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
+from firmware.connector import AVAILABLE, NO_ERROR, POWER_SWITCH_FAILURE, UNAVAILABLE, \
+    Inputs, derive_status, stop_reason
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
 from firmware.outbound import Outbound
-from firmware.output import POWER_SWITCH_FAILURE, stop_reason
 from firmware.registration import REJECTED, Registration
 from firmware.reset import ResetService
 from firmware.security import Security
