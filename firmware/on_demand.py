@@ -1,9 +1,10 @@
 """Code the station loads only for a use and unloads after it: the security extension's
 (firmware.security), the transaction journal's replay and compaction (firmware.tx_journal),
-the rarer requests' handlers. Between uses such code holds no heap: on a 32-bit board each
-function of a module takes 50 to 150 bytes of it, imported from ROMFS, before it ever runs.
-Its state lives in flash or in the caller's objects, so nothing is lost. Loading it again
-from ROMFS takes a few milliseconds.
+the handlers of requests that keep no state (firmware.station ON_DEMAND), what opens a
+WebSocket connection (firmware.link). Between uses such code holds no heap: imported from
+ROMFS on a 32-bit board, each function of a module takes about 50 bytes of it, before it
+ever runs. Its state lives in flash or in the caller's objects, so nothing is lost. Loading
+it again from ROMFS took 0.03 to 0.5 ms here.
 """
 import asyncio
 import sys
