@@ -1,6 +1,6 @@
 """Root certificates (security whitepaper M03, M04, M05): InstallCertificate,
 GetInstalledCertificateIds and DeleteCertificate, and the CentralSystemRootCertificates the
-TLS link trusts. Loaded for each of those requests (firmware.security.loaded) and when the link
+TLS link trusts. Loaded for each of those requests (firmware.on_demand.loaded) and when the link
 needs its roots, and dropped after: the idle station never holds this code.
 
 In the board's flash: one DER file per certificate and an index (`index.json`) with each

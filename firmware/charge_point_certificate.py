@@ -12,7 +12,7 @@ kept in flash, the previous pair as the fallback (A02.FR.10).
 The station renews it itself (A03): from a month before it expires, checked at each
 connection and each day (firmware.security), it sends a new key pair's CSR the same way.
 
-Loaded per request (firmware.security.loaded); its state is in flash: `cp_pending.json` (the key
+Loaded per request (firmware.on_demand.loaded); its state is in flash: `cp_pending.json` (the key
 of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
 """
 from firmware.clock import parse_iso8601

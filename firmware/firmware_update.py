@@ -16,7 +16,7 @@ restart the station reports Installed and the critical event FirmwareUpdated.
 
 The image goes to the board's flash as it arrives, hashed on the way, never whole in the
 heap; an https:// location is checked against the installed CentralSystemRootCertificates.
-Loaded per request (firmware.security.loaded); the running update is kept by its owner
+Loaded per request (firmware.on_demand.loaded); the running update is kept by its owner
 (`updates`, firmware.security); `firmware_install.json` carries the requestId across the
 restart.
 """

@@ -11,7 +11,7 @@ is nothing to send and the request is Rejected. An upload is tried 1 + retries t
 (default DEFAULT_RETRIES), retryInterval seconds apart (default DEFAULT_RETRY_INTERVAL_S).
 A new GetLog while one uploads cancels it and answers AcceptedCanceled (N01.FR.11).
 
-Loaded per request (firmware.security.loaded); the running upload is kept by its owner
+Loaded per request (firmware.on_demand.loaded); the running upload is kept by its owner
 (`uploads`, firmware.security), so the next request can cancel it.
 """
 import asyncio

@@ -7,11 +7,15 @@ OCPP traffic an operator reads on the console.
 import asyncio
 import gc
 
+from firmware import on_demand
 from firmware.config import INTEGER, Key
 from ocppj.session import Session
 from ws import clock
 from ws.backoff import Backoff
-from ws.client import connect
+
+# What opens a connection (with the handshake and URL code it imports) is loaded for each
+# attempt: an open connection needs only ws.connection.
+OPENER = "ws.client"
 
 # The console shows at most this much of one OCPP frame.
 TRAFFIC_LOG_CHARS = 600
@@ -166,14 +170,18 @@ class Link:
         except asyncio.TimeoutError:
             pass
 
+    async def _connect(self):
+        # Its own frame, which ends with the attempt: nothing keeps the opener's code.
+        with on_demand.loaded(OPENER) as opener:
+            return await opener.connect(
+                self.url, password=self.password, ssl_context=self.ssl_context,
+                ping_interval_s=self._config.get("WebSocketPingInterval"),
+                open_connection=self._board.open_connection)
+
     async def _run_one_connection(self):
         self.state = CONNECTING
         try:
-            self._connection = await connect(self.url, password=self.password,
-                                             ssl_context=self.ssl_context,
-                                             ping_interval_s=self._config.get(
-                                                 "WebSocketPingInterval"),
-                                             open_connection=self._board.open_connection)
+            self._connection = await self._connect()
         except Exception as error:  # every way a connect can fail ends in a retry
             self.state = OFFLINE
             self.last_error = "%s: %s" % (type(error).__name__, error)

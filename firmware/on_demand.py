@@ -1,12 +1,52 @@
-"""For the code firmware.security loads per call and unloads after it (its `loaded`): a task
-that such code starts must not outlive its use, or it keeps that code in the heap.
+"""Code the station loads only for a use and unloads after it: the security extension's
+(firmware.security), the transaction journal's replay and compaction (firmware.tx_journal),
+the handlers of requests that keep no state (firmware.station ON_DEMAND), what opens a
+WebSocket connection (firmware.link). Between uses such code holds no heap: imported from
+ROMFS on a 32-bit board, each function of a module takes about 50 bytes of it, before it
+ever runs. Its state lives in flash or in the caller's objects, so nothing is lost. Loading
+it again from ROMFS took 0.03 to 0.5 ms here.
 """
 import asyncio
+import sys
+
+
+class loaded:
+    """`with loaded("package.module") as module:` -- the module, imported for the block; it
+    and what was imported while the block ran are unloaded when it ends (sys.modules and
+    the parent package's attribute), and the next collection frees their code once nothing
+    refers to it any more. Interned names stay: MicroPython never frees a qstr. asyncio's
+    parts stay too: MicroPython's asyncio imports each on first use, by whichever task, and
+    keeps what it took from it; unloaded, the next use would load a second copy."""
+
+    def __init__(self, name):
+        self._name = name
+        self._before = None
+
+    def __enter__(self):
+        self._before = set(sys.modules)
+        __import__(self._name)
+        return sys.modules[self._name]
+
+    def __exit__(self, *exc):
+        for name in [n for n in sys.modules if n not in self._before
+                     and not n.startswith("asyncio")]:
+            del sys.modules[name]
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules and hasattr(sys.modules[parent], child):
+                delattr(sys.modules[parent], child)
+        return False
+
+
+def call(module, name, *args):
+    """module.name(*args), the module loaded for the call."""
+    with loaded(module) as code:
+        return getattr(code, name)(*args)
 
 
 async def forgotten_when_done(holder, coroutine):
     """Runs `coroutine` as the task `holder[0]` (a list its caller keeps, to cancel it) and
-    empties the holder when it ends: a finished task still holds the code it ran."""
+    empties the holder when it ends: a finished task still holds the code it ran, so a task
+    that code loaded on demand starts must not outlive its use."""
     try:
         return await coroutine
     finally:

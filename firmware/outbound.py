@@ -27,6 +27,9 @@ from ocppj.errors import CallErrorReceived, OcppError, ResponseTimeout
 # Not the message's fault (the link did not carry it): again after this long, not counted.
 RETRY_S = 5
 MAX_ATTEMPTS_LIMIT = 10
+# The defaults of TransactionMessageAttempts and TransactionMessageRetryInterval.
+ATTEMPTS = 3
+RETRY_INTERVAL_S = 10
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 # The OCPP-J 1.6 error codes (table 7) that describe the message itself, so the same
 # message gets the same answer; with the errata's and OCPP 2.0.1's spellings of them.
@@ -72,15 +75,21 @@ class Outbound:
         self._wait = wait
         self.wake = asyncio.Event()
         self._entries = []  # in turn: the one served last goes to the end
-        self._attempts = lambda: 3
-        self._retry_interval_s = lambda: 10
+        self._config = config
         if config is not None:
-            config.declare(Key("TransactionMessageAttempts", INTEGER, 3, minimum=1,
+            config.declare(Key("TransactionMessageAttempts", INTEGER, ATTEMPTS, minimum=1,
                                maximum=MAX_ATTEMPTS_LIMIT))
-            config.declare(Key("TransactionMessageRetryInterval", INTEGER, 10, minimum=1,
-                               maximum=3600))
-            self._attempts = lambda: config.get("TransactionMessageAttempts")
-            self._retry_interval_s = lambda: config.get("TransactionMessageRetryInterval")
+            config.declare(Key("TransactionMessageRetryInterval", INTEGER, RETRY_INTERVAL_S,
+                               minimum=1, maximum=3600))
+
+    def _policy(self):
+        """(TransactionMessageAttempts, TransactionMessageRetryInterval): the keys' values,
+        or their defaults without a configuration."""
+        config = self._config
+        if config is None:
+            return ATTEMPTS, RETRY_INTERVAL_S
+        return config.get("TransactionMessageAttempts"), \
+            config.get("TransactionMessageRetryInterval")
 
     def add(self, lane):
         lane.wake = self.wake
@@ -137,7 +146,8 @@ class Outbound:
             try:
                 answer = await call(action, request[1])
             except Exception as error:  # asyncio's CancelledError is not one: it ends here
-                allowed = allowed_failures(action, error, self._attempts())
+                attempts, retry_interval_s = self._policy()
+                allowed = allowed_failures(action, error, attempts)
                 reason = "%s: %s" % (type(error).__name__, error)
                 if allowed is None:
                     self._log("outbound: %s not delivered, tried again (%s)" % (action, reason))
@@ -147,7 +157,7 @@ class Outbound:
                 if entry.attempts < allowed:
                     self._log("outbound: %s failure %d of %d, tried again (%s)"
                               % (action, entry.attempts, allowed, reason))
-                    self._again(entry, self._retry_interval_s() * entry.attempts)
+                    self._again(entry, retry_interval_s * entry.attempts)
                     return
                 self._log("outbound: %s given up after %d failure(s) (%s)"
                           % (action, entry.attempts, reason))

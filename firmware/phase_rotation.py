@@ -10,7 +10,10 @@ from firmware.config import CSL, INTEGER, Key
 ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 
 
-def declare(config, connector_count):
+def keys(connector_count):
+    """Its keys for a station with `connector_count` connectors. The station declares them
+    at boot and makes them again whenever the configuration needs them (firmware.on_demand):
+    in between, only their values take heap."""
     items = connector_count + 1
 
     def well_formed(values):
@@ -23,7 +26,6 @@ def declare(config, connector_count):
             seen.append(index)
         return True
 
-    config.declare(Key("ConnectorPhaseRotation", CSL,
-                       ["%d.NotApplicable" % i for i in range(items)], maximum=items,
-                       check=well_formed))
-    config.declare(Key("ConnectorPhaseRotationMaxLength", INTEGER, items, writable=False))
+    return (Key("ConnectorPhaseRotation", CSL, ["%d.NotApplicable" % i for i in range(items)],
+                maximum=items, check=well_formed),
+            Key("ConnectorPhaseRotationMaxLength", INTEGER, items, writable=False))

@@ -15,6 +15,14 @@ ACCEPTED = "Accepted"
 REJECTED = "Rejected"
 
 
+def answer(station, action, payload):
+    """The station's handler of both requests, loaded for each (firmware.on_demand)."""
+    handlers = {}
+    Remote(station.config, station.identification, station.transactions, len(station.inputs),
+           station.may_charge, station.board.log).register(handlers)
+    return handlers[action](payload)
+
+
 class Remote:
     def __init__(self, config, identification, transactions, connector_count, may_charge, log):
         self._config = config

@@ -1,12 +1,15 @@
 """The security extension (OCPP 1.6 security whitepaper, edition 3) as an idle station holds
 it: this object's state and nothing of its code. Every call goes to
 firmware.security_services (what a boot and an idle station use), loaded for it and
-unloaded after it (`loaded` below), and through it to firmware.security_requests and
+unloaded after it (firmware.on_demand), and through it to firmware.security_requests and
 firmware.security_changes when the call needs them; its configuration keys, request
 handler and hooks are stand-ins here that do the same.
 """
 import asyncio
-import sys
+
+from firmware import on_demand
+
+SERVICES = "firmware.security_services"
 
 # How often the station checks its own certificate (A03) and its flash (MemoryExhaustion).
 DAILY_S = 24 * 3600
@@ -28,12 +31,11 @@ class Security:
 
     def call(self, name, *args):
         """firmware.security_services.<name>(self, *args), the module loaded for the call."""
-        with loaded(_services) as services:
-            return getattr(services, name)(self, *args)
+        return on_demand.call(SERVICES, name, self, *args)
 
     async def run(self, name, *args):
         """The same for a coroutine: the module stays loaded until it ends."""
-        with loaded(_services) as services:
+        with on_demand.loaded(SERVICES) as services:
             return await getattr(services, name)(self, *args)
 
     async def check_daily(self):
@@ -53,7 +55,7 @@ class Security:
     def keys(self):  # the configuration's maker of the extension's Keys
         return self.call("keys")
 
-    def handler(self, action):  # handlers[ANY_ACTION]
+    def handler(self, action):  # the station asks it for what its handlers do not list
         return self.call("handler", action)
 
     def connect_failed(self, error):  # the link's
@@ -79,31 +81,3 @@ class Security:
     def clock_jumped(self, seconds):
         self.call("record", "SettingSystemTime", "%+d s" % seconds)
 
-
-def _services():
-    import firmware.security_services as services
-
-    return services
-
-
-class loaded:
-    """`with loaded(load) as service:` -- the modules imported while building it are
-    unloaded when the block ends (sys.modules and the parent package's attribute), and the
-    next collection frees their code. Their state lives in flash or in the caller's object,
-    so nothing is lost. Interned names stay: MicroPython never frees a qstr."""
-
-    def __init__(self, load):
-        self._load = load
-        self._before = None
-
-    def __enter__(self):
-        self._before = set(sys.modules)
-        return self._load()
-
-    def __exit__(self, *exc):
-        for name in [n for n in sys.modules if n not in self._before]:
-            del sys.modules[name]
-            parent, _, child = name.rpartition(".")
-            if parent in sys.modules and hasattr(sys.modules[parent], child):
-                delattr(sys.modules[parent], child)
-        return False

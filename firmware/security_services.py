@@ -32,7 +32,6 @@ outbound queue (firmware.outbound), which takes them from the Security object's 
 and loads this code only to make each request and to settle it.
 """
 from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
-from ocppj.rpc import ANY_ACTION
 from store.atomic import read_json_or_none
 
 CS_ROOT = "CentralSystemRootCertificate"
@@ -55,8 +54,8 @@ SERVICES = {"InstallCertificate": "certificates", "GetInstalledCertificateIds": 
 
 
 def declare(security):
-    """The configuration keys, and the handler that finds these requests' ones, at boot. The
-    keys' values stay; the Keys are made again when the configuration needs them."""
+    """The configuration keys, at boot. The keys' values stay; the Keys are made again when
+    the configuration needs them."""
     config = security.station.config
     made_again = security.keys  # one maker for all: a listing makes them once
     for key in keys(security):
@@ -64,7 +63,6 @@ def declare(security):
     # A raise is kept across reboots; a board provisioned higher since then wins.
     security.profile = max(config.get("SecurityProfile"),
                            provisioned_profile(security.station.board))
-    security.station.handlers[ANY_ACTION] = security.handler
 
 
 def keys(security):
@@ -86,7 +84,8 @@ def keys(security):
 
 
 def handler(security, action):
-    """The handler of a request the station's table does not list, if it is one of these."""
+    """The handler of a request, if it is one of these (the station asks for the ones its
+    table does not list)."""
     return security.later("answer", action) if action in SERVICES else None
 
 

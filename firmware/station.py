@@ -1,32 +1,36 @@
 """Composition root: builds the station's services for a board and wires them together."""
 import asyncio
 
-from firmware import phase_rotation, unlock
+from firmware import on_demand
 from firmware.authorization import Authorization
 from firmware.availability import Availability
 from firmware.board_reads import BoardReads
 from firmware.clock import Clock, board_time_s
 from firmware.config import BOOLEAN, CSL, INTEGER, Configuration, Key
-from firmware.connector import AVAILABLE, NO_ERROR, UNAVAILABLE, Inputs, derive_status
+from firmware.connector import AVAILABLE, NO_ERROR, POWER_SWITCH_FAILURE, UNAVAILABLE, \
+    Inputs, derive_status, stop_reason
 from firmware.heartbeat import heartbeat_forever
 from firmware.identification import Identification
 from firmware.link import ONLINE, Link
 from firmware.outbound import Outbound
-from firmware.output import POWER_SWITCH_FAILURE, stop_reason
 from firmware.registration import REJECTED, Registration
-from firmware.remote import Remote
 from firmware.reset import ResetService
 from firmware.security import Security
 from firmware.status import StatusService
 from firmware.supervisor import Supervisor
 from firmware.transactions import Transactions
-from firmware.trigger import Trigger
 from firmware.tx_messages import TransactionMessages
 from firmware.vendor import VendorExtensions
+from ocppj.rpc import ANY_ACTION
 
 # The board signals input changes at once; this only bounds how stale a missed one can get.
 HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
+# Requests whose handlers keep no state of their own: the module's answer(station, action,
+# payload) is loaded for each one and unloaded after it (firmware.on_demand).
+ON_DEMAND = {"TriggerMessage": "firmware.trigger", "ExtendedTriggerMessage": "firmware.trigger",
+             "RemoteStartTransaction": "firmware.remote",
+             "RemoteStopTransaction": "firmware.remote", "UnlockConnector": "firmware.unlock"}
 
 
 class Station:
@@ -46,6 +50,8 @@ class Station:
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
         config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
                            writable=False))
+        # Errata 3.84: a fixed cable (firmware.unlock) reports false and keeps it.
+        config.declare(Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False))
         # Transaction messages, status notifications and security events, each a lane.
         self.outbound = Outbound(log, board.ticks_ms, board.ticks_diff, config)
         # Its configuration keys and its requests' handler; its code is loaded per call.
@@ -80,10 +86,8 @@ class Station:
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
             self.inputs[connector_id - 1].finishing = True
         self.identification = Identification(config, self.authorization, self.transactions,
-                                             self.inputs, self._may_start_on, self._may_charge,
+                                             self.inputs, self._may_start_on, self.may_charge,
                                              self.refresh, board.ticks_ms, board.ticks_diff, log)
-        Remote(config, self.identification, self.transactions, len(board.connectors),
-               self._may_charge, log).register(self.handlers)
         self.availability = Availability(board.state_dir + "/availability.json",
                                          len(board.connectors), self.transactions.on_connector,
                                          self.refresh, log)
@@ -95,11 +99,15 @@ class Station:
         # Board code adds its vendorId handlers to self.vendor.handlers.
         self.vendor = VendorExtensions(self.link.call)
         self.vendor.register(self.handlers)
-        unlock.register(config, self.handlers)
-        Trigger(self).register(self.handlers)
-        phase_rotation.declare(config, len(board.connectors))
+        made_again = self._phase_rotation_keys  # one maker for both: a listing makes them once
+        for key in made_again():
+            config.declare(key, made_again)
+        self.handlers[ANY_ACTION] = self._handler
         self._boot_reported = False
         self._tasks = []
+
+    def _phase_rotation_keys(self):  # the configuration's maker of them
+        return on_demand.call("firmware.phase_rotation", "keys", len(self.board.connectors))
 
     def _time_known(self):
         self.messages.correct_times(self.clock)
@@ -113,10 +121,16 @@ class Station:
         """The Central System can answer a request now (authorization asks it first)."""
         return self.link.state == ONLINE and self.registration.accepted
 
-    def _may_charge(self):
+    def may_charge(self):
         # OCPP 1.6 4.2: a station that was never accepted does not start charging; nor
         # does one about to reset.
         return self.registration.accepted and self.reset.pending is None
+
+    def _handler(self, action):  # handlers[ANY_ACTION]: the handler of a request loaded for it
+        module = ON_DEMAND.get(action)
+        if module is None:
+            return self.security.handler(action)
+        return lambda payload: on_demand.call(module, "answer", self, action, payload)
 
     def _drained(self):
         # No transaction left either: a stop waits for the current before it is queued.

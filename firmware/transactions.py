@@ -7,7 +7,7 @@ sample is taken.
 
 Every Wh the meter counts belongs to one transaction, or flowed while none ran: meterStart
 is read before the output is switched on (at the refresh the start asks for, by
-switch_output below, the rule of firmware/output.py); a stop switches the output off first
+switch_output below, the rule of firmware/connector.py); a stop switches the output off first
 and reads meterStop once the current has stopped (or the board's de-energize timeout has
 passed: PowerSwitchFailure).
 After a power cut the transactions that were running are stopped at boot with reason
@@ -26,11 +26,11 @@ import asyncio
 
 from firmware.clock import format_iso8601
 from firmware.config import BOOLEAN, INTEGER, Key
+from firmware.connector import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
+    evse_allows
 from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
     station_meter_value
-from firmware.output import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
-    evse_allows
-from firmware.tx_record import Transaction  # noqa: F401 (the record, re-exported)
+from firmware.tx_messages import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
 # While no meter sample is written, the last reading is still kept this often.
@@ -241,7 +241,7 @@ class Transactions:
     # ---- the outputs ------------------------------------------------------------------------
 
     def switch_output(self, connector_id, inputs):
-        """Sets `inputs.evse_allows` (firmware/output.py) and switches the output: on for a
+        """Sets `inputs.evse_allows` (firmware/connector.py) and switches the output: on for a
         transaction not stopping that every permissive allows, else off."""
         inputs.evse_allows = evse_allows(inputs)
         on = inputs.in_transaction and not inputs.stopping and inputs.evse_allows

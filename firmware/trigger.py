@@ -38,67 +38,55 @@ SECURITY_STATUS = {"SignedFirmwareStatusNotification": "firmware_status",
                    "LogStatusNotification": "log_status"}
 
 
-class Trigger:
-    def __init__(self, station):
-        self._station = station
-
-    def register(self, handlers):
-        handlers["TriggerMessage"] = self.trigger_message
-        handlers["ExtendedTriggerMessage"] = self.extended_trigger_message
-
-    def extended_trigger_message(self, payload):
-        requested = payload["requestedMessage"]
+def answer(station, action, payload):
+    """The station's handler of both requests, loaded for each (firmware.on_demand)."""
+    requested = payload["requestedMessage"]
+    if action == "ExtendedTriggerMessage":
         if requested == "SignChargePointCertificate":
-            start = self._station.security.call("certificate_request")
+            start = station.security.call("certificate_request")
             return REJECTED if start is None else (ACCEPTED, start)
-        if requested in EXTENDED_AS:
-            payload = dict(payload, requestedMessage=EXTENDED_AS[requested])
-        return self.trigger_message(payload)
-
-    def trigger_message(self, payload):
-        station = self._station
-        requested = payload["requestedMessage"]
-        connector_id = payload.get("connectorId")
-        count = len(station.inputs)
-        if connector_id is not None and not 0 <= connector_id <= count:
+        requested = EXTENDED_AS.get(requested, requested)
+    connector_id = payload.get("connectorId")
+    count = len(station.inputs)
+    if connector_id is not None and not 0 <= connector_id <= count:
+        return REJECTED
+    connector_ids = range(count + 1) if connector_id is None else (connector_id,)
+    if requested == "BootNotification":
+        if station.registration.accepted_on_connection:
             return REJECTED
-        connector_ids = range(count + 1) if connector_id is None else (connector_id,)
-        if requested == "BootNotification":
-            if station.registration.accepted_on_connection:
-                return REJECTED
-            return ACCEPTED, station.registration.ask_again
-        if not station.registration.accepted:
-            return REJECTED
-        call = station.link.call
-        if requested == "Heartbeat":
-            return ACCEPTED, lambda: beat(call, station.clock, station.board.log)
-        if requested == "StatusNotification":
-            return ACCEPTED, lambda: _report_status(station.status, connector_ids)
-        if requested == "MeterValues":
-            return ACCEPTED, lambda: self._send_meter_values(call, connector_ids)
-        if requested in SECURITY_STATUS:
-            status = station.security.call(SECURITY_STATUS[requested])
-            return ACCEPTED, lambda: call(requested, status)
-        # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
-        return ACCEPTED, lambda: call(requested, IDLE)
+        return ACCEPTED, station.registration.ask_again
+    if not station.registration.accepted:
+        return REJECTED
+    call = station.link.call
+    if requested == "Heartbeat":
+        return ACCEPTED, lambda: beat(call, station.clock, station.board.log)
+    if requested == "StatusNotification":
+        return ACCEPTED, lambda: _report_status(station.status, connector_ids)
+    if requested == "MeterValues":
+        return ACCEPTED, lambda: _send_meter_values(station, call, connector_ids)
+    if requested in SECURITY_STATUS:
+        status = station.security.call(SECURITY_STATUS[requested])
+        return ACCEPTED, lambda: call(requested, status)
+    # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
+    return ACCEPTED, lambda: call(requested, IDLE)
 
-    async def _send_meter_values(self, call, connector_ids):
-        station = self._station
-        ios = station.board.connectors
-        measurands = station.transactions.metering.sampled()
-        timestamp = station.clock.now_iso8601()
-        for connector_id in connector_ids:
-            if connector_id == 0:
-                value = station_meter_value(timestamp, ios, measurands, TRIGGER)
-            else:
-                value = meter_value(timestamp, ios[connector_id - 1], measurands, TRIGGER)
-            if value is None:  # e.g. only SoC configured and no EV there to tell it
-                continue
-            payload = {"connectorId": connector_id, "meterValue": [value]}
-            transaction = station.transactions.on_connector(connector_id)
-            if transaction is not None and transaction.transaction_id is not None:
-                payload["transactionId"] = transaction.transaction_id
-            await call("MeterValues", payload)
+
+async def _send_meter_values(station, call, connector_ids):
+    ios = station.board.connectors
+    measurands = station.transactions.metering.sampled()
+    timestamp = station.clock.now_iso8601()
+    for connector_id in connector_ids:
+        if connector_id == 0:
+            value = station_meter_value(timestamp, ios, measurands, TRIGGER)
+        else:
+            value = meter_value(timestamp, ios[connector_id - 1], measurands, TRIGGER)
+        if value is None:  # e.g. only SoC configured and no EV there to tell it
+            continue
+        payload = {"connectorId": connector_id, "meterValue": [value]}
+        transaction = station.transactions.on_connector(connector_id)
+        if transaction is not None and transaction.transaction_id is not None:
+            payload["transactionId"] = transaction.transaction_id
+        await call("MeterValues", payload)
 
 
 def _report_status(status, connector_ids):

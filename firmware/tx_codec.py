@@ -1,8 +1,9 @@
-"""The records of the transaction journal (firmware.tx_messages): written by encode(), read
-back at boot by decode(), which takes nothing it has not checked. A record that passes its
-CRC can still be wrong for this station (written by another firmware version, for a board
-with more connectors, or damaged before its CRC was computed); decode refuses it with the
-reason, and the replay logs it and goes on without it, so a bad record never stops a boot.
+"""The records of the transaction journal (firmware.tx_messages): written by its encode(),
+read back at boot by decode() here, which takes nothing it has not checked; loaded with the
+replay (firmware.tx_journal). A record that passes its CRC can still be wrong for this
+station (written by another firmware version, for a board with more connectors, or damaged
+before its CRC was computed); decode refuses it with the reason, and the replay logs it and
+goes on without it, so a bad record never stops a boot.
 
 A record is one JSON object; each key is one change (several may go in one record, written
 with one append):
@@ -23,15 +24,10 @@ with one append):
 """
 import json
 
-VERSION = 1
+from firmware.tx_messages import VERSION
+
 ACTIONS = ("StartTransaction", "MeterValues", "StopTransaction")
 ID_TAG_MAX = 20  # IdToken is CiString20
-
-
-def encode(record):
-    """The bytes to append for `record` (a dict of the keys above, without "v")."""
-    record["v"] = VERSION
-    return json.dumps(record, separators=(",", ":")).encode()
 
 
 def _int(value, minimum=None):

@@ -28,21 +28,71 @@ At the boot, such times replayed from an earlier boot that never learned the tim
 to end just before this boot (how long the power was off is not known: taken as nothing).
 Once the time is known, correct_times() corrects every one in RAM and, with one rewrite, in
 flash; a message is corrected again when sent, for what a failed rewrite left.
+
+The replay, the compaction and the time correction run seldom (at boot, when the journal
+has doubled, once the time is known): their code is loaded for them (firmware.tx_journal).
 """
 import asyncio
+import json
 
-from firmware import tx_codec
-from firmware.clock import UNSET_BEFORE_S, format_iso8601, parse_iso8601
-from firmware.tx_record import Transaction
+from firmware import on_demand
+from firmware.clock import format_iso8601, parse_iso8601
 from store.journal import Journal
 
 MAX_QUEUED = 200
+# The journal records' format (firmware.tx_codec), in each record as "v".
+VERSION = 1
+# The replay, the compaction and the time correction: loaded only for them.
+RARE_WORK = "firmware.tx_journal"
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
+# StopTransactionMaxMeterValues: transactionData holds at most this many MeterValue
+# elements, Transaction.Begin and Transaction.End included.
+STOP_TXN_MAX_METER_VALUES = 10
+
+
+class Transaction:
+    """The record of one transaction: what must survive a power cut to stop it afterwards
+    (connector, idTag, meterStart, start time, its meter's serial number when the board tells
+    it, the Central System's transactionId once known, the last meter reading and its time)
+    and the meter values its StopTransaction carries."""
+
+    def __init__(self, connector_id, id_tag, meter_start, timestamp, ref=None, started_s=0):
+        self.ref = ref                  # the station's own number for it, kept in flash
+        self.connector_id = connector_id
+        self.id_tag = id_tag
+        self.meter_start = meter_start
+        self.started_at = timestamp
+        self.started_s = started_s
+        self.transaction_id = None      # the Central System's; -1 when it never answered
+        self.meter_serial = None        # of the meter that read meter_start, when known
+        self.last_wh = meter_start
+        self.last_s = started_s
+        self.stop_data = []             # MeterValue elements for StopTransaction
+        self.ended = False
+        # Not kept: a transaction does not outlive a power cut (it is stopped at boot).
+        self.next_sample_s = None       # when the next Sample.Periodic is due
+        self.authorized = True
+        self.suspended = False
+        self.stopping = None            # (reason, idTag) from a stop until its meter reading
+
+    def metered(self, wh, unix_s):
+        self.last_wh = wh
+        self.last_s = unix_s
+
+    def keep_stop_value(self, meter_value):
+        """Adds a MeterValue for transactionData. Past the bound every other intermediate one
+        is dropped (1st, 3rd, ...: errata 3.91), keeping Transaction.Begin and room for End."""
+        self.stop_data.append(meter_value)
+        if len(self.stop_data) < STOP_TXN_MAX_METER_VALUES:
+            return
+        begin = self.stop_data[:1] if _context(self.stop_data[0]) == "Transaction.Begin" else []
+        intermediate = self.stop_data[len(begin):]
+        self.stop_data = begin + [intermediate[i] for i in range(len(intermediate)) if i % 2]
 
 
 class Pending:
-    shift_s = 0  # moves its times of an earlier boot that never learned the time (_replay)
+    shift_s = 0  # moves its times of an earlier boot that never learned the time (replay)
 
     def __init__(self, seq, action, transaction, payload=None, offset=None, on_answer=None):
         self.seq = seq
@@ -70,7 +120,7 @@ class TransactionMessages:
         self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
         self._clock = None  # once the time is known (correct_times)
         if self._journal is not None:
-            self._replay()
+            on_demand.call(RARE_WORK, "replay", self)
 
     # ---- what the station sees --------------------------------------------------------
 
@@ -97,8 +147,10 @@ class TransactionMessages:
         data = self._journal.read_at(message.offset)
         if data is None:
             return None
+        # Checked at the replay (firmware.tx_codec) or written by this boot; the journal
+        # checks its CRC.
         try:
-            return tx_codec.decode(data, self._connector_count)["p"]
+            return json.loads(data)["p"]
         except (ValueError, KeyError):
             return None
 
@@ -155,7 +207,7 @@ class TransactionMessages:
 
     def _write(self, record):
         try:
-            return self._journal.append(tx_codec.encode(record))
+            return self._journal.append(encode(record))
         # Flash full or failing, or no heap for the record: the message stays queued in RAM.
         except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
@@ -221,109 +273,12 @@ class TransactionMessages:
 
     # ---- flash ----------------------------------------------------------------------------
 
-    def _replay(self):
-        journal = self._journal
-        records = 0
-        done = {}
-        queue = []
-        for offset, data in journal.scan():
-            records += 1
-            try:
-                record = tx_codec.decode(data, self._connector_count)
-                ref = tx_codec.unknown_ref(record, self.transactions)
-                if ref is not None:
-                    raise ValueError("unknown transaction %d" % ref)
-            except ValueError as error:  # checked, not applied: the boot goes on without it
-                self._log("tx: journal record at %d rejected: %s" % (offset, error))
-                continue
-            self._apply(record, offset, queue, done)
-        self._queue = [m for m in queue if m.seq not in done]
-        for ref in list(self.transactions):
-            self._forget_if_finished(ref)
-        self._before_this_boot()
-        live = len(self._queue) + len(self.transactions)
-        if journal.torn() or records > live:
-            self._compact()
-        else:
-            self._compacted_size = journal.size
-        if self._queue or self.transactions:
-            self._log("tx: %d queued messages and %d transactions kept in flash"
-                      % (len(self._queue), len(self.running())))
-
-    def _apply(self, record, offset, queue, done):
-        transactions = self.transactions
-        if "tx" in record:
-            transaction = Transaction.from_record(record["tx"])
-            transactions[transaction.ref] = transaction
-            self._next_ref = max(self._next_ref, transaction.ref + 1)
-        if "q" in record:
-            ref = record.get("r")
-            queue.append(Pending(record["q"], record["a"],
-                                 transactions[ref] if ref is not None else None, None, offset))
-            self._next_seq = max(self._next_seq, record["q"] + 1)
-        if "m" in record:
-            ref, wh, unix_s = record["m"]
-            transactions[ref].metered(wh, unix_s)
-        if "xs" in record:
-            transactions[record["xs"][0]].stop_data = record["xs"][1]
-        if "x" in record:
-            transactions[record["x"][0]].keep_stop_value(record["x"][1])
-        if "end" in record:
-            transactions[record["end"]].ended = True
-        if "tid" in record:
-            ref, transaction_id = record["tid"]
-            transactions[ref].transaction_id = transaction_id
-        if "ms" in record:
-            ref, serial = record["ms"]
-            transactions[ref].meter_serial = serial
-        if "d" in record:
-            done[record["d"]] = True
-
-    def _before_this_boot(self):
-        """Times since an earlier boot (the clock not set then) end 1 s before this boot."""
-        latest = None
-        for transaction in self.transactions.values():  # its last time is its latest
-            if transaction.last_s < UNSET_BEFORE_S:
-                latest = transaction.last_s if latest is None else max(latest, transaction.last_s)
-        if latest is None:
-            return
-        shift_s = -latest - 1
-        self._log("tx: times of a boot that did not learn the time moved by %d s" % shift_s)
-        for transaction in self.transactions.values():
-            self._correct_transaction(transaction, lambda text: _shifted(text, shift_s),
-                                      lambda unix_s: unix_s + shift_s)
-        for message in self._queue:
-            message.shift_s = shift_s
-
     def correct_times(self, clock):
         """The time is known (from the Central System, or the board's RTC at boot): what was
         stamped before is corrected, in RAM and in flash (a rewrite, if anything there is)."""
         self._clock = clock
-        durable = False
-        for transaction in self.transactions.values():
-            durable = self._correct_transaction(transaction, clock.corrected_iso8601,
-                                                clock.corrected_s) or durable
-        for message in self._queue:
-            if message.offset is None:
-                self._correct(message._payload, message.shift_s)
-            elif not durable:
-                payload = self.payload(message)
-                durable = payload is not None and self._correct(payload, message.shift_s)
-        if durable and self._journal is not None:
-            self._log("tx: times stamped before the time was known corrected")
-            self._compact()
-
-    @staticmethod
-    def _correct_transaction(transaction, fix_text, fix_s):
-        """True when it had a time to correct."""
-        if transaction.last_s >= UNSET_BEFORE_S and transaction.started_s >= UNSET_BEFORE_S:
-            return False
-        transaction.started_s = fix_s(transaction.started_s)
-        transaction.last_s = fix_s(transaction.last_s)
-        transaction.started_at = format_iso8601(transaction.started_s)
-        for value in transaction.stop_data:
-            value["timestamp"] = fix_text(value["timestamp"])
-        return True
+        if self._queue or self.transactions:
+            on_demand.call(RARE_WORK, "correct_times", self)
 
     def _correct(self, payload, shift_s):
         """Moves a message's timestamps taken before the time was known by shift_s and, once
@@ -334,7 +289,7 @@ class TransactionMessages:
             text = holder.get("timestamp") if type(holder) is dict else None
             if type(text) is not str or text[:2] != "19":
                 continue
-            fixed = _shifted(text, shift_s)
+            fixed = shifted(text, shift_s)
             if self._clock is not None:
                 fixed = self._clock.corrected_iso8601(fixed)
             if fixed != text:
@@ -346,44 +301,16 @@ class TransactionMessages:
         journal = self._journal
         if journal is not None and journal.size > max(COMPACT_MIN_BYTES,
                                                       2 * self._compacted_size):
-            self._compact()
-
-    def _compact(self):
-        """Rewrites the journal with only the live transactions and the queued messages."""
-        kept = []
-        transactions = [self.transactions[ref] for ref in sorted(self.transactions)]
-        durable = [m for m in self._queue if m.offset is not None]
-
-        def records():
-            for transaction in transactions:
-                yield tx_codec.encode(transaction.snapshot())
-            for message in durable:
-                payload = self.payload(message)
-                if payload is not None:
-                    self._correct(payload, message.shift_s)  # in flash as it is to be sent
-                    kept.append(message)
-                    entry = {"q": message.seq, "a": message.action, "p": payload}
-                    if message.ref is not None:
-                        entry["r"] = message.ref
-                    yield tx_codec.encode(entry)
-
-        try:
-            offsets = self._journal.rewrite(records())
-        except OSError as error:
-            self.write_errors += 1
-            self._log("tx: journal compaction failed: %s" % error)
-            return
-        offsets = offsets[len(transactions):]
-        for message in durable:
-            message.offset = None
-        for message, offset in zip(kept, offsets):
-            message.offset = offset
-            message.shift_s = 0
-        self._queue = [m for m in self._queue if m.offset is not None or m._payload is not None]
-        self._compacted_size = self._journal.size
+            on_demand.call(RARE_WORK, "compact", self)
 
 
-def _shifted(text, shift_s):
+def encode(record):
+    """The bytes of a journal record (a dict of firmware.tx_codec's keys, without "v")."""
+    record["v"] = VERSION
+    return json.dumps(record, separators=(",", ":")).encode()
+
+
+def shifted(text, shift_s):
     """A timestamp taken before the clock was set, moved by shift_s."""
     if not shift_s or text[:2] != "19":
         return text
@@ -399,3 +326,8 @@ class _Shown:
     def __init__(self, action, payload):
         self.action = action
         self.payload = payload
+
+
+def _context(meter_value):
+    values = meter_value.get("sampledValue") or [{}]
+    return values[0].get("context")

@@ -1,7 +1,7 @@
 """Faults and the power stage end to end (issue 16): the station as on a board against the
 bundled Central System. The simulated hardware trips its own output only for the faults a
 protection acts on (GroundFailure, OverCurrentFailure); at any other fault energy stops
-because the firmware switches the output off (firmware/output.py).
+because the firmware switches the output off (firmware/connector.py).
 """
 from tc import CentralThread, booted, call, charging, tc_station, wait_until
 

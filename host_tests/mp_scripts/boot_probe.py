@@ -32,6 +32,11 @@ async def main(root, url, ca=None, client=None, key=None):
     station.online = lambda: True
     await station.security.run("after_boot")
     await station.security.run("daily_checks")
+    # The outbound queue delivers the security events those recorded (firmware.outbound).
+    sender = asyncio.create_task(station.outbound.send_forever(accepted))
+    while station.security.pending:
+        await asyncio.sleep(0)
+    sender.cancel()
     print("booted profile=%d tls=%s" % (station.security.profile,
                                         station.link.ssl_context is not None))
     for line in lines:

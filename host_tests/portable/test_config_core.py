@@ -40,7 +40,8 @@ def test_up_to_max_keys_answered_more_is_an_occurrence_constraint_violation():
 def test_connector_phase_rotation_not_applicable_on_dc_and_checked():
     from firmware import phase_rotation
     config, _ = configuration("phase")
-    phase_rotation.declare(config, 2)
+    for key in phase_rotation.keys(2):
+        config.declare(key)
     entries, _ = config.listing(["ConnectorPhaseRotation", "ConnectorPhaseRotationMaxLength"])
     assert entries == [
         {"key": "ConnectorPhaseRotation", "readonly": False,

@@ -1,7 +1,7 @@
 """ocppj.check against the generated tables: representative fields of many actions, each
 error code of OCPP-J 1.6 table 7 that a payload can earn, and the JSON schema errata."""
 from ocppj import errors
-from ocppj.check import check_request, check_response, is_datetime
+from ocppj.check import check_request, check_response, is_action, is_datetime
 from test_ocppj_frames import expect_error
 
 NOW = "2024-05-01T12:00:00Z"
@@ -323,3 +323,26 @@ def test_valid_payload_is_checked_without_allocating():
     for _ in range(10):
         check_request("MeterValues", payload)
     assert gc.mem_alloc() - before < 512
+
+
+def test_tables_read_in_place_keep_no_line_between_checks():
+    # As a frozen firmware or a ROMFS partition holds them (a memoryview of the flash): each
+    # check reads its lines from there again, so none stays in the heap between checks.
+    from ocppj import check
+
+    with open(check._DATA_PATH, "rb") as f:
+        in_place = memoryview(f.read())
+    saved_table, saved_lines = check._TABLE, dict(check._lines)
+    check._TABLE = in_place
+    check._lines.clear()
+    try:
+        check_request("MeterValues", meter_values(
+            {"value": "1200", "context": "Sample.Periodic", "measurand": "SoC", "unit": "Percent"}))
+        field = field_error(errors.PropertyConstraintViolation, check_request, "MeterValues",
+                            meter_values({"value": "1", "measurand": "Energy"}))
+        assert field == "meterValue[0].sampledValue[0].measurand"
+        assert is_action("Heartbeat") and not is_action("Heartbeats")
+        assert check._lines == {}
+    finally:
+        check._TABLE = saved_table
+        check._lines.update(saved_lines)

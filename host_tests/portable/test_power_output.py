@@ -1,5 +1,5 @@
 # Issue 16, "power flows only when everything allows it": the station switches each
-# connector's output from all its permissives at every refresh (firmware/output.py). A
+# connector's output from all its permissives at every refresh (firmware/connector.py). A
 # fault turns it off at once, then stops the transaction (reason Other) or suspends it
 # until the fault clears (OCPP 1.6 4.9: C9/D9/E9, then I3-I5 back to the pre-fault
 # status). The station runs on the simulated board, its hardware link replaced by the

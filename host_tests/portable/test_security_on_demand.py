@@ -10,7 +10,7 @@ from scratch import fresh_path
 SECURITY_CODE = ("firmware.security_services", "firmware.security_requests",
                  "firmware.security_changes", "firmware.security_log", "firmware.certificates",
                  "firmware.charge_point_certificate", "firmware.get_log",
-                 "firmware.firmware_update", "firmware.on_demand", "x509", "transfer")
+                 "firmware.firmware_update", "x509", "transfer")
 
 
 def security_code(modules):

@@ -3,7 +3,7 @@
 # StartTransaction.conf not Accepted (errata 3.17, C-03), flash writes per session.
 import asyncio
 
-from firmware.tx_record import STOP_TXN_MAX_METER_VALUES
+from firmware.tx_messages import STOP_TXN_MAX_METER_VALUES
 from tx_fakes import START_S, Central, Rig, deliver, folder
 from firmware.clock import format_iso8601
 

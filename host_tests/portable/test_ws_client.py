@@ -1,4 +1,4 @@
-"""ws.client.Connection over a fake stream: messages out of recv(), automatic pongs,
+"""ws.connection.Connection over a fake stream: messages out of recv(), automatic pongs,
 dead-link detection on the real clock, whole-frame writes from concurrent senders and the
 bounded close handshake."""
 import asyncio
@@ -6,7 +6,7 @@ import struct
 
 from test_ws_helpers import client_frames, server_frame
 from ws import clock
-from ws.client import Connection
+from ws.connection import Connection
 from ws.errors import ConnectionClosed
 from ws.frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 from ws.protocol import Protocol

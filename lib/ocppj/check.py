@@ -28,12 +28,33 @@ from ocppj.errors import (
 )
 
 
-# The tables are read from schemas.dat when first needed; the lines in use stay cached.
 _DATA_PATH = schemas.__file__.replace("\\", "/").rpartition("/")[0] + "/schemas.dat"
-try:  # a frozen firmware holds them in flash instead (tools/frozen_manifest.py)
-    from ocppj.schemas_table import DATA as _FROZEN_TABLE
-except ImportError:
-    _FROZEN_TABLE = None
+
+
+def _table_in_flash():
+    """The tables where they can be read in place: frozen into the firmware
+    (tools/frozen_manifest.py), or schemas.dat on a ROMFS partition, which MicroPython maps
+    as a memoryview of the flash. None when they are only in a file."""
+    try:
+        from ocppj.schemas_table import DATA
+        return DATA
+    except ImportError:
+        pass
+    try:
+        f = open(_DATA_PATH, "rb")
+    except OSError:
+        return None
+    try:
+        return memoryview(f)
+    except TypeError:  # a file on a filesystem, or CPython's
+        f.close()
+        return None
+
+
+# The lines a check reads are cached. In flash, for that check only: read from there again
+# for the next one, they keep no heap (those of a charging session took 2.4 KB of a 32-bit
+# board's). From a file, the lines in use stay.
+_TABLE = _table_in_flash()
 _CACHE_BOUND = 48  # lines: more than the actions of a charging session use
 _lines = {}
 _actions = {}  # action -> (request object, response object), for the actions seen
@@ -57,8 +78,8 @@ def _line(number):
         offsets = schemas.OFFSETS
         at = offsets[2 * number] | offsets[2 * number + 1] << 8
         end = offsets[2 * number + 2] | offsets[2 * number + 3] << 8
-        if _FROZEN_TABLE is not None:
-            text = _FROZEN_TABLE[at:end - 1].decode()
+        if _TABLE is not None:
+            text = str(_TABLE[at:end - 1], "utf-8")
         else:
             with open(_DATA_PATH, "rb") as f:
                 f.seek(at)
@@ -79,7 +100,7 @@ def _action_objects(action):
             numbers = index[at + len(action) + 2:index.find(",", at + 1)].split(" ")
             objects = (int(numbers[0]), int(numbers[1]))
             _actions[action] = objects  # at most every action of OCPP 1.6
-        _lines.pop(schemas.ACTIONS_LINE)  # the long index line is read again when needed
+        _lines.pop(schemas.ACTIONS_LINE, None)  # the long index line: read again when needed
     return objects
 
 
@@ -94,6 +115,9 @@ def _check_action(action, which, payload):
     except OcppError as e:
         e.description = "%s: %s" % (e.details.get("field", ""), e.description)
         raise
+    finally:
+        if _TABLE is not None:  # read in place: the lines are kept for this check only
+            _lines.clear()
 
 
 def _locate(error, segment):
