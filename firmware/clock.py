@@ -114,6 +114,9 @@ def board_time_s(board, log):
         return None
     return unix_s
 
+# The reference point of the clock moves forward once it is this old (see Clock.now_s).
+REBASE_MS = 24 * 3600 * 1000
+
 
 class Clock:
     """UTC wall clock: a reference point set from the network, advanced by board ticks.
@@ -168,7 +171,16 @@ class Clock:
             return text
 
     def now_s(self):
-        return (self._base_unix_ms + self._ticks_diff(self._ticks_ms(), self._base_ticks)) // 1000
+        ticks = self._ticks_ms()
+        elapsed_ms = self._ticks_diff(ticks, self._base_ticks)
+        if elapsed_ms > REBASE_MS:
+            # ticks_diff is right only within half the tick period (6.2 days on a 32-bit
+            # board): the reference point moves forward long before that, so a station that
+            # hears no time from the Central System for days does not jump back 12 days.
+            self._base_unix_ms += elapsed_ms
+            self._base_ticks = ticks
+            elapsed_ms = 0
+        return (self._base_unix_ms + elapsed_ms) // 1000
 
     def now_iso8601(self):
         return format_iso8601(self.now_s())

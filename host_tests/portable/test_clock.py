@@ -57,3 +57,21 @@ def test_within_a_validity_once_set_and_always_before():
     assert clock.within("2026-11-25T10:00:00Z", "2026-11-25T10:00:00Z")
     assert not clock.within("2026-11-25T10:00:01Z", "2027-01-01T00:00:00Z")
     assert not clock.within("2020-01-01T00:00:00Z", "2026-11-25T09:59:59Z")
+
+
+def test_days_without_the_central_systems_time_do_not_wrap_a_32_bit_tick_counter():
+    # A 32-bit board's ticks_ms wraps at 2**30 ms and ticks_diff is right only within half of
+    # that (6.2 days): HeartbeatInterval may be days, and the clock must go on all the same.
+    period = 1 << 30
+    ticks = [period - 5000]  # near the wrap, as a board may well be
+
+    def ticks_diff(a, b):
+        return ((a - b + period // 2) & (period - 1)) - period // 2
+
+    clock = Clock(lambda: ticks[0], ticks_diff)
+    assert clock.set_iso8601("2026-12-01T00:00:00Z")
+    start = clock.now_s()
+    for hour in range(1, 30 * 24 + 1):  # a month, the station reading its clock hourly
+        ticks[0] = (ticks[0] + 3600 * 1000) & (period - 1)
+        assert clock.now_s() - start == hour * 3600, hour
+    assert clock.now_iso8601() == "2026-12-31T00:00:00Z"
