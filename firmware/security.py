@@ -1,9 +1,10 @@
 """The security extension (OCPP 1.6 security whitepaper, edition 3) as an idle station holds
 it: this object's state and nothing of its code. Every call goes to
 firmware.security_services (what a boot and an idle station use), loaded for it and
-unloaded after it (firmware.on_demand), and through it to firmware.security_requests and
-firmware.security_changes when the call needs them; its configuration keys, request
-handler and hooks are stand-ins here that do the same.
+unloaded after it (firmware.on_demand), or, for what that does not hold, to
+firmware.security_requests, which imports firmware.security_changes. They import one way
+(requests, changes, services); services reaches the others only through this object. Its
+configuration keys, request handler and hooks are stand-ins here that do the same.
 """
 import asyncio
 
@@ -30,13 +31,19 @@ class Security:
         self.call("declare")
 
     def call(self, name, *args):
-        """firmware.security_services.<name>(self, *args), the module loaded for the call."""
-        return on_demand.call(SERVICES, name, self, *args)
+        """firmware.security_services.<name>(self, *args), or firmware.security_requests'
+        when services has none, the module loaded for the call."""
+        with on_demand.loaded(SERVICES) as code:
+            if not hasattr(code, name):
+                from firmware import security_requests as code
+            return getattr(code, name)(self, *args)
 
     async def run(self, name, *args):
         """The same for a coroutine: the module stays loaded until it ends."""
-        with on_demand.loaded(SERVICES) as services:
-            return await getattr(services, name)(self, *args)
+        with on_demand.loaded(SERVICES) as code:
+            if not hasattr(code, name):
+                from firmware import security_requests as code
+            return await getattr(code, name)(self, *args)
 
     async def check_daily(self):
         """While the link is up, at once and each day: the station's own certificate is

@@ -1,4 +1,4 @@
-"""The security extension's changes to the link (firmware.security_services, loaded with it):
+"""The security extension's changes to the link (firmware.security_requests, loaded with it):
 raising the SecurityProfile, new credentials and roots, the TLS contexts of profiles 2 and
 3, and the security events of failed connections. Each function takes the station's
 Security object.

@@ -1,12 +1,13 @@
-"""The security extension's requests (firmware.security_services imports this module for a
-call that needs it, and firmware.security unloads it after): the services that answer the
-Central System's requests, each built for one, and what ExtendedTriggerMessage sends. Each
+"""The security extension's requests (firmware.security loads this module for a call that
+firmware.security_services does not answer, and unloads it after): the services that answer
+the Central System's requests, each built for one, and what ExtendedTriggerMessage sends. Each
 function takes the station's Security object.
 """
 # What Security.call reaches here, besides what is here (the link's changes).
 from firmware.security_changes import certificates_changed, \
     charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
-    https_context, invalid_certificate, may_raise_to, profile_changed  # noqa: F401
+    https_context, invalid_certificate, may_raise_to, profile_changed, tls_connection, \
+    verified_root  # noqa: F401
 from firmware.security_services import CS_ROOT, SERVICES, folder, is_authorization_key, \
     security_log
 
@@ -108,3 +109,21 @@ async def request_certificate(security):
     board = security.station.board
     serial = board.boot_payload().get("chargePointSerialNumber") or board.identity_name
     await charge_point_certificate(security).request(serial)
+
+
+async def renew_if_due(security):
+    """A03: the station's own certificate, once it expires within a month, is renewed like a
+    requested one (CpoName set)."""
+    if not charge_point_certificate(security).renewal_due():
+        return
+    if not security.station.config.get("CpoName"):
+        security.station.board.log("security: ChargePointCertificate expires soon; "
+                                   "no CpoName to renew it with")
+        return
+    security.station.board.log("security: ChargePointCertificate expires soon: renewing it")
+    await request_certificate(security)
+
+
+async def after_restart(security):
+    """An installation that just restarted the station is reported (firmware_update)."""
+    await firmware_update(security).after_restart()

@@ -3,7 +3,9 @@ unloaded after it (firmware.security): between the Central System's requests and
 station's own security events it holds no heap. Each function takes that object; its
 state is all the station keeps. Here is what a boot and an idle station use
 (the keys, the link's credentials, security events); the requests' code is in
-firmware.security_requests, loaded only for them.
+firmware.security_requests, loaded only for them. Those modules import this one, never the
+other way: what this code needs of theirs, it reaches through the Security object, which
+loads them for the call.
 
 Configuration keys, declared at boot:
 - SecurityProfile (A05, 7.6): 0 none, 1 Basic auth over ws://, 2 TLS with Basic auth, 3 TLS
@@ -103,9 +105,7 @@ def connection(security, profile=None):
     url = security.station.board.csms_url
     if profile < TLS_PROFILE and not url.startswith("wss:"):
         return url, None, password(security)
-    from firmware.security_changes import tls_connection
-
-    return tls_connection(security, profile)
+    return security.call("tls_connection", profile)
 
 
 def password(security):
@@ -145,7 +145,9 @@ def stored(security, path):
 
 async def daily_checks(security):
     check_flash(security)
-    await renew_if_due(security)
+    # A03: only a station that has its own certificate loads the code that renews it.
+    if stored(security, folder(security) + "/cp.json"):
+        await security.run("renew_if_due")
 
 
 def check_flash(security):
@@ -165,32 +167,12 @@ def check_flash(security):
                    "flash %d of %d KB used" % (used // 1024, total // 1024), DAY_S, "flash")
 
 
-async def renew_if_due(security):
-    """A03: the station's own certificate, once it expires within a month, is renewed like a
-    requested one (CpoName set). Only a station that has one loads the code that tells."""
-    if not stored(security, folder(security) + "/cp.json"):
-        return
-    from firmware.security_requests import charge_point_certificate, request_certificate
-
-    if not charge_point_certificate(security).renewal_due():
-        return
-    if not security.station.config.get("CpoName"):
-        security.station.board.log("security: ChargePointCertificate expires soon; "
-                                   "no CpoName to renew it with")
-        return
-    security.station.board.log("security: ChargePointCertificate expires soon: renewing it")
-    await request_certificate(security)
-
-
 async def after_boot(security):
     """Once the boot is accepted: StartupOfTheDevice, and an installation that just
     restarted the station is reported (Installed, FirmwareUpdated)."""
     record(security, "StartupOfTheDevice")
-    if not stored(security, security.station.board.state_dir + "/firmware_install.json"):
-        return
-    from firmware.security_requests import firmware_update
-
-    await firmware_update(security).after_restart()
+    if stored(security, security.station.board.state_dir + "/firmware_install.json"):
+        await security.run("after_restart")
 
 
 # ---- security events ---------------------------------------------------------------------
@@ -241,17 +223,5 @@ def online(security):
     """The link is up and the boot accepted: the CS root check of a TLS link (M05.FR.12)."""
     if security.station.link.ssl_context is not None and \
             security.station.config.get("AdditionalRootCertificateCheck"):
-        from firmware.security_changes import verified_root
+        security.call("verified_root")
 
-        verified_root(security)
-
-
-def __getattr__(name):
-    """The rest of what Security.call reaches, the requests' code (firmware.security_requests),
-    is imported on its first use in a call and unloaded with it: a boot, an idle station and
-    its security events never load it."""
-    if name.startswith("__"):  # CPython's import asks for __path__: not a request's code
-        raise AttributeError(name)
-    from firmware import security_requests
-
-    return getattr(security_requests, name)

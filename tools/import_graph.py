@@ -1,0 +1,202 @@
+"""The import graph of the device tree, checked: lib/ imports neither firmware/ nor boards/,
+firmware/ imports no board, and no module reaches itself through its imports.
+
+    python tools/import_graph.py [-q] [ROOT]
+
+Prints each module of firmware/, lib/ and boards/ under ROOT (default: this repository)
+with the modules of the tree it imports, then one line per problem, and exits 1 if there
+is any (`-q`: only the problems and a summary). Modules are named as a board imports them:
+the root is a path entry for firmware/ and boards/, lib/ is one of its own (`ws.client`
+is lib/ws/client.py). Imports inside functions count, since that is how code loaded on
+demand comes in (firmware.on_demand), and are marked `late`; those inside a module's
+`__getattr__` forward the module's names to another, and are marked `forwards`. Modules
+outside the tree (the standard library, micropython) are left out.
+"""
+import ast
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Folder, the path entry its modules are named from, and its rank: a module may import
+# one of the same or a lower rank only.
+LAYERS = (("lib", "lib", 0), ("firmware", "", 1), ("boards", "", 2))
+RANK_NAMES = {0: "lib/", 1: "firmware/", 2: "boards/"}
+TOP, LATE, FORWARDS = "", "late", "forwards"
+
+
+def modules(root):
+    """{module name: (path, rank)} of the tree under `root`."""
+    found = {}
+    for folder, entry, rank in LAYERS:
+        base = os.path.join(root, entry) if entry else root
+        for here, dirs, files in os.walk(os.path.join(root, folder)):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(here, name)
+                parts = os.path.relpath(path, base)[:-len(".py")].split(os.sep)
+                if parts[-1] == "__init__":
+                    parts.pop()
+                found[".".join(parts)] = (path, rank)
+    return found
+
+
+class _Imports(ast.NodeVisitor):
+    """The imports of one module: [(dotted name, names imported from it, kind)]."""
+
+    def __init__(self, module, is_package):
+        self.module = module
+        self.is_package = is_package
+        self.found = []
+        self._kind = TOP
+
+    def _function(self, node):
+        outer = self._kind
+        if outer == TOP:
+            self._kind = FORWARDS if node.name == "__getattr__" and self._at_module else LATE
+        self.generic_visit(node)
+        self._kind = outer
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node):
+        outer, self._kind = self._kind, self._kind or LATE
+        self.generic_visit(node)
+        self._kind = outer
+
+    def visit_Module(self, node):
+        for child in node.body:
+            self._at_module = isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            self.visit(child)
+            self._at_module = False
+
+    _at_module = False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self.found.append((alias.name, (), self._kind))
+
+    def visit_ImportFrom(self, node):
+        name = node.module or ""
+        if node.level:
+            package = self.module.split(".")
+            if not self.is_package:
+                package.pop()
+            package = package[:len(package) - (node.level - 1)]
+            name = ".".join(package + ([name] if name else []))
+        self.found.append((name, tuple(alias.name for alias in node.names), self._kind))
+
+
+def graph(root):
+    """({module: {imported module: kind}}, {module: rank}); a module imported both at its
+    top and late counts as imported at its top."""
+    tree = modules(root)
+    edges = {}
+    for module, (path, _) in tree.items():
+        with open(path) as f:
+            source = f.read()
+        visitor = _Imports(module, path.endswith("__init__.py"))
+        visitor.visit(ast.parse(source, path))
+        edges[module] = found = {}
+        for name, names, kind in visitor.found:
+            for target in _targets(name, names, tree):
+                found[target] = min(found.get(target, kind), kind)
+    return edges, {module: rank for module, (_, rank) in tree.items()}
+
+
+def _targets(name, names, tree):
+    """The modules of the tree an import loads: `from a import b` loads a.b when that is a
+    module, else a; `import a.b.c` the longest of a.b.c, a.b, a that is in the tree."""
+    submodules = [name + "." + child for child in names if name + "." + child in tree]
+    if submodules:
+        return submodules
+    parts = name.split(".")
+    while parts:
+        if ".".join(parts) in tree:
+            return [".".join(parts)]
+        parts.pop()
+    return []
+
+
+def upward_imports(edges, ranks):
+    return ["upward import: %s (%s) imports %s (%s)%s"
+            % (module, RANK_NAMES[ranks[module]], target, RANK_NAMES[ranks[target]],
+               _kind(kind))
+            for module in sorted(edges) for target, kind in sorted(edges[module].items())
+            if ranks[target] > ranks[module]]
+
+
+def circles(edges):
+    """One line per circle: for each module on one, the shortest way back to it; a circle
+    found from several of its modules is told once."""
+    told, lines = set(), []
+    for start in sorted(edges):
+        path = _shortest_way_back(edges, start)
+        if path is None:
+            continue
+        key = frozenset(zip(path, path[1:]))
+        if key in told:
+            continue
+        told.add(key)
+        lines.append("circle: " + path[0] + "".join(
+            " ->%s %s" % (_kind(edges[a][b]), b) for a, b in zip(path, path[1:])))
+    return lines
+
+
+def _shortest_way_back(edges, start):
+    came_from = {}
+    frontier = [start]
+    while frontier:
+        after = []
+        for module in frontier:
+            for target in sorted(edges[module]):
+                if target == start:
+                    return _forward_path(start, module, came_from)
+                if target not in came_from:
+                    came_from[target] = module
+                    after.append(target)
+        frontier = after
+    return None
+
+
+def _forward_path(start, last, came_from):
+    """start -> ... -> last -> start, from the breadth-first search's parents."""
+    back = [last]
+    while back[-1] != start:
+        back.append(came_from[back[-1]])
+    return back[::-1] + [start]
+
+
+def _kind(kind):
+    return " (%s)" % kind if kind else ""
+
+
+def render(edges):
+    lines = []
+    for module in sorted(edges):
+        kinds = {}
+        for target, kind in edges[module].items():
+            kinds.setdefault(kind, []).append(target)
+        parts = [", ".join(sorted(kinds[TOP]))] if TOP in kinds else []
+        parts += ["%s: %s" % (kind, ", ".join(sorted(kinds[kind])))
+                  for kind in (LATE, FORWARDS) if kind in kinds]
+        lines.append("%s -> %s" % (module, "; ".join(parts)) if parts else module)
+    return lines
+
+
+def main(argv):
+    quiet = "-q" in argv
+    args = [arg for arg in argv if arg != "-q"]
+    edges, ranks = graph(args[0] if args else ROOT)
+    problems = upward_imports(edges, ranks) + circles(edges)
+    if not quiet:
+        print("\n".join(render(edges)))
+    print("\n".join(problems) if problems else
+          "import graph: %d modules, %d imports, no circle, no upward import"
+          % (len(edges), sum(len(targets) for targets in edges.values())))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
