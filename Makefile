@@ -19,7 +19,7 @@ MP_PATH := .frozen:lib:.
 NODE_TOOLS := tools/ocpp-rpc tools/interop/voltbras-ts-ocpp tools/interop/ocpp-ts
 NODE_STAMPS := $(NODE_TOOLS:%=%/node_modules/.installed-lock)
 
-.PHONY: setup test pytest mptest mpy run bench clean frozen32
+.PHONY: setup test imports pytest mptest mpy run bench clean frozen32
 
 setup: $(STAMP)
 
@@ -43,7 +43,12 @@ frozen32: setup
 	touch $@
 
 test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32
-	$(MAKE) --no-print-directory pytest mptest mpy
+	$(MAKE) --no-print-directory imports pytest mptest mpy
+
+# The import graph of firmware/, lib/ and boards/: no circle, no upward import (run
+# tools/import_graph.py without -q to see the graph). The standard library is all it needs.
+imports:
+	$(PYTHON3) tools/import_graph.py -q
 
 pytest: setup
 	$(PY) -m pytest -q host_tests
