@@ -52,26 +52,21 @@ class _Imports(ast.NodeVisitor):
         self._kind = TOP
 
     def _function(self, node):
-        outer = self._kind
-        if outer == TOP:
-            self._kind = FORWARDS if node.name == "__getattr__" and self._at_module else LATE
-        self.generic_visit(node)
-        self._kind = outer
-
-    visit_FunctionDef = visit_AsyncFunctionDef = _function
-
-    def visit_Lambda(self, node):
         outer, self._kind = self._kind, self._kind or LATE
         self.generic_visit(node)
         self._kind = outer
 
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+
     def visit_Module(self, node):
         for child in node.body:
-            self._at_module = isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-            self.visit(child)
-            self._at_module = False
-
-    _at_module = False
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                    child.name == "__getattr__":  # the module's names, forwarded
+                self._kind = FORWARDS
+                self.generic_visit(child)
+                self._kind = TOP
+            else:
+                self.visit(child)
 
     def visit_Import(self, node):
         for alias in node.names:
