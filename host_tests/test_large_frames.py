@@ -5,7 +5,7 @@ A frame the heap can hold is received on the open connection and nothing of it s
 6 KB ones are answered every time. An 8 KB one is received too, but MicroPython's json takes
 two more pieces of its size to decode it (its growing buffer and the string's copy), which
 the Core board's heap does not always have: then the Central System gets a CALLERROR
-InternalError for it, its id read from the frame's start (README, Known limits), never
+InternalError for it, its id read from the frame's start (docs/limits.md), never
 silence. A frame within the WebSocket maximum but beyond what the heap can hold is refused
 with close 1009 on its header, and charging goes on.
 """
