@@ -3,6 +3,7 @@ TC_013..TC_016 reset, TC_017_2/TC_018_2/TC_030/TC_031 unlock, TC_019/TC_021/TC_0
 configuration, TC_034 power failure while Unavailable, TC_041 fault, TC_062 data transfer)
 and ChangeAvailability, the station running as on a board (see host_tests/tc.py).
 """
+import json
 import time
 
 import pytest
@@ -52,9 +53,16 @@ def start_charging(cs, station, connector_id, tag):
 
 # ---- Reset ------------------------------------------------------------------------------
 
+# Errata 3.36: a hard reset restarts all the hardware and need not stop transactions
+# first; a soft one stops them gracefully, sends StopTransaction, then restarts the
+# application. The sim board says which it was told to do.
+HARD_LINE = "board: hard reset, all the hardware restarts"
+SOFT_LINE = "board: soft reset, the application restarts"
+
+
 def reset_without_transaction(kind):
     """TC_013 / TC_014: Inoperative, Reset, the connector is still Unavailable after the
-    reboot, Operative again."""
+    reboot, Operative again. Returns the station's output lines."""
     with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
         link = booted(cs)
         assert ask(cs, link, call.ChangeAvailability(connector_id=1, type="Inoperative")) \
@@ -70,47 +78,81 @@ def reset_without_transaction(kind):
             .status == "Accepted"
         cs.wait_status(1, "Available")
         assert "station: the board reset; starting it again" in station.lines
+        return list(station.lines)
 
 
 def test_TC_013_hard_reset_without_transaction():
-    reset_without_transaction("Hard")
+    lines = reset_without_transaction("Hard")
+    assert HARD_LINE in lines and SOFT_LINE not in lines
 
 
 def test_TC_014_soft_reset_without_transaction():
-    reset_without_transaction("Soft")
+    lines = reset_without_transaction("Soft")
+    assert SOFT_LINE in lines and HARD_LINE not in lines
 
 
 def reset_with_transaction(kind, reason):
-    """TC_015 / TC_016: Reset.conf Accepted, StopTransaction with the reset's reason and
-    Finishing before going down, then a new boot with the connector Finishing or Preparing."""
+    """TC_015 / TC_016: Reset.conf Accepted, StopTransaction with the reset's reason, then a
+    new boot with the connector Finishing or Preparing. Returns the traffic in order as
+    (direction, frame) and the station's output lines."""
     with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
         booted(cs)
         start_charging(cs, station, 1, "CARD-RESET")
         link = cs.link("CP001")
         assert ask(cs, link, call.Reset(type=kind)).status == "Accepted"
         after = statuses_after_boot(cs, 2)
+        wait_until(lambda: cs.answers_to("StopTransaction"), 10, "StopTransaction.conf")
         stops = cs.requests("StopTransaction")
         assert [s["reason"] for s in stops] == [reason]
         assert stops[0]["transactionId"] == \
             cs.answers_to("StartTransaction")[0][2]["transactionId"]
-        sent = [(f[2], f[3].get("status")) for f in cs.frames("<-") if f[0] == 2]
-        boot_at = [i for i, f in enumerate(sent) if f[0] == "BootNotification"][1]
-        before = sent[:boot_at]
-        stop_at = before.index(("StopTransaction", None))
-        assert ("StatusNotification", "Finishing") in before[stop_at:]
         by_connector = dict((p["connectorId"], p["status"]) for p in after[:3])
         assert by_connector[1] in ("Finishing", "Preparing")
         assert by_connector[0] == by_connector[2] == "Available"
         # Every answer was a CALLRESULT: nothing the station sent failed its schema.
         assert {f[0] for f in cs.frames("->") if f[0] != 2} == {3}
+        traffic = [(d, json.loads(text)) for _, d, text, _ in list(cs.central.traffic)]
+        return traffic, list(station.lines)
+
+
+def index_of(traffic, direction, test, start=0):
+    """The first such frame's index from `start`, len(traffic) (never) when none is."""
+    return next((i for i in range(start, len(traffic))
+                 if traffic[i][0] == direction and test(traffic[i][1])), len(traffic))
+
+
+def is_call(action):
+    return lambda frame: frame[0] == 2 and frame[2] == action
+
+
+def second_boot_at(traffic):
+    return index_of(traffic, "<-", is_call("BootNotification"),
+                    index_of(traffic, "<-", is_call("BootNotification")) + 1)
 
 
 def test_TC_015_hard_reset_with_transaction():
-    reset_with_transaction("Hard", "HardReset")
+    traffic, lines = reset_with_transaction("Hard", "HardReset")
+    assert HARD_LINE in lines and SOFT_LINE not in lines
+    # A hard reset need not stop the transaction first: its StopTransaction goes out before
+    # the restart or, if not, only once the new boot was accepted (errata 3.36).
+    boot = second_boot_at(traffic)
+    stop = index_of(traffic, "<-", is_call("StopTransaction"))
+    if stop > boot:
+        accepted = index_of(traffic, "->", lambda f: f[0] == 3 and f[1] == traffic[boot][1][1])
+        assert traffic[accepted][1][2]["status"] == "Accepted" and accepted < stop
 
 
 def test_TC_016_soft_reset_with_transaction():
-    reset_with_transaction("Soft", "SoftReset")
+    traffic, lines = reset_with_transaction("Soft", "SoftReset")
+    assert SOFT_LINE in lines and HARD_LINE not in lines
+    # A soft reset stops the transaction gracefully before restarting: StopTransaction sent
+    # and answered, then Finishing, all before the new boot (errata 3.36, TC_016 steps 3-5).
+    boot = second_boot_at(traffic)
+    stop = index_of(traffic, "<-", is_call("StopTransaction"))
+    answered = index_of(traffic, "->", lambda f: f[0] == 3 and f[1] == traffic[stop][1][1])
+    finishing = index_of(traffic, "<-", lambda f: f[0] == 2 and f[2] == "StatusNotification"
+                         and f[3]["status"] == "Finishing", stop)
+    assert stop < answered < boot and finishing < boot, traffic
 
 
 # ---- ChangeAvailability -------------------------------------------------------------------

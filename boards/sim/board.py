@@ -212,6 +212,9 @@ class SimBoard:
         hardware keeps its state, and takes the outputs of a controller that stopped as
         off. `down` is set: boards/sim/main.py returns at the firmware's next await."""
         self.reset_kind = "hard" if hard else "soft"
+        # Errata 3.36: a hard reset restarts all the hardware, a soft one the application.
+        self.log("board: hard reset, all the hardware restarts" if hard else
+                 "board: soft reset, the application restarts")
         self.down.set()
 
     async def _receive(self, reader):
