@@ -275,6 +275,7 @@ def test_TC_068_stop_transaction_idtag_matches_start():
         s.charging(2, OTHER)  # the connector NOT under test is occupied
         authorizes = len(cs.requests("Authorize"))
         station.control("tap " + TAG_2)  # a different idTag: ignored
+        station.wait_for_line("auth: %s ignored, no connector is free" % TAG_2)  # it was read
         s.quiet_for(1.5, "StopTransaction")
         assert len(cs.requests("Authorize")) == authorizes
         station.control("tap " + TAG)

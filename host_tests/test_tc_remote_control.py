@@ -19,8 +19,8 @@ CORE_KEYS_RW = (
     "TransactionMessageAttempts", "TransactionMessageRetryInterval")
 CORE_KEYS_R = ("GetConfigurationMaxKeys", "NumberOfConnectors", "SupportedFeatureProfiles")
 CORE_KEYS_R_OR_RW = ("AuthorizeRemoteTxRequests", "UnlockConnectorOnEVSideDisconnect")
-# How long TC_041 waits to see that no transaction starts.
-NO_TRANSACTION_S = 3
+# How long TC_041 waits, once the tap was read, to see that no transaction starts.
+NO_TRANSACTION_S = 1.5
 
 
 def ask(cs, link, request):
@@ -171,6 +171,8 @@ def test_change_availability_scheduled_while_charging_then_unavailable_after_it(
         cs.wait_status(1, "Unavailable")
         assert cs.requests("StopTransaction")[0]["reason"] == "Local"
         station.control("tap CARD-SCHED")  # still plugged, but Unavailable: no new session
+        # The tap was read and refused before the window opens.
+        station.wait_for_line("auth: CARD-SCHED refused, the EV at connector 1 cannot charge")
         time.sleep(1)
         assert len(cs.requests("StartTransaction")) == 1
         assert ask(cs, link, call.ChangeAvailability(connector_id=1, type="Operative")) \
@@ -229,8 +231,10 @@ def test_TC_041_fault_behavior():
         station.control("fault 1 GroundFailure")
         cs.wait_status(1, "Faulted", "GroundFailure")
         station.control("plug 1")  # the driver tries to start a transaction
-        time.sleep(0.3)
+        wait_until(lambda: station.control("status")["connectors"][1]["plugged"], 5, "plugged")
         station.control("tap CARD-FAULT")
+        # The tap was read and refused before the window opens.
+        station.wait_for_line("auth: CARD-FAULT refused, the EV at connector 1 cannot charge")
         time.sleep(NO_TRANSACTION_S)
         assert not cs.requests("StartTransaction")
         assert cs.statuses(1)[-1] == ("Faulted", "GroundFailure")
