@@ -70,10 +70,25 @@ def test_roundtrip_of_non_ascii_text():
     assert frames.decode(text).payload["data"] == "K\u00f6ln \u20ac"
 
 
+def _json_reads_truncated_arrays():
+    try:
+        json.loads("[2,")
+        return True
+    except ValueError:
+        return False
+
+
 def test_not_json_is_formation_violation_without_id():
-    for text in ("", "[2,", "hello", '[2,"1","Heartbeat",{}] trailing'):
+    for text in ("", "hello", '[2,"1","Heartbeat",{}] trailing'):
         e = expect_error(errors.FormationViolation, frames.decode, text)
         assert e.message_id is None
+    # "[2," is not JSON: CPython and MicroPython 1.29 reject it (FormationViolation), but
+    # MicroPython 1.25's json (the 32-bit board interpreter) reads it as [2], a frame short
+    # of its elements: ProtocolError there. Either way an error without a UniqueId.
+    lenient = _json_reads_truncated_arrays()
+    e = expect_error(errors.ProtocolError if lenient else errors.FormationViolation,
+                     frames.decode, "[2,")
+    assert e.message_id is None
 
 
 def test_not_an_array_is_formation_violation():
