@@ -1,7 +1,7 @@
 """Composition root: builds the station's services for a board and wires them together."""
 import asyncio
 
-from firmware import on_demand
+from firmware import on_demand, remote_trigger
 from firmware.authorization import Authorization
 from firmware.availability import Availability
 from firmware.board_reads import BoardReads
@@ -28,9 +28,14 @@ HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
 # Requests whose handlers keep no state of their own: the module's answer(station, action,
 # payload) is loaded for each one and unloaded after it (firmware.on_demand).
-ON_DEMAND = {"TriggerMessage": "firmware.trigger", "ExtendedTriggerMessage": "firmware.trigger",
+ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
+             "ExtendedTriggerMessage": "firmware.remote_trigger.trigger",
              "RemoteStartTransaction": "firmware.remote",
              "RemoteStopTransaction": "firmware.remote", "UnlockConnector": "firmware.unlock"}
+# SupportedFeatureProfiles: the feature profiles composed here, each named by its package
+# (Core's services are still this folder's modules). The security extension adds no name:
+# OCPP 1.6 has none for it.
+PROFILES = ("Core", remote_trigger.PROFILE)
 
 
 class Station:
@@ -48,8 +53,7 @@ class Station:
         config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
         config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
         config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
-        config.declare(Key("SupportedFeatureProfiles", CSL, ["Core", "RemoteTrigger"],
-                           writable=False))
+        config.declare(Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False))
         # Errata 3.84: a fixed cable (firmware.unlock) reports false and keeps it.
         config.declare(Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False))
         # Transaction messages, status notifications and security events, each a lane.

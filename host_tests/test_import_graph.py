@@ -26,7 +26,7 @@ def test_the_tree_has_no_circle_and_no_upward_import():
     code, lines = check()
     assert code == 0, lines
     assert lines[-1].endswith("no circle, no upward import")
-    assert "firmware.security -> firmware.on_demand; late: firmware.security_requests" in lines
+    assert "firmware.security -> firmware.on_demand; late: firmware.security.requests" in lines
 
 
 def test_a_circle_through_a_late_import_fails(tmp_path):

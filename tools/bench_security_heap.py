@@ -12,7 +12,7 @@ is idle. Printed, as JSON, its heap in use after a collection, beyond the image:
   null stand-in before the station is imported, so none of its code or names is loaded --
   for the difference, which is what its state, keys and names take in an idle station;
 - with it, also: answering, the heap its code takes while a certificate request is answered
-  (firmware.security_services and firmware.certificates loaded, with what they import);
+  (firmware.security.services and firmware.security.certificates loaded, with what they import);
   after_first_use and after_second_use, what the idle heap has grown by after a round of
   requests (InstallCertificate of ROOT_PEM_FILE, GetInstalledCertificateIds,
   DeleteCertificate) and after a second one: the first is mostly the names its code
@@ -140,7 +140,7 @@ if MODE == "with":
     micropython.qstr_info()
     round_of_requests(station, pem)
     after_second = in_use()
-    with loaded("firmware.security_services"), loaded("firmware.certificates"):
+    with loaded("firmware.security.services"), loaded("firmware.security.certificates"):
         figures["answering"] = in_use() - after_second
     figures["after_first_use"] = after_first - idle
     figures["after_second_use"] = after_second - after_first

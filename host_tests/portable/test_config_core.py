@@ -80,3 +80,13 @@ def test_a_key_made_on_demand_keeps_its_value_and_is_made_again_for_each_use():
     for key in make():
         again.declare(key, make)
     assert again.get("CpoName") == "OpenVolt"
+
+
+async def test_supported_feature_profiles_are_the_profiles_the_station_is_built_with():
+    # OCPP 1.6 9.1: the key lists the profiles built in; each package names its own.
+    from test_security_on_demand import booted_station
+
+    station = await booted_station()
+    station.sender.cancel()
+    assert station.config.listing(["SupportedFeatureProfiles"])[0] == [
+        {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,RemoteTrigger"}]

@@ -6,7 +6,7 @@
 import asyncio
 
 from firmware.clock import Clock
-from firmware.get_log import LogUpload
+from firmware.security.get_log import LogUpload
 from firmware.heartbeat import heartbeat_forever
 from firmware.registration import Registration
 

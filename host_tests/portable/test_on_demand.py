@@ -5,7 +5,7 @@ import sys
 
 from test_security_on_demand import booted_station, request
 
-ON_DEMAND_CODE = ("firmware.tx_journal", "firmware.tx_codec", "firmware.trigger",
+ON_DEMAND_CODE = ("firmware.tx_journal", "firmware.tx_codec", "firmware.remote_trigger.trigger",
                   "firmware.remote", "firmware.unlock", "firmware.phase_rotation")
 
 

@@ -1,11 +1,11 @@
-# firmware/security_log: every event in the log; critical ones delivered for sure, in order,
+# firmware/security/log: every event in the log; critical ones delivered for sure, in order,
 # across reboots; the others from RAM only; a rolling, bounded log.
 import asyncio
 
-from firmware import security_log
+from firmware.security import log as security_log
 from firmware.clock import Clock
 from firmware.outbound import Outbound
-from firmware.security_log import SecurityLog
+from firmware.security.log import SecurityLog
 from scratch import fresh_path
 
 NOW = "2026-12-02T12:00:00Z"

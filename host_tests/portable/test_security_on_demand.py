@@ -7,10 +7,11 @@ from scratch import fresh_path
 
 # The extension's code, and what only it imports (tools/bench_security_heap.py measures the
 # heap this keeps out of an idle station).
-SECURITY_CODE = ("firmware.security_services", "firmware.security_requests",
-                 "firmware.security_changes", "firmware.security_log", "firmware.certificates",
-                 "firmware.charge_point_certificate", "firmware.get_log",
-                 "firmware.firmware_update", "x509", "transfer")
+SECURITY_CODE = ("firmware.security.services", "firmware.security.requests",
+                 "firmware.security.changes", "firmware.security.log",
+                 "firmware.security.certificates", "firmware.security.charge_point_certificate",
+                 "firmware.security.get_log", "firmware.security.firmware_update", "x509",
+                 "transfer")
 
 
 def security_code(modules):

@@ -5,7 +5,7 @@
 import time
 
 from firmware.clock import Clock, parse_iso8601
-from firmware.security_log import SecurityLog, notification
+from firmware.security.log import SecurityLog, notification
 from scratch import fresh_folder, fresh_path
 
 CS_TIME = "2026-11-25T08:00:00Z"

@@ -20,7 +20,7 @@ follow-up).
   Installed (L01.FR.28, L01.FR.29); LogStatusNotification is Uploading, with its requestId,
   while a GetLog upload runs, else Idle.
 - SignChargePointCertificate (extended only): a new key pair and its CSR in
-  SignCertificate.req (firmware.charge_point_certificate); Rejected while CpoName is empty.
+  SignCertificate.req (firmware.security.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
 BootNotification before the station is accepted (4.2: nothing else is sent until then).
 """

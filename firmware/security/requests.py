@@ -1,14 +1,14 @@
 """The security extension's requests (firmware.security loads this module for a call that
-firmware.security_services does not answer, and unloads it after): the services that answer
+firmware.security.services does not answer, and unloads it after): the services that answer
 the Central System's requests, each built for one, and what ExtendedTriggerMessage sends. Each
 function takes the station's Security object.
 """
 # What Security.call reaches here, besides what is here (the link's changes).
-from firmware.security_changes import certificates_changed, \
+from firmware.security.changes import certificates_changed, \
     charge_point_certificate_installed, connect_failed, credentials_changed, fall_back, \
     https_context, invalid_certificate, may_raise_to, profile_changed, tls_connection, \
     verified_root  # noqa: F401
-from firmware.security_services import CS_ROOT, SERVICES, folder, is_authorization_key, \
+from firmware.security.services import CS_ROOT, SERVICES, folder, is_authorization_key, \
     security_log
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
@@ -28,7 +28,7 @@ def valid_authorization_key(security, value):
 
 def certificates(security):
     """A certificate store on the board's flash."""
-    from firmware.certificates import Certificates
+    from firmware.security.certificates import Certificates
 
     station = security.station
     store = Certificates(folder(security), station.config, station.clock, station.board.log)
@@ -42,7 +42,7 @@ def installed_roots(security, use=CS_ROOT):
 
 
 def charge_point_certificate(security):
-    from firmware.charge_point_certificate import ChargePointCertificate
+    from firmware.security.charge_point_certificate import ChargePointCertificate
 
     station = security.station
     return ChargePointCertificate(
@@ -52,7 +52,7 @@ def charge_point_certificate(security):
 
 
 def firmware_update(security):
-    from firmware.firmware_update import FirmwareUpdate
+    from firmware.security.firmware_update import FirmwareUpdate
 
     station = security.station
     return FirmwareUpdate(security.updates, security.later("firmware_status_call"),
@@ -67,7 +67,7 @@ def firmware_update(security):
 
 
 def log_upload(security):
-    from firmware.get_log import LogUpload
+    from firmware.security.get_log import LogUpload
 
     station = security.station
     return LogUpload(security.uploads, station.link.call, security_log(security),

@@ -3,7 +3,7 @@ unloaded after it (firmware.security): between the Central System's requests and
 station's own security events it holds no heap. Each function takes that object; its
 state is all the station keeps. Here is what a boot and an idle station use
 (the keys, the link's credentials, security events); the requests' code is in
-firmware.security_requests, loaded only for them. Those modules import this one, never the
+firmware.security.requests, loaded only for them. Those modules import this one, never the
 other way: what this code needs of theirs, it reaches through the Security object, which
 loads them for the call.
 
@@ -14,7 +14,7 @@ Configuration keys, declared at boot:
   the present one is Rejected, A05.FR.01), and only when its prerequisites hold: a valid
   AuthorizationKey for 1 and 2 (A05.FR.02), an installed CentralSystemRootCertificate for 2
   and 3 (A05.FR.03). Profile 3 also needs the station's own certificate (A05.FR.04;
-  firmware.charge_point_certificate), which it then presents as its TLS client certificate.
+  firmware.security.charge_point_certificate), which it then presents as its TLS client certificate.
   Raised, the link reconnects with it at once -- from profile 2 on to the board's wss:// URL
   (its `csms_url_tls`, else its URL with the wss scheme) -- and falls back to the previous
   profile if that first connection fails (A05.FR.08).
@@ -26,10 +26,10 @@ Configuration keys, declared at boot:
   CpoName, CertificateSignedMaxChainSize.
 
 The CentralSystemRootCertificates a wss:// link trusts are the installed ones
-(firmware.certificates); the board's own (`ca_der`) is installed as the first one on the
+(firmware.security.certificates); the board's own (`ca_der`) is installed as the first one on the
 first boot, so the Central System sees and manages it like any other.
 
-Security events go to the log in flash (firmware.security_log) and to the station's
+Security events go to the log in flash (firmware.security.log) and to the station's
 outbound queue (firmware.outbound), which takes them from the Security object's pending list
 and loads this code only to make each request and to settle it.
 """
@@ -71,7 +71,7 @@ def keys(security):
     board = security.station.board
     return (
         Key("CertificateStoreMaxLength", INTEGER, CERTIFICATE_STORE_MAX, writable=False),
-        # The board's choice (M05.FR.08-13, firmware.certificates).
+        # The board's choice (M05.FR.08-13, firmware.security.certificates).
         Key("AdditionalRootCertificateCheck", BOOLEAN,
             bool(getattr(board, "additional_root_certificate_check", False)), writable=False),
         Key("AuthorizationKey", STRING, board.password or "", readable=False,
@@ -178,7 +178,7 @@ async def after_boot(security):
 # ---- security events ---------------------------------------------------------------------
 
 def security_log(security):
-    from firmware.security_log import SecurityLog
+    from firmware.security.log import SecurityLog
 
     station = security.station
     log = SecurityLog(station.board.state_dir + "/security.log", station.clock,
@@ -209,7 +209,7 @@ def record_limited(security, kind, info=None, interval_s=EVENT_INTERVAL_S, sourc
 
 def request(security, event):
     """The outbound queue's request for a pending event (Security.request)."""
-    from firmware.security_log import notification
+    from firmware.security.log import notification
 
     return "SecurityEventNotification", notification(event, security.station.clock)
 

@@ -16,7 +16,7 @@ ECDSA P-256 and RSA with SHA-256) and when the store already holds CertificateSt
 With AdditionalRootCertificateCheck (the board's choice, read-only; M05.FR.08-13) there is
 one CentralSystemRootCertificate and at most one fallback: a new one is Rejected unless the
 installed one signed it, and then replaces it, the old one kept as the fallback until a
-connection verified with the new one (firmware.security_changes); the one in use cannot be
+connection verified with the new one (firmware.security.changes); the one in use cannot be
 deleted, only replaced.
 
 Delete answers Failed for the last CentralSystemRootCertificate (option AQ-1: it cannot be

@@ -1,8 +1,8 @@
 """The security extension (OCPP 1.6 security whitepaper, edition 3) as an idle station holds
 it: this object's state and nothing of its code. Every call goes to
-firmware.security_services (what a boot and an idle station use), loaded for it and
+firmware.security.services (what a boot and an idle station use), loaded for it and
 unloaded after it (firmware.on_demand), or, for what that does not hold, to
-firmware.security_requests, which imports firmware.security_changes. They import one way
+firmware.security.requests, which imports firmware.security.changes. They import one way
 (requests, changes, services); services reaches the others only through this object. Its
 configuration keys, request handler and hooks are stand-ins here that do the same.
 """
@@ -10,7 +10,7 @@ import asyncio
 
 from firmware import on_demand
 
-SERVICES = "firmware.security_services"
+SERVICES = "firmware.security.services"
 
 # How often the station checks its own certificate (A03) and its flash (MemoryExhaustion).
 DAILY_S = 24 * 3600
@@ -20,7 +20,7 @@ class Security:
     def __init__(self, station):
         self.station = station
         self.profile = None  # the SecurityProfile the link connects with
-        self.pending = None  # security events to send, read from flash at boot (security_log)
+        self.pending = None  # security events to send, read from flash at boot (security/log.py)
         self.wake = None  # the outbound queue's Event (firmware.outbound), set by its add()
         self.uploads = []  # [task, requestId] of the GetLog upload running, if any
         self.updates = []  # the firmware update running, if any
@@ -31,18 +31,18 @@ class Security:
         self.call("declare")
 
     def call(self, name, *args):
-        """firmware.security_services.<name>(self, *args), or firmware.security_requests'
+        """firmware.security.services.<name>(self, *args), or firmware.security.requests'
         when services has none, the module loaded for the call."""
         with on_demand.loaded(SERVICES) as code:
             if not hasattr(code, name):
-                from firmware import security_requests as code
+                from firmware.security import requests as code
             return getattr(code, name)(self, *args)
 
     async def run(self, name, *args):
         """The same for a coroutine: the module stays loaded until it ends."""
         with on_demand.loaded(SERVICES) as code:
             if not hasattr(code, name):
-                from firmware import security_requests as code
+                from firmware.security import requests as code
             return await getattr(code, name)(self, *args)
 
     async def check_daily(self):

@@ -1,9 +1,9 @@
-"""The security extension's changes to the link (firmware.security_requests, loaded with it):
+"""The security extension's changes to the link (firmware.security.requests, loaded with it):
 raising the SecurityProfile, new credentials and roots, the TLS contexts of profiles 2 and
 3, and the security events of failed connections. Each function takes the station's
 Security object.
 """
-from firmware.security_services import CS_ROOT, TLS_PROFILE, is_authorization_key, password
+from firmware.security.services import CS_ROOT, TLS_PROFILE, is_authorization_key, password
 from store.atomic import ensure_dir, read_json_or_none, write_json_atomic
 
 

@@ -16,7 +16,7 @@ Loaded per request (firmware.on_demand.loaded); its state is in flash: `cp_pendi
 of the request on its way), `cp.json` and `cp_previous.json` (key and chain, DER in hex).
 """
 from firmware.clock import parse_iso8601
-from firmware.security_changes import stored_certificate
+from firmware.security.changes import stored_certificate
 from store.atomic import read_json_or_none, write_json_atomic
 from x509 import p256
 from x509.cert import Certificate
