@@ -15,6 +15,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+# payload_audit is a portable module; tools (make bench) import this harness outside pytest.
+sys.path.insert(0, os.path.join(ROOT, "host_tests", "portable"))
 from tools.csms import CentralSystem  # noqa: E402
 from payload_audit import empty_containers, station_payloads  # noqa: E402
 
