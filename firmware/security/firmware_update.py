@@ -27,6 +27,7 @@ from binascii import a2b_base64
 
 from firmware.clock import parse_iso8601
 from firmware.on_demand import forgotten_when_done
+from firmware.security.services import flash_usage
 from firmware import waits
 from store.atomic import read_json_or_none, write_json_atomic
 from transfer.files import TransferError, download
@@ -190,13 +191,10 @@ def _free_flash(board):
     """Bytes a download may take once the old image is truncated: what the board's
     flash_usage() leaves free. A board without it gets no check: there an image larger than
     the flash fails at the write that finds it full (OSError), and is deleted."""
-    usage = getattr(board, "flash_usage", None)
-    if usage is None:
+    usage = flash_usage(board)
+    if usage is None:  # the flash cannot tell: the write is the check
         return None
-    try:
-        used, total = usage()
-    except OSError:  # the flash cannot tell: the write is the check
-        return None
+    used, total = usage
     return max(0, total - used)
 
 

@@ -150,17 +150,25 @@ async def daily_checks(security):
         await security.run("renew_if_due")
 
 
+def flash_usage(board):
+    """(used, total) bytes of the board's flash (its optional flash_usage()), or None when
+    the board cannot tell."""
+    usage = getattr(board, "flash_usage", None)
+    if usage is None:
+        return None
+    try:
+        return usage()
+    except OSError:  # the flash cannot tell
+        return None
+
+
 def check_flash(security):
     """MemoryExhaustion (critical) once a day while the board's flash is over FLASH_FULL
     used: the station's journals, logs and certificates may soon not be written."""
-    board = security.station.board
-    usage = getattr(board, "flash_usage", None)
+    usage = flash_usage(security.station.board)
     if usage is None:
         return
-    try:
-        used, total = usage()
-    except OSError:  # the flash cannot tell: nothing to report from here
-        return
+    used, total = usage
     if used <= total * FLASH_FULL:
         return
     record_limited(security, "MemoryExhaustion",

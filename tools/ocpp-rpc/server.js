@@ -18,15 +18,8 @@
 
 const readline = require('readline');
 const { RPCServer, createRPCError } = require('ocpp-rpc');
-
-function option(name, fallback) {
-    const at = process.argv.indexOf('--' + name);
-    return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
-
-function emit(event) {
-    process.stdout.write(JSON.stringify(event) + '\n');
-}
+// The command line and the JSON-line events, as the interoperability servers have them.
+const { option, emit } = require('../interop/common.js');
 
 function describe(error) {
     const details = error && error.details ? ' ' + JSON.stringify(error.details) : '';
