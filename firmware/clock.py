@@ -9,7 +9,7 @@ one (its optional `utc_now()`). Without one the clock counts the seconds since t
 timestamp taken then lies before UNSET_BEFORE_S (the year 2000, which no uptime reaches),
 and once the Central System's time is known it is corrected to the time it stands for
 (`corrected_s`, `corrected_iso8601`): the transaction journal rewrites what it keeps at
-that moment (firmware.tx_messages) and messages are corrected when sent, so none carries
+that moment (firmware.core.tx_messages) and messages are corrected when sent, so none carries
 a 1970 date.
 """
 

@@ -1,5 +1,5 @@
 """Code the station loads only for a use and unloads after it: the security extension's
-(firmware.security), the transaction journal's replay and compaction (firmware.tx_journal),
+(firmware.security), the transaction journal's replay and compaction (firmware.core.tx_journal),
 the handlers of requests that keep no state (firmware.station ON_DEMAND). Between uses such
 code holds no heap: imported from ROMFS on a 32-bit board, each function of a module takes
 about 50 bytes of it, before it ever runs. Its state lives in flash or in the caller's

@@ -24,6 +24,10 @@ def _modules(path):
 def _run_one(fn):
     result = fn()
     if _is_coroutine(result):
+        # MicroPython's asyncio.run keeps one task queue for the process: a task a test left
+        # behind (a server's, a cancelled one never resumed) would keep that test's objects
+        # for the rest of the file. A new loop per test drops them, as CPython's run does.
+        asyncio.new_event_loop()
         asyncio.run(result)
 
 

@@ -25,7 +25,7 @@ def tree(tmp_path, files):
 def test_the_tree_has_no_circle_and_no_upward_import():
     code, lines = check()
     assert code == 0, lines
-    assert lines[-1].endswith("no circle, no upward import")
+    assert lines[-1].endswith("no circle, no upward import, no import between profiles")
     assert "firmware.security -> firmware.on_demand; late: firmware.security.requests" in lines
 
 
@@ -76,3 +76,22 @@ def test_upward_imports_fail(tmp_path):
     assert lines == [
         "upward import: firmware.station (firmware/) imports boards.sim.board (boards/)",
         "upward import: ws.client (lib/) imports firmware.config (firmware/) (late)"]
+
+
+def test_common_modules_import_no_profile_and_profiles_only_core(tmp_path):
+    root = tree(tmp_path, {
+        "firmware/__init__.py": "",
+        "firmware/config.py": "def load():\n    from firmware.security import log\n",
+        "firmware/clock.py": "",
+        "firmware/station.py": "import firmware.security\nimport firmware.core.status\n",
+        "firmware/core/__init__.py": "",
+        "firmware/core/status.py": "from firmware import clock\n",
+        "firmware/security/__init__.py": "from firmware.core import status\n",
+        "firmware/security/log.py": "from firmware.reservation.book import slots\n",
+        "firmware/reservation/book.py": "import firmware.clock\n"})
+    code, lines = check(root, "-q")
+    assert code == 1
+    assert lines == [
+        "common module imports a profile: firmware.config imports firmware.security.log (late)",
+        "profile imports another profile: firmware.security.log imports "
+        "firmware.reservation.book"]

@@ -4,7 +4,6 @@ the station running as on a board (see host_tests/tc.py). The hash data the stat
 reports is checked against cryptography's own OCSP CertID computation, as OCTT checks it
 with its own."""
 import datetime
-import time
 
 import pytest
 from cryptography import x509
@@ -290,6 +289,19 @@ def reconnected(cs, station):
                       cs.central.links["CP001"], 20, "a new connection")
 
 
+DAILY_CHECKS_DONE = "security: daily checks done"
+
+
+def reconnected_and_checked(cs, station):
+    """A new connection, once the station has made the checks it makes at each: a negative
+    check after it is about a station that looked, not one that was slow to."""
+    checks = sum(DAILY_CHECKS_DONE in line for line in station.lines)
+    link = reconnected(cs, station)
+    wait_until(lambda: sum(DAILY_CHECKS_DONE in line for line in station.lines) > checks, 20,
+               "the checks at the new connection")
+    return link
+
+
 def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
     root = certs.make_ca("A03 root")
     with CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
@@ -299,8 +311,7 @@ def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
         # A year's certificate is not due: a reconnection asks for nothing.
         assert certificate_signed(cs, link, signed_for(csr, root).decode()) == "Accepted"
         asked = len(cs.requests("SignCertificate"))
-        link = reconnected(cs, station)
-        time.sleep(1)
+        link = reconnected_and_checked(cs, station)
         assert len(cs.requests("SignCertificate")) == asked
         csr = sign_request(cs, link)
         # One that expires in ten days is renewed by the station itself at its next check.
@@ -314,8 +325,7 @@ def test_A03_the_station_renews_its_certificate_a_month_before_it_expires():
                  for a in x509.load_pem_x509_csr(renewal.encode()).subject}
         assert names == {"organizationName": "CPO", "commonName": "SIM-CP001"}
         # Not asked again while that request is on its way (a day, A03's retry).
-        link = reconnected(cs, station)
-        time.sleep(1)
+        link = reconnected_and_checked(cs, station)
         assert len(cs.requests("SignCertificate")) == asked + 1
         assert certificate_signed(cs, link, signed_for(renewal, root).decode()) == "Accepted"
         assert any("expires soon: renewing it" in line for line in station.lines)
@@ -333,8 +343,7 @@ def test_a_flash_getting_full_is_told_once_a_day_as_memory_exhaustion(tmp_path):
         reconnected(cs, station)
         event = wait_until(lambda: events(cs, "MemoryExhaustion"), 10, "MemoryExhaustion")
         assert event[0]["techInfo"].startswith("flash 19") and "of 2048 KB" in event[0]["techInfo"]
-        reconnected(cs, station)
-        time.sleep(1)
+        reconnected_and_checked(cs, station)
         assert len(events(cs, "MemoryExhaustion")) == 1  # not at every connection
         assert station.alive
 

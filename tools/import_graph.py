@@ -1,5 +1,9 @@
 """The import graph of the device tree, checked: lib/ imports neither firmware/ nor boards/,
-firmware/ imports no board, and no module reaches itself through its imports.
+firmware/ imports no board, no module reaches itself through its imports, and the feature
+profiles keep to their rooms: a module directly in firmware/ (what every profile uses) imports
+no profile package, and a profile package (firmware/security/, ...) imports no other one but
+firmware/core/, which every station has. firmware.station, the composition root, may import
+them all.
 
     python tools/import_graph.py [-q] [ROOT]
 
@@ -22,6 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = (("lib", "lib", 0), ("firmware", "", 1), ("boards", "", 2))
 RANK_NAMES = {0: "lib/", 1: "firmware/", 2: "boards/"}
 TOP, LATE, FORWARDS = "", "late", "forwards"
+COMPOSITION_ROOT = "firmware.station"
+CORE, COMMON = "core", ""  # the rooms every profile may import from
 
 
 def modules(root):
@@ -122,6 +128,32 @@ def upward_imports(edges, ranks):
             if ranks[target] > ranks[module]]
 
 
+def room(module, modules):
+    """The profile package a module of firmware/ is in, COMMON for one directly in firmware/,
+    None outside firmware/ and for the composition root."""
+    parts = module.split(".")
+    if parts[0] != "firmware" or module == COMPOSITION_ROOT:
+        return None
+    if len(parts) == 2 and not any(other.startswith(module + ".") for other in modules):
+        return COMMON  # a module, not a package
+    return parts[1] if len(parts) > 1 else COMMON
+
+
+def profile_crossings(edges):
+    lines = []
+    for module in sorted(edges):
+        here = room(module, edges)
+        for target, kind in sorted(edges[module].items()):
+            there = room(target, edges)
+            if here is None or there in (None, here, COMMON) or \
+                    (there == CORE and here != COMMON):
+                continue
+            lines.append("%s: %s imports %s%s" % (
+                "common module imports a profile" if here == COMMON else
+                "profile imports another profile", module, target, _kind(kind)))
+    return lines
+
+
 def circles(edges):
     """One line per circle: for each module on one, the shortest way back to it; a circle
     found from several of its modules is told once."""
@@ -184,11 +216,12 @@ def main(argv):
     quiet = "-q" in argv
     args = [arg for arg in argv if arg != "-q"]
     edges, ranks = graph(args[0] if args else ROOT)
-    problems = upward_imports(edges, ranks) + circles(edges)
+    problems = upward_imports(edges, ranks) + profile_crossings(edges) + circles(edges)
     if not quiet:
         print("\n".join(render(edges)))
     print("\n".join(problems) if problems else
-          "import graph: %d modules, %d imports, no circle, no upward import"
+          "import graph: %d modules, %d imports, no circle, no upward import, "
+          "no import between profiles"
           % (len(edges), sum(len(targets) for targets in edges.values())))
     return 1 if problems else 0
 

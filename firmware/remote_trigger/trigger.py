@@ -5,7 +5,7 @@ follow-up).
 
 - BootNotification: Accepted while the station waits for acceptance (Pending), which asks
   again at once, and on a new connection until a BootNotification is accepted on it;
-  Rejected after that, as errata 3.35 recommends (firmware.registration).
+  Rejected after that, as errata 3.35 recommends (firmware.core.registration).
 - Heartbeat, now.
 - StatusNotification: the present status of the given connector, or of connector 0 and every
   connector without one; queued behind the notifications not yet delivered, so the Central
@@ -24,8 +24,8 @@ follow-up).
 A connectorId the station does not have is Rejected (TC_055); so is every message but
 BootNotification before the station is accepted (4.2: nothing else is sent until then).
 """
-from firmware.heartbeat import beat
-from firmware.metering import meter_value, station_meter_value
+from firmware.core.heartbeat import beat
+from firmware.core.metering import meter_value, station_meter_value
 
 ACCEPTED = {"status": "Accepted"}
 REJECTED = {"status": "Rejected"}

@@ -148,6 +148,7 @@ async def daily_checks(security):
     # A03: only a station that has its own certificate loads the code that renews it.
     if stored(security, folder(security) + "/cp.json"):
         await security.run("renew_if_due")
+    security.station.board.log("security: daily checks done")  # what a technician looks for
 
 
 def flash_usage(board):

@@ -3,7 +3,7 @@
 import json
 import os
 
-from firmware.authorization import CACHE_MAX_ENTRIES, Authorization, AuthorizationCache, \
+from firmware.core.authorization import CACHE_MAX_ENTRIES, Authorization, AuthorizationCache, \
     accepted
 from firmware.clock import Clock
 from firmware.config import Configuration
@@ -51,14 +51,15 @@ class Rig:
         base = ROOT + "/" + name if keep else fresh(name)
         self.base = base
         self.ticks = Ticks()
-        self.clock = Clock(self.ticks, lambda a, b: a - b)
+        self.clock = Clock(ticks_ms=self.ticks, ticks_diff=lambda a, b: a - b)
         if clock_set:
             self.clock.set_iso8601(NOW)
         self.cs = CentralSystem()
         self.lines = []
-        self.config = Configuration(base + ".config.json", self.lines.append)
-        self.auth = Authorization(self.config, base + ".cache.json", self.cs.call,
-                                  lambda: self.cs.online, self.clock, self.lines.append)
+        self.config = Configuration(path=base + ".config.json", log=self.lines.append)
+        self.auth = Authorization(config=self.config, cache_path=base + ".cache.json",
+                                  call=self.cs.call, online=lambda: self.cs.online,
+                                  clock=self.clock, log=self.lines.append)
 
     def set(self, key, text):
         assert self.config.change(key, text) == "Accepted"

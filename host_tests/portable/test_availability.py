@@ -1,6 +1,6 @@
 # ChangeAvailability (OCPP 1.6 5.2, 4.9): Accepted / Scheduled / Rejected, connector 0 is the
 # whole station, Unavailable persists across reboots; the statuses it leads to.
-from firmware.availability import Availability
+from firmware.core.availability import Availability
 from firmware.connector import (AVAILABLE, CHARGING, PREPARING, TRANSITIONS, UNAVAILABLE,
                                 ConnectorStatus, Inputs, derive_status)
 from scratch import fresh_path
@@ -13,8 +13,9 @@ class World:
     def __init__(self, path, running=()):
         self.running = set(running)
         self.changes = 0
-        self.availability = Availability(path, 2, lambda c: c in self.running, self.changed,
-                                         lambda line: None)
+        self.availability = Availability(path=path, connector_count=2,
+                                         in_transaction=lambda c: c in self.running,
+                                         on_change=self.changed, log=lambda line: None)
         self.handlers = {}
         self.availability.register(self.handlers)
 

@@ -30,7 +30,7 @@ def test_bad_timestamps_rejected():
 
 def test_clock_follows_ticks_after_set():
     now = [5000]
-    clock = Clock(lambda: now[0], lambda a, b: a - b)
+    clock = Clock(ticks_ms=lambda: now[0], ticks_diff=lambda a, b: a - b)
     assert not clock.synchronised
     assert clock.set_iso8601("2026-11-25T10:20:30Z")
     now[0] += 61500
@@ -41,7 +41,7 @@ def test_clock_follows_ticks_after_set():
 
 def test_a_jump_once_synchronised_is_told_drift_is_not():
     jumps = []
-    clock = Clock(lambda: 0, lambda a, b: a - b)
+    clock = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     clock.on_jump = jumps.append
     clock.set_iso8601("2026-11-25T10:00:00Z")  # the first setting: no jump, a start
     clock.set_iso8601("2026-11-25T10:00:45Z")  # 45 s: a heartbeat's correction
@@ -51,7 +51,7 @@ def test_a_jump_once_synchronised_is_told_drift_is_not():
 
 
 def test_within_a_validity_once_set_and_always_before():
-    clock = Clock(lambda: 0, lambda a, b: a - b)
+    clock = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     assert clock.within("2030-01-01T00:00:00Z", "2031-01-01T00:00:00Z")  # not set yet
     clock.set_iso8601("2026-11-25T10:00:00Z")
     assert clock.within("2026-11-25T10:00:00Z", "2026-11-25T10:00:00Z")
@@ -68,7 +68,7 @@ def test_days_without_the_central_systems_time_do_not_wrap_a_32_bit_tick_counter
     def ticks_diff(a, b):
         return ((a - b + period // 2) & (period - 1)) - period // 2
 
-    clock = Clock(lambda: ticks[0], ticks_diff)
+    clock = Clock(ticks_ms=lambda: ticks[0], ticks_diff=ticks_diff)
     assert clock.set_iso8601("2026-12-01T00:00:00Z")
     start = clock.now_s()
     for hour in range(1, 30 * 24 + 1):  # a month, the station reading its clock hourly

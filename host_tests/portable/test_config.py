@@ -12,7 +12,7 @@ def fresh(name):
 
 
 def declared(path):
-    config = Configuration(path, lambda line: None)
+    config = Configuration(path=path, log=lambda line: None)
     config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
     config.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
     config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))

@@ -5,7 +5,7 @@ from ocppj.errors import OccurenceConstraintViolation
 from scratch import fresh_path
 
 def configuration(name):
-    config = Configuration(fresh_path("test_config_core", name), lambda line: None)
+    config = Configuration(path=fresh_path("test_config_core", name), log=lambda line: None)
     handlers = {}
     config.register(handlers)
     config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
@@ -38,7 +38,7 @@ def test_up_to_max_keys_answered_more_is_an_occurrence_constraint_violation():
 
 
 def test_connector_phase_rotation_not_applicable_on_dc_and_checked():
-    from firmware import phase_rotation
+    from firmware.core import phase_rotation
     config, _ = configuration("phase")
     for key in phase_rotation.keys(2):
         config.declare(key)
@@ -64,7 +64,7 @@ def test_a_key_made_on_demand_keeps_its_value_and_is_made_again_for_each_use():
                     on_change=changed.append),
                 Key("Cpo2", STRING, ""))
 
-    config = Configuration(path, lambda line: None)
+    config = Configuration(path=path, log=lambda line: None)
     for key in make():
         config.declare(key, make)
     del made[:]
@@ -76,7 +76,7 @@ def test_a_key_made_on_demand_keeps_its_value_and_is_made_again_for_each_use():
         {"key": "CpoName", "readonly": False, "value": "OpenVolt"},
         {"key": "Cpo2", "readonly": False, "value": ""}]
     assert len(made) == 1  # once for the whole listing
-    again = Configuration(path, lambda line: None)
+    again = Configuration(path=path, log=lambda line: None)
     for key in make():
         again.declare(key, make)
     assert again.get("CpoName") == "OpenVolt"

@@ -5,7 +5,7 @@ from firmware.config import INTEGER, Configuration, Key
 from firmware.console import Console, connector_line
 from logring import LOG_LINE_MAX, LogRing
 from firmware.outbound import Outbound
-from firmware.tx_messages import TransactionMessages
+from firmware.core.tx_messages import TransactionMessages
 
 
 class Link:
@@ -24,11 +24,13 @@ class Station:
     def __init__(self):
         self.link = Link()
         self.registration = Registration()
-        self.config = Configuration("/nonexistent-console-test/config.json", lambda line: None)
+        self.config = Configuration(path="/nonexistent-console-test/config.json",
+                                    log=lambda line: None)
         self.config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
         self.config.declare(Key("NumberOfConnectors", INTEGER, 2, writable=False))
-        self.messages = TransactionMessages(lambda line: None)
-        self.outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+        self.messages = TransactionMessages(log=lambda line: None)
+        self.outbound = Outbound(log=lambda line: None, ticks_ms=lambda: 0,
+                                 ticks_diff=lambda a, b: a - b)
         self.outbound.add(self.messages)
 
     def snapshot(self):

@@ -2,7 +2,7 @@
 # identification first and plug first (4.9 B1/B6, TC_004_2), stop by the same idTag or one
 # with the same parentIdTag (3.10, 4.1, TC_068/TC_069), on fake time and transactions.
 from firmware.connector import AVAILABLE, PREPARING, Inputs, derive_status
-from firmware.identification import ANY_CONNECTOR, Identification
+from firmware.core.identification import ANY_CONNECTOR, Identification
 from test_auth_cache import Rig as AuthRig
 
 TIMEOUT_S = 5
@@ -16,7 +16,7 @@ class Transaction:
 
 
 class Transactions:
-    """What identification and remote use of firmware.transactions, recorded."""
+    """What identification and remote use of firmware.core.transactions, recorded."""
 
     def __init__(self):
         self.active = {}
@@ -57,10 +57,12 @@ class Rig(AuthRig):
 
         def on_change():
             self.changes += 1
-        self.identification = Identification(self.config, self.auth, self.transactions,
-                                             self.inputs, may_start_on,
-                                             lambda: self.accepted_station, on_change,
-                                             self.ticks, lambda a, b: a - b, self.lines.append)
+        self.identification = Identification(config=self.config, authorization=self.auth,
+                                             transactions=self.transactions, inputs=self.inputs,
+                                             may_start_on=may_start_on,
+                                             may_charge=lambda: self.accepted_station,
+                                             on_change=on_change, ticks_ms=self.ticks,
+                                             ticks_diff=lambda a, b: a - b, log=self.lines.append)
         self.set("ConnectionTimeOut", str(TIMEOUT_S))
 
     def plug(self, connector_id):

@@ -21,8 +21,8 @@ class Connection:
 
 
 def link(name):
-    config = Configuration(fresh_path("test_link_ping", name), lambda line: None)
-    return Link(object(), config, {}, None), config
+    config = Configuration(path=fresh_path("test_link_ping", name), log=lambda line: None)
+    return Link(board=object(), config=config, handlers={}, on_online=None), config
 
 
 def test_default_is_the_reference_stations_10_s():
@@ -57,8 +57,8 @@ class OutOfMemorySession:
 
 async def test_out_of_memory_on_one_message_keeps_the_connection():
     board = Board()
-    config = Configuration(fresh_path("test_link_ping", "memory"), lambda line: None)
-    station_link = Link(board, config, {}, None)
+    config = Configuration(path=fresh_path("test_link_ping", "memory"), log=lambda line: None)
+    station_link = Link(board=board, config=config, handlers={}, on_online=None)
     station_link._session = OutOfMemorySession()
     await station_link._receive('[2,"m1","GetConfiguration",{}]')  # does not raise
     assert board.lines[-1] == "link: out of memory handling a message; dropped"

@@ -46,8 +46,8 @@ class PhyBoard(NoAnswerBoard):
 
 
 def start(board, name, backoff_ms):
-    config = Configuration(fresh_path("test_link_network", name), lambda line: None)
-    link = Link(board, config, {}, None, url=URL)
+    config = Configuration(path=fresh_path("test_link_network", name), log=lambda line: None)
+    link = Link(board=board, config=config, handlers={}, on_online=None, url=URL)
     link._backoff = Backoff(initial_ms=backoff_ms, max_ms=backoff_ms)
     return asyncio.create_task(link.run())
 

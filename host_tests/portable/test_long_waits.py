@@ -7,15 +7,15 @@ import asyncio
 
 from firmware.clock import Clock
 from firmware.security.get_log import LogUpload
-from firmware.heartbeat import heartbeat_forever
-from firmware.registration import Registration
+from firmware.core.heartbeat import heartbeat_forever
+from firmware.core.registration import Registration
 
 LONG_S = 600000  # BootNotification.conf interval in the issue: 6.9 days
 NOTHING_LISTENS = "http://127.0.0.1:9/logs"  # loopback, refused at once
 
 
 def clock():
-    made = Clock(lambda: 0, lambda a, b: a - b)
+    made = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     made.set_iso8601("2026-11-25T10:00:00Z")
     return made
 
@@ -41,8 +41,8 @@ async def test_boot_pending_with_a_week_long_interval_still_answers_a_trigger():
         status = "Pending" if len(boots) == 1 else "Accepted"
         return {"status": status, "interval": LONG_S, "currentTime": "2026-11-25T10:00:00Z"}
 
-    registration = Registration(call, clock(), {"chargePointVendor": "V"}, lambda line: None,
-                                lambda interval_s: None)
+    registration = Registration(call=call, clock=clock(), boot_payload={"chargePointVendor": "V"},
+                                log=lambda line: None, on_accepted=lambda interval_s: None)
     task = asyncio.create_task(registration.register())
     await turns()
     assert not task.done() and boots == ["BootNotification"]  # waiting its 600000 s

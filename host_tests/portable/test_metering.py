@@ -1,6 +1,6 @@
-# firmware/metering.py: SampledValues as the schema wants them (units, locations, strings),
+# firmware/core/metering.py: SampledValues as the schema wants them (units, locations, strings),
 # the measurands the board offers, connector 0 as the sum of the connectors.
-from firmware.metering import MEASURANDS, meter_value, station_meter_value, supported
+from firmware.core.metering import MEASURANDS, meter_value, station_meter_value, supported
 from tx_fakes import FakeIo
 
 

@@ -5,8 +5,9 @@ import sys
 
 from test_security_on_demand import booted_station, request
 
-ON_DEMAND_CODE = ("firmware.tx_journal", "firmware.tx_codec", "firmware.remote_trigger.trigger",
-                  "firmware.remote", "firmware.unlock", "firmware.phase_rotation")
+ON_DEMAND_CODE = ("firmware.core.tx_journal", "firmware.core.tx_codec",
+                  "firmware.remote_trigger.trigger",
+                  "firmware.core.remote", "firmware.core.unlock", "firmware.core.phase_rotation")
 
 
 async def test_a_booted_station_keeps_none_of_the_code_it_loads_on_demand():

@@ -95,8 +95,8 @@ class FakeTime:
 
 async def test_a_message_waiting_to_be_tried_again_holds_up_no_other_lane():
     time = FakeTime()
-    outbound = Outbound(lambda line: None, lambda: time.ms, lambda a, b: a - b,
-                        wait=time.wait)
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: time.ms,
+                        ticks_diff=lambda a, b: a - b, wait=time.wait)
     stops = Lane("StopTransaction", 1)
     statuses = Lane("StatusNotification", 3)
     outbound.add(stops)
@@ -144,7 +144,8 @@ class FailingLane(Lane):
 async def test_a_lane_that_fails_stops_no_other_and_is_tried_again():
     time = FakeTime()
     lines = []
-    outbound = Outbound(lines.append, lambda: time.ms, lambda a, b: a - b, wait=time.wait)
+    outbound = Outbound(log=lines.append, ticks_ms=lambda: time.ms, ticks_diff=lambda a, b: a - b,
+                        wait=time.wait)
     events = FailingLane("SecurityEventNotification", 1)
     statuses = Lane("StatusNotification", 2)
     outbound.add(events)

@@ -1,6 +1,6 @@
 # BootNotification per OCPP 1.6 section 4.2: retry after `interval`, own bounded choice at 0.
 from firmware.clock import Clock
-from firmware.registration import RETRY_WHEN_UNSPECIFIED_S, Registration
+from firmware.core.registration import RETRY_WHEN_UNSPECIFIED_S, Registration
 
 
 class CentralSystem:
@@ -30,9 +30,10 @@ async def test_rejected_pending_and_failures_wait_as_told_then_accept_once():
     async def sleep(seconds):
         slept.append(seconds)
 
-    clock = Clock(lambda: 0, lambda a, b: a - b)
-    registration = Registration(central.call, clock, {"chargePointVendor": "V"},
-                                lambda line: None, accepted.append, sleep)
+    clock = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
+    registration = Registration(call=central.call, clock=clock,
+                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                on_accepted=accepted.append, sleep=sleep)
     await registration.register()
     assert slept == [7, RETRY_WHEN_UNSPECIFIED_S, RETRY_WHEN_UNSPECIFIED_S]
     assert registration.status == "Accepted" and accepted == [42]
@@ -52,8 +53,10 @@ async def test_a_triggered_boot_cuts_the_pending_wait_short_even_when_asked_mid_
             registration.ask_again()  # while the second BootNotification is on its way
         return answer
 
-    registration = Registration(call, Clock(lambda: 0, lambda a, b: a - b),
-                                {"chargePointVendor": "V"}, lambda line: None, lambda s: None)
+    registration = Registration(call=call,
+                                clock=Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b),
+                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                on_accepted=lambda s: None)
     task = asyncio.create_task(registration.register())
     for _ in range(20):
         await asyncio.sleep(0)
@@ -68,10 +71,11 @@ def registered(answers, accepted=None, slept=None):
         slept.append(seconds)
 
     central = CentralSystem(answers)
-    registration = Registration(central.call, Clock(lambda: 0, lambda a, b: a - b),
-                                {"chargePointVendor": "V"}, lambda line: None,
-                                (accepted if accepted is not None else []).append,
-                                sleep if slept is not None else None)
+    registration = Registration(call=central.call,
+                                clock=Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b),
+                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                on_accepted=(accepted if accepted is not None else []).append,
+                                sleep=sleep if slept is not None else None)
     return central, registration
 
 

@@ -1,6 +1,6 @@
 # RemoteStartTransaction / RemoteStopTransaction handlers (OCPP 1.6 5.11, 5.12, errata
 # 3.32/3.33; TC_010, TC_011, TC_026, TC_027, TC_028): the answer, then the work done after it.
-from firmware.remote import Remote
+from firmware.core.remote import Remote
 from test_identification import Rig
 
 

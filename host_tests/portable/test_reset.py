@@ -3,7 +3,7 @@
 import asyncio
 
 from firmware.config import Configuration
-from firmware.reset import DRAIN_S, ResetService
+from firmware.core.reset import DRAIN_S, ResetService
 from store.atomic import ensure_dir
 
 
@@ -25,14 +25,15 @@ class World:
             __import__("os").remove(path)
         except OSError:
             pass
-        self.config = Configuration(path, lambda line: None)
+        self.config = Configuration(path=path, log=lambda line: None)
         self.transactions = FakeTransactions(running)
         self.resets = []
         self.slept_s = 0
         self.polls = 0
         self.drained_after = drained_after
-        self.service = ResetService(self.config, self.resets.append, self.transactions,
-                                    self.drained, lambda line: None, self.sleep)
+        self.service = ResetService(config=self.config, board_reset=self.resets.append,
+                                    transactions=self.transactions, drained=self.drained,
+                                    log=lambda line: None, sleep=self.sleep)
         self.handlers = {}
         self.service.register(self.handlers)
 

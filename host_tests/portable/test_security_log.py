@@ -15,7 +15,7 @@ def fresh(name):
     return fresh_path("test_security_log", name)
 
 
-CLOCK = Clock(lambda: 0, lambda a, b: a - b)
+CLOCK = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
 CLOCK.set_iso8601(NOW)
 
 
@@ -70,7 +70,8 @@ async def deliver(log, central, count):
         now_ms[0] += int(seconds * 1000) if seconds is not None else 0
         await asyncio.sleep(0)
 
-    outbound = Outbound(lambda line: None, lambda: now_ms[0], lambda a, b: a - b, wait=wait)
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: now_ms[0],
+                        ticks_diff=lambda a, b: a - b, wait=wait)
     outbound.add(Lane(log, CLOCK))
     sender = asyncio.create_task(outbound.send_forever(central.call))
     for _ in range(1000):

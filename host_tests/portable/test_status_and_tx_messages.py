@@ -5,9 +5,9 @@ import asyncio
 from firmware.clock import Clock
 from firmware.connector import AVAILABLE, CHARGING, FAULTED, PREPARING
 from firmware.outbound import Outbound
-from firmware.status import MAX_PENDING, StatusService
-from firmware.transactions import Transaction
-from firmware.tx_messages import TransactionMessages
+from firmware.core.status import MAX_PENDING, StatusService
+from firmware.core.transactions import Transaction
+from firmware.core.tx_messages import TransactionMessages
 
 
 class Recorder:
@@ -21,14 +21,15 @@ class Recorder:
 
 
 def service(count=2):
-    clock = Clock(lambda: 0, lambda a, b: a - b)
+    clock = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     clock.set_iso8601("2026-11-25T10:00:00Z")
-    return StatusService(count, clock, lambda: 0, lambda line: None)
+    return StatusService(connector_count=count, clock=clock, ticks_ms=lambda: 0,
+                         log=lambda line: None)
 
 
 def sending(lane, call):
     """The outbound queue's sender with `lane` its only one."""
-    outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     outbound.add(lane)
     return outbound.send_forever(call)
 
@@ -73,7 +74,7 @@ def test_outbox_is_bounded():
 
 
 async def test_stop_queued_before_start_answer_gets_the_assigned_transaction_id():
-    messages = TransactionMessages(lambda line: None)
+    messages = TransactionMessages(log=lambda line: None)
     transaction = Transaction(1, "TAG", 100, "2026-11-25T10:00:00Z")
 
     def started(conf):

@@ -2,17 +2,13 @@
 # has been stable that long; 0 reports at once.
 import asyncio
 
+from firmware import waits
 from firmware.clock import Clock
 from firmware.config import Configuration
 from firmware.connector import AVAILABLE, CHARGING, FINISHING, PREPARING
+from firmware.core.status import StatusService
 from firmware.outbound import Outbound
-from firmware.status import StatusService
 from store.atomic import ensure_dir
-
-
-def real_ms():
-    clock = __import__("time")
-    return clock.ticks_ms() if hasattr(clock, "ticks_ms") else int(clock.time() * 1000)
 
 
 class FakeTime:
@@ -31,12 +27,12 @@ def service(name, minimum_s):
         os.remove(path)
     except OSError:
         pass
-    config = Configuration(path, lambda line: None)
+    config = Configuration(path=path, log=lambda line: None)
     time = FakeTime()
-    clock = Clock(lambda: time.ticks_ms(), lambda a, b: a - b)
+    clock = Clock(ticks_ms=lambda: time.ticks_ms(), ticks_diff=lambda a, b: a - b)
     clock.set_iso8601("2026-11-25T10:00:00Z")
-    status = StatusService(2, clock, lambda: time.ticks_ms(), lambda line: None, config,
-                           lambda a, b: a - b)
+    status = StatusService(connector_count=2, clock=clock, ticks_ms=lambda: time.ticks_ms(),
+                           log=lambda line: None, config=config, ticks_diff=lambda a, b: a - b)
     assert config.change("MinimumStatusDuration", str(minimum_s)) == "Accepted"
     return status, time, config
 
@@ -50,12 +46,27 @@ class Recorder:
         return {}
 
 
-async def run_for(status, recorder, steps=20):
-    outbound = Outbound(lambda line: None, lambda: 0, lambda a, b: a - b)
+async def turns(count=20):
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+def polled(asked=None):
+    """The sender's wait on fake time: it records how long the sender asked to wait and
+    returns at the next turn, so the sender looks again at whatever time the test set."""
+    async def wait(event, seconds):
+        if asked is not None:
+            asked.append(seconds)
+        await asyncio.sleep(0)
+    return wait
+
+
+async def run_for(status, recorder, wait=waits.wait):
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b,
+                        wait=wait)
     outbound.add(status)
     task = asyncio.create_task(outbound.send_forever(recorder.call))
-    for _ in range(steps):
-        await asyncio.sleep(0)
+    await turns()
     return task
 
 
@@ -79,15 +90,19 @@ async def test_zero_reports_every_status_at_once():
 
 async def test_a_status_is_sent_only_after_it_was_stable_long_enough():
     status, time, _ = service("stable", 1)
-    time.ticks_ms = real_ms  # the sender waits in real time for the held status to be due
     recorder = Recorder()
-    task = await run_for(status, recorder)
+    asked = []  # the sender's waits, in seconds
+    task = await run_for(status, recorder, wait=polled(asked))
     status.update(1, PREPARING, "NoError")
-    await asyncio.sleep(0.3)
+    time.now_ms = 300
     status.update(1, CHARGING, "NoError")  # Preparing lasted 0.3 s: never reported
-    await asyncio.sleep(0.8)
+    await turns()
+    assert asked[-1] == 1.0  # the sender sleeps until Charging is due, 1 s after it began
+    time.now_ms = 1299
+    await turns()
     assert recorder.sent == [] and status.pending == 1
-    await asyncio.sleep(0.4)
+    time.now_ms = 1300
+    await turns()
     task.cancel()
     assert recorder.sent == [(1, CHARGING)] and status.pending == 0
 
@@ -96,17 +111,21 @@ async def test_a_return_to_the_reported_status_sends_nothing():
     status, time, _ = service("flap", 1)
     recorder = Recorder()
     status.report_all()  # boot: the present statuses go at once
-    task = await run_for(status, recorder)
+    task = await run_for(status, recorder, wait=polled())
     assert recorder.sent == [(0, AVAILABLE), (1, AVAILABLE), (2, AVAILABLE)]
     status.update(2, PREPARING, "NoError")
     time.now_ms = 300
-    status.update(2, AVAILABLE, "NoError")
+    status.update(2, AVAILABLE, "NoError")  # back to what was reported, within 1 s
     time.now_ms = 5000
-    await asyncio.sleep(0.05)
+    await turns()
+    assert recorder.sent[3:] == []
     status.update(2, PREPARING, "NoError")
-    time.now_ms = 6000
-    status.update(2, FINISHING, "NoError")
-    time.now_ms = 7000
-    await asyncio.sleep(0.05)
+    time.now_ms = 5999
+    status.update(2, FINISHING, "NoError")  # Preparing lasted 0.999 s: never reported
+    time.now_ms = 6998
+    await turns()
+    assert recorder.sent[3:] == []
+    time.now_ms = 6999  # Finishing has lasted 1 s
+    await turns()
     task.cancel()
     assert recorder.sent[3:] == [(2, FINISHING)]

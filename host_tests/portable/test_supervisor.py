@@ -38,7 +38,7 @@ async def turns(count):
 async def test_an_ended_task_is_logged_and_started_again_later_each_time():
     time = FakeTime()
     lines = []
-    keeper = Supervisor(lines.append, time.ticks_ms, time.ticks_diff)
+    keeper = Supervisor(log=lines.append, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff)
     runs = []
     forever = asyncio.Event()
 
@@ -72,8 +72,8 @@ async def test_an_ended_task_is_logged_and_started_again_later_each_time():
 async def test_the_watchdog_is_fed_only_while_the_hardware_watcher_reports_progress():
     time = FakeTime()
     fed = []
-    keeper = Supervisor(lambda line: None, time.ticks_ms, time.ticks_diff,
-                        lambda: fed.append(time.ms), time.sleep)
+    keeper = Supervisor(log=lambda line: None, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
+                        feed=lambda: fed.append(time.ms), sleep=time.sleep)
     feeding = asyncio.create_task(keeper.run())
     for _ in range(10):  # the watcher passes every second: fed every second
         keeper.progress()
@@ -97,7 +97,8 @@ async def test_a_feed_watchdog_that_raises_is_logged_once_and_tried_again():
         if failing[0]:
             raise OSError(19, "ENODEV")
 
-    keeper = Supervisor(lines.append, time.ticks_ms, time.ticks_diff, feed, time.sleep)
+    keeper = Supervisor(log=lines.append, ticks_ms=time.ticks_ms, ticks_diff=time.ticks_diff,
+                        feed=feed, sleep=time.sleep)
     feeding = asyncio.create_task(keeper.run())
     await turns(3)
     failing[0] = False

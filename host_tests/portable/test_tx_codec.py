@@ -1,9 +1,9 @@
-# The transaction journal's record codec (firmware/tx_codec.py) and the replay that uses it:
+# The transaction journal's record codec (firmware/core/tx_codec.py) and the replay that uses it:
 # a record that passes its CRC but is not valid for this station is rejected with a log
 # line and the boot goes on (issue 16: never a boot loop).
 import json
 
-from firmware import tx_codec
+from firmware.core import tx_codec
 from scratch import fresh_folder
 from store.atomic import ensure_dir
 from store.journal import Journal

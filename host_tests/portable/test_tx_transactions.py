@@ -1,9 +1,9 @@
-# Transactions (firmware/transactions.py): sampled and clock-aligned meter values, the
+# Transactions (firmware/core/transactions.py): sampled and clock-aligned meter values, the
 # StopTransaction transactionData, StopTransaction PowerLoss after a power cut (AQ-7.2),
 # StartTransaction.conf not Accepted (errata 3.17, C-03), flash writes per session.
 import asyncio
 
-from firmware.tx_messages import STOP_TXN_MAX_METER_VALUES
+from firmware.core.tx_messages import STOP_TXN_MAX_METER_VALUES
 from tx_fakes import START_S, Central, Rig, deliver, folder
 from firmware.clock import format_iso8601
 

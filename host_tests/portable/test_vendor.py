@@ -1,6 +1,6 @@
 # DataTransfer both ways (OCPP 1.6 4.3, 5.6; TC_062): vendor handlers by vendorId, the
 # station's own DataTransfer.req.
-from firmware.vendor import VendorExtensions
+from firmware.core.vendor import VendorExtensions
 
 
 class Recorder:
@@ -13,7 +13,7 @@ class Recorder:
 
 
 def test_unknown_vendor_id_answered_without_data():
-    vendor = VendorExtensions(None)
+    vendor = VendorExtensions(call=None)
     handlers = {}
     vendor.register(handlers)
     assert handlers["DataTransfer"]({"vendorId": "com.example", "data": "x"}) == \
@@ -21,7 +21,7 @@ def test_unknown_vendor_id_answered_without_data():
 
 
 def test_a_registered_vendor_handler_answers_its_vendor_id():
-    vendor = VendorExtensions(None)
+    vendor = VendorExtensions(call=None)
     seen = []
 
     def handler(payload):
@@ -40,7 +40,7 @@ def test_a_registered_vendor_handler_answers_its_vendor_id():
 
 async def test_the_station_sends_its_own_data_transfer():
     recorder = Recorder()
-    vendor = VendorExtensions(recorder.call)
+    vendor = VendorExtensions(call=recorder.call)
     assert await vendor.send("com.openvolt", "Hello", "{}") == {"status": "Accepted",
                                                                "data": "pong"}
     await vendor.send("com.openvolt")

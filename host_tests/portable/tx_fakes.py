@@ -8,8 +8,8 @@ from firmware.clock import Clock
 from firmware.config import Configuration
 from firmware.connector import Inputs
 from firmware.outbound import Outbound
-from firmware.transactions import Transactions
-from firmware.tx_messages import TransactionMessages
+from firmware.core.transactions import Transactions
+from firmware.core.tx_messages import TransactionMessages
 from ocppj.errors import CallErrorReceived
 from store.atomic import ensure_dir
 
@@ -114,19 +114,22 @@ class Rig:
         self.changes = 0
         config_path = path + "/config.json"
         self.sleeps = []
-        self.config = Configuration(config_path, self.lines.append)
-        self.clock = Clock(self.time.ticks_ms, self.time.ticks_diff)
+        self.config = Configuration(path=config_path, log=self.lines.append)
+        self.clock = Clock(ticks_ms=self.time.ticks_ms, ticks_diff=self.time.ticks_diff)
         self.clock.set_iso8601("2026-11-25T08:00:00Z")
-        self.outbound = Outbound(self.lines.append, self.time.ticks_ms, self.time.ticks_diff,
-                                 self.config, self._wait)
-        self.messages = TransactionMessages(self.lines.append,
-                                            path + "/tx.journal" if durable else None,
+        self.outbound = Outbound(log=self.lines.append, ticks_ms=self.time.ticks_ms,
+                                 ticks_diff=self.time.ticks_diff, config=self.config,
+                                 wait=self._wait)
+        self.messages = TransactionMessages(log=self.lines.append,
+                                            path=path + "/tx.journal" if durable else None,
                                             connector_count=len(self.ios))
         self.outbound.add(self.messages)
         self.inputs = [Inputs() for _ in self.ios]
-        self.transactions = Transactions(self.config, self.ios, self.clock, self.messages,
-                                         self.lines.append, self._changed,
-                                         self.time.ticks_ms, self.time.ticks_diff)
+        self.transactions = Transactions(config=self.config, connectors_io=self.ios,
+                                         clock=self.clock, messages=self.messages,
+                                         log=self.lines.append, on_change=self._changed,
+                                         ticks_ms=self.time.ticks_ms,
+                                         ticks_diff=self.time.ticks_diff)
         for name, value in (settings or {}).items():
             assert self.config.change(name, value) == "Accepted", name
 

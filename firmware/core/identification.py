@@ -20,7 +20,7 @@ Available again (section 4.9 B6, errata 3.77); a card presented later still star
 """
 import asyncio
 
-from firmware.authorization import ACCEPTED, CONCURRENT_TX, accepted
+from firmware.core.authorization import ACCEPTED, CONCURRENT_TX, accepted
 from firmware.config import INTEGER, Key
 
 # The key of an authorization held for whichever connector is plugged next.

@@ -8,7 +8,7 @@ An empty MeterValuesSampledData / MeterValuesAlignedData means the energy regist
 StopTransaction (errata 3.14.5).
 """
 from firmware.config import CSL, INTEGER, Key
-from firmware.tx_messages import STOP_TXN_MAX_METER_VALUES
+from firmware.core.tx_messages import STOP_TXN_MAX_METER_VALUES
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"

@@ -9,7 +9,7 @@ the station takes the connector an EV waits at, else the next one plugged. With
 AuthorizeRemoteTxRequests true the idTag is authorized as for a card at the reader first.
 A remote stop is Rejected unless a running transaction has the given transactionId.
 """
-from firmware.identification import ANY_CONNECTOR
+from firmware.core.identification import ANY_CONNECTOR
 
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"

@@ -1,6 +1,6 @@
-"""The records of the transaction journal (firmware.tx_messages): written by its encode(),
+"""The records of the transaction journal (firmware.core.tx_messages): written by its encode(),
 read back at boot by decode() here, which takes nothing it has not checked; loaded with the
-replay (firmware.tx_journal). A record that passes its CRC can still be wrong for this
+replay (firmware.core.tx_journal). A record that passes its CRC can still be wrong for this
 station (written by another firmware version, for a board with more connectors, or damaged
 before its CRC was computed); decode refuses it with the reason, and the replay logs it and
 goes on without it, so a bad record never stops a boot.
@@ -24,7 +24,7 @@ with one append):
 """
 import json
 
-from firmware.tx_messages import VERSION
+from firmware.core.tx_messages import VERSION
 
 ACTIONS = ("StartTransaction", "MeterValues", "StopTransaction")
 ID_TAG_MAX = 20  # IdToken is CiString20

@@ -1,11 +1,11 @@
-"""The transaction journal's rare work (firmware.tx_messages), loaded for it and unloaded
+"""The transaction journal's rare work (firmware.core.tx_messages), loaded for it and unloaded
 after it (firmware.on_demand): the replay at boot, each record checked first
-(firmware.tx_codec); the compaction; the correction of the times stamped before the time
+(firmware.core.tx_codec); the compaction; the correction of the times stamped before the time
 was known. Each function works on the state of the TransactionMessages it is given.
 """
-from firmware import tx_codec
+from firmware.core import tx_codec
 from firmware.clock import UNSET_BEFORE_S, format_iso8601
-from firmware.tx_messages import Pending, Transaction, encode, shifted
+from firmware.core.tx_messages import Pending, Transaction, encode, shifted
 
 
 def replay(messages):
@@ -13,8 +13,10 @@ def replay(messages):
     journal = messages._journal
     transactions = messages.transactions
     records = 0
-    done = {}
-    queue = []
+    # seq -> message, a delivered one dropped at its "d" record: the replay holds no more
+    # messages than the queue would (a full queue's worth of a board's heap, not all the
+    # journal has seen since its last compaction).
+    queue = {}
     for offset, data in journal.scan():
         records += 1
         try:
@@ -25,8 +27,8 @@ def replay(messages):
         except ValueError as error:  # checked, not applied: the boot goes on without it
             messages._log("tx: journal record at %d rejected: %s" % (offset, error))
             continue
-        _apply(messages, record, offset, queue, done)
-    messages._queue = [m for m in queue if m.seq not in done]
+        _apply(messages, record, offset, queue)
+    messages._queue = sorted(queue.values(), key=lambda m: m.seq)
     for ref in list(transactions):
         messages._forget_if_finished(ref)
     _before_this_boot(messages)
@@ -40,7 +42,7 @@ def replay(messages):
                       % (len(messages._queue), len(messages.running())))
 
 
-def _apply(messages, record, offset, queue, done):
+def _apply(messages, record, offset, queue):
     transactions = messages.transactions
     if "tx" in record:
         ref, connector_id, id_tag, meter_start, started_s = record["tx"]
@@ -49,8 +51,9 @@ def _apply(messages, record, offset, queue, done):
         messages._next_ref = max(messages._next_ref, ref + 1)
     if "q" in record:
         ref = record.get("r")
-        queue.append(Pending(record["q"], record["a"],
-                             transactions[ref] if ref is not None else None, None, offset))
+        queue[record["q"]] = Pending(record["q"], record["a"],
+                                     transactions[ref] if ref is not None else None, None,
+                                     offset)
         messages._next_seq = max(messages._next_seq, record["q"] + 1)
     if "m" in record:
         ref, wh, unix_s = record["m"]
@@ -68,7 +71,7 @@ def _apply(messages, record, offset, queue, done):
         ref, serial = record["ms"]
         transactions[ref].meter_serial = serial
     if "d" in record:
-        done[record["d"]] = True
+        queue.pop(record["d"], None)
 
 
 def _before_this_boot(messages):

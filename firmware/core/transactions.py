@@ -28,9 +28,9 @@ from firmware.clock import format_iso8601
 from firmware.config import BOOLEAN, INTEGER, Key
 from firmware.connector import CURRENT_STOPPED_A, DEENERGIZE_TIMEOUT_MS, POWER_SWITCH_FAILURE, \
     evse_allows
-from firmware.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
+from firmware.core.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering, meter_value, \
     station_meter_value
-from firmware.tx_messages import Transaction  # noqa: F401 (the record, re-exported)
+from firmware.core.tx_messages import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
 # While no meter sample is written, the last reading is still kept this often.

@@ -30,7 +30,7 @@ Once the time is known, correct_times() corrects every one in RAM and, with one 
 flash; a message is corrected again when sent, for what a failed rewrite left.
 
 The replay, the compaction and the time correction run seldom (at boot, when the journal
-has doubled, once the time is known): their code is loaded for them (firmware.tx_journal).
+has doubled, once the time is known): their code is loaded for them (firmware.core.tx_journal).
 """
 import asyncio
 import json
@@ -40,10 +40,10 @@ from firmware.clock import format_iso8601, parse_iso8601
 from store.journal import Journal
 
 MAX_QUEUED = 200
-# The journal records' format (firmware.tx_codec), in each record as "v".
+# The journal records' format (firmware.core.tx_codec), in each record as "v".
 VERSION = 1
 # The replay, the compaction and the time correction: loaded only for them.
-RARE_WORK = "firmware.tx_journal"
+RARE_WORK = "firmware.core.tx_journal"
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
 # StopTransactionMaxMeterValues: transactionData holds at most this many MeterValue
@@ -128,7 +128,9 @@ class TransactionMessages:
         return len(self._queue)
 
     def __iter__(self):
-        return iter([_Shown(m.action, self.payload(m)) for m in self._queue])
+        # One payload at a time: read back from flash, 200 of them would not fit a board's heap.
+        for message in self._queue:
+            yield _Shown(message.action, self.payload(message))
 
     @property
     def flash_writes(self):
@@ -147,7 +149,7 @@ class TransactionMessages:
         data = self._journal.read_at(message.offset)
         if data is None:
             return None
-        # Checked at the replay (firmware.tx_codec) or written by this boot; the journal
+        # Checked at the replay (firmware.core.tx_codec) or written by this boot; the journal
         # checks its CRC.
         try:
             return json.loads(data)["p"]
@@ -305,7 +307,7 @@ class TransactionMessages:
 
 
 def encode(record):
-    """The bytes of a journal record (a dict of firmware.tx_codec's keys, without "v")."""
+    """The bytes of a journal record (a dict of firmware.core.tx_codec's keys, without "v")."""
     record["v"] = VERSION
     return json.dumps(record, separators=(",", ":")).encode()
 
