@@ -14,7 +14,7 @@ INTERNAL_ERROR = "InternalError"
 class BoardReads:
     # Each read calls the board directly: a bound method passed around would be one more
     # allocation per read, and they run every second.
-    def __init__(self, board, log):
+    def __init__(self, *, board, log):
         self._board = board
         self._log = log
         self.failures = 0  # reads that raised, since the start

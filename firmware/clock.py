@@ -123,7 +123,7 @@ class Clock:
     `on_jump(seconds)` is told of each correction beyond JUMP_S once it was synchronised;
     `on_known()` once the time of what was stamped before it was known can be corrected."""
 
-    def __init__(self, ticks_ms, ticks_diff, initial_unix_s=None):
+    def __init__(self, *, ticks_ms, ticks_diff, initial_unix_s=None):
         """`initial_unix_s`: the time now from the board's RTC (board_time_s), or None."""
         self.on_jump = None
         self.on_known = None

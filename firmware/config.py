@@ -93,7 +93,7 @@ class Key:
 
 
 class Configuration:
-    def __init__(self, path, log):
+    def __init__(self, *, path, log):
         self._path = path
         self._log = log
         self._keys = {}

@@ -35,7 +35,7 @@ class NotConnected(Exception):
 
 
 class Link:
-    def __init__(self, board, config, handlers, on_online, response_timeout_s=30,
+    def __init__(self, *, board, config, handlers, on_online, response_timeout_s=30,
                  ssl_context=None, password=None, silent=None, url=None,
                  on_connect_failed=None, on_security_event=None):
         self._board = board

@@ -66,7 +66,7 @@ class _Entry:
 
 
 class Outbound:
-    def __init__(self, log, ticks_ms, ticks_diff, config=None, wait=waits.wait):
+    def __init__(self, *, log, ticks_ms, ticks_diff, config=None, wait=waits.wait):
         """`config` declares the retry keys; `wait(event, seconds)`: waits.wait (tests pass
         one on fake time)."""
         self._log = log

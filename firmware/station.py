@@ -42,18 +42,17 @@ PROFILES = ("Core", "RemoteTrigger")
 
 class Station:
     def __init__(self, board):
-        # Positional arguments (each service's __init__ names them): two constructions with
-        # keyword arguments here moved the 128 KB board's heap layout enough to lose the
-        # 6 KB-frame guarantee (host_tests/test_large_frames.py); issue 17 says more.
         self.board = board
         log = board.log
-        self.reads = BoardReads(board, log)
-        self.supervisor = Supervisor(log, board.ticks_ms, board.ticks_diff,
-                                     getattr(board, "feed_watchdog", None))
-        self.clock = Clock(board.ticks_ms, board.ticks_diff, board_time_s(board, log))
+        self.reads = BoardReads(board=board, log=log)
+        self.supervisor = Supervisor(log=log, ticks_ms=board.ticks_ms,
+                                     ticks_diff=board.ticks_diff,
+                                     feed=getattr(board, "feed_watchdog", None))
+        self.clock = Clock(ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
+                           initial_unix_s=board_time_s(board, log))
         self.handlers = {}
         self.emergency_stop = False  # the board's (optional) emergency stop, as last read
-        self.config = config = Configuration(board.state_dir + "/config.json", log)
+        self.config = config = Configuration(path=board.state_dir + "/config.json", log=log)
         config.register(self.handlers)
         config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
         config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
@@ -62,51 +61,64 @@ class Station:
         # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
         config.declare(Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False))
         # Transaction messages, status notifications and security events, each a lane.
-        self.outbound = Outbound(log, board.ticks_ms, board.ticks_diff, config)
+        self.outbound = Outbound(log=log, ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
+                                 config=config)
         # Its configuration keys and its requests' handler; its code is loaded per call.
-        self.security = security = Security(self)
+        self.security = security = Security(station=self)
         self.outbound.add(security)
         self.clock.on_jump = security.clock_jumped
         url, ssl_context, password = security.call("connection")
-        self.link = Link(board, config, self.handlers, self._on_online, password=password,
-                         ssl_context=ssl_context, silent=self._rejected, url=url,
+        self.link = Link(board=board, config=config, handlers=self.handlers,
+                         on_online=self._on_online, password=password, ssl_context=ssl_context,
+                         silent=self._rejected, url=url,
                          on_connect_failed=security.connect_failed,
                          on_security_event=security.record_limited)
-        self.registration = Registration(self.link.call, self.clock, board.boot_payload(), log,
-                                         self._accepted)
-        self.status = StatusService(len(board.connectors), self.clock, board.ticks_ms, log,
-                                    config, board.ticks_diff)
-        self.messages = TransactionMessages(log, board.state_dir + "/tx.journal",
+        self.registration = Registration(call=self.link.call, clock=self.clock,
+                                         boot_payload=board.boot_payload(), log=log,
+                                         on_accepted=self._accepted)
+        self.status = StatusService(connector_count=len(board.connectors), clock=self.clock,
+                                    ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
+                                    log=log, config=config)
+        self.messages = TransactionMessages(log=log, path=board.state_dir + "/tx.journal",
                                             connector_count=len(board.connectors))
         self.outbound.add(self.status)
         self.outbound.add(self.messages)
-        self.transactions = Transactions(config, board.connectors, self.clock, self.messages, log,
-                                         self.refresh, board.ticks_ms, board.ticks_diff)
+        self.transactions = Transactions(config=config, connectors_io=board.connectors,
+                                         clock=self.clock, messages=self.messages, log=log,
+                                         on_change=self.refresh, ticks_ms=board.ticks_ms,
+                                         ticks_diff=board.ticks_diff)
         # What was stamped before the time was known (no RTC, offline) is corrected once it
         # is: at once with an RTC, else at the first answer of the Central System.
         self.clock.on_known = self._time_known
         if self.clock.synchronised:
             self._time_known()
-        self.authorization = Authorization(config, board.state_dir + "/auth_cache.json",
-                                           self.link.call, self.online, self.clock, log)
+        self.authorization = Authorization(config=config,
+                                           cache_path=board.state_dir + "/auth_cache.json",
+                                           call=self.link.call, online=self.online,
+                                           clock=self.clock, log=log)
         self.authorization.register(self.handlers)
         self.transactions.on_id_tag_info = self.authorization.update
         self.inputs = [Inputs() for _ in board.connectors]
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
             self.inputs[connector_id - 1].finishing = True
-        self.identification = Identification(config, self.authorization, self.transactions,
-                                             self.inputs, self._may_start_on, self.may_charge,
-                                             self.refresh, board.ticks_ms, board.ticks_diff, log)
-        self.availability = Availability(board.state_dir + "/availability.json",
-                                         len(board.connectors), self.transactions.on_connector,
-                                         self.refresh, log)
+        self.identification = Identification(config=config, authorization=self.authorization,
+                                             transactions=self.transactions, inputs=self.inputs,
+                                             may_start_on=self._may_start_on,
+                                             may_charge=self.may_charge, on_change=self.refresh,
+                                             ticks_ms=board.ticks_ms,
+                                             ticks_diff=board.ticks_diff, log=log)
+        self.availability = Availability(path=board.state_dir + "/availability.json",
+                                         connector_count=len(board.connectors),
+                                         in_transaction=self.transactions.on_connector,
+                                         on_change=self.refresh, log=log)
         self.availability.register(self.handlers)
         # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
-        self.reset = ResetService(config, board.reset, self.transactions, self._drained, log,
-                                  on_accepted=security.reset_accepted)
+        self.reset = ResetService(config=config, board_reset=board.reset,
+                                  transactions=self.transactions, drained=self._drained,
+                                  log=log, on_accepted=security.reset_accepted)
         self.reset.register(self.handlers)
         # Board code adds its vendorId handlers to self.vendor.handlers.
-        self.vendor = VendorExtensions(self.link.call)
+        self.vendor = VendorExtensions(call=self.link.call)
         self.vendor.register(self.handlers)
         made_again = self._phase_rotation_keys  # one maker for both: a listing makes them once
         for key in made_again():

@@ -27,7 +27,7 @@ _NAME, _MAKE, _TASK, _DELAY_S, _SINCE_MS = 0, 1, 2, 3, 4
 
 
 class Supervisor:
-    def __init__(self, log, ticks_ms, ticks_diff, feed=None, sleep=asyncio.sleep):
+    def __init__(self, *, log, ticks_ms, ticks_diff, feed=None, sleep=asyncio.sleep):
         """`feed`: the board's feed_watchdog, or None when it has none."""
         self._log = log
         self._ticks_ms = ticks_ms

@@ -161,7 +161,7 @@ class Authorization:
     """`call(action, payload)` sends a request to the Central System; `online()` says whether
     one can be answered now; `clock` gives the time expiry dates are judged by."""
 
-    def __init__(self, config, cache_path, call, online, clock, log):
+    def __init__(self, *, config, cache_path, call, online, clock, log):
         config.declare(Key("AuthorizeRemoteTxRequests", BOOLEAN, True))
         config.declare(Key("LocalPreAuthorize", BOOLEAN, False))
         config.declare(Key("LocalAuthorizeOffline", BOOLEAN, True))

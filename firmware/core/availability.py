@@ -16,7 +16,7 @@ SCHEDULED = "Scheduled"
 
 
 class Availability:
-    def __init__(self, path, connector_count, in_transaction, on_change, log):
+    def __init__(self, *, path, connector_count, in_transaction, on_change, log):
         """`in_transaction(connector_id)`: a transaction runs there; `on_change()`: the
         statuses are to be recomputed."""
         self._path = path

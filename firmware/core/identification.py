@@ -29,7 +29,7 @@ _TAG, _INFO, _SINCE_MS = 0, 1, 2
 
 
 class Identification:
-    def __init__(self, config, authorization, transactions, inputs, may_start_on, may_charge,
+    def __init__(self, *, config, authorization, transactions, inputs, may_start_on, may_charge,
                  on_change, ticks_ms, ticks_diff, log):
         """`inputs`: the connectors' Inputs; `may_start_on(connector_id)`: no fault, operative
         and no transaction there; `may_charge()`: the station may start transactions at all;

@@ -27,7 +27,7 @@ RETRY_WHEN_UNSPECIFIED_S = 30
 
 
 class Registration:
-    def __init__(self, call, clock, boot_payload, log, on_accepted, sleep=None):
+    def __init__(self, *, call, clock, boot_payload, log, on_accepted, sleep=None):
         self._on_accepted = on_accepted
         self._asked = asyncio.Event()
         self._refused = asyncio.Event()

@@ -20,7 +20,7 @@ MAX_RESET_RETRIES = 10
 
 
 class ResetService:
-    def __init__(self, config, board_reset, transactions, drained, log, sleep=asyncio.sleep,
+    def __init__(self, *, config, board_reset, transactions, drained, log, sleep=asyncio.sleep,
                  on_accepted=None):
         """`board_reset(hard)`: the board's restart; `drained()`: nothing is left to send;
         `on_accepted(kind)`: told of each reset accepted ("Hard" or "Soft")."""

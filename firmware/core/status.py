@@ -26,7 +26,7 @@ MAX_MINIMUM_STATUS_DURATION_S = 3600
 
 
 class StatusService:
-    def __init__(self, connector_count, clock, ticks_ms, log, config=None, ticks_diff=None):
+    def __init__(self, *, connector_count, clock, ticks_ms, log, config=None, ticks_diff=None):
         self._clock = clock
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff or (lambda end, start: end - start)

@@ -38,7 +38,7 @@ KEEP_READING_S = 60
 
 
 class Transactions:
-    def __init__(self, config, connectors_io, clock, messages, log, on_change, ticks_ms,
+    def __init__(self, *, config, connectors_io, clock, messages, log, on_change, ticks_ms,
                  ticks_diff):
         """`on_change()`: the statuses and outputs are to be recomputed (the station's
         refresh, which calls switch_output)."""

@@ -105,7 +105,7 @@ class Pending:
 
 
 class TransactionMessages:
-    def __init__(self, log, path=None, connector_count=None):
+    def __init__(self, *, log, path=None, connector_count=None):
         """`path`: the journal in flash (None: RAM only), of a station with `connector_count`
         connectors."""
         self._log = log

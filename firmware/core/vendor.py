@@ -9,7 +9,7 @@ UNKNOWN_VENDOR_ID = "UnknownVendorId"
 
 
 class VendorExtensions:
-    def __init__(self, call):
+    def __init__(self, *, call):
         self._call = call
         self.handlers = {}  # vendorId -> handler(payload) -> DataTransfer.conf payload
 

@@ -17,7 +17,7 @@ DAILY_S = 24 * 3600
 
 
 class Security:
-    def __init__(self, station):
+    def __init__(self, *, station):
         self.station = station
         self.profile = None  # the SecurityProfile the link connects with
         self.pending = None  # security events to send, read from flash at boot (security/log.py)
