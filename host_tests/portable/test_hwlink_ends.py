@@ -210,6 +210,32 @@ def test_a_card_is_delivered_once_even_when_its_acknowledgement_is_lost():
     assert wire.hardware._cards == []
 
 
+def test_a_card_taken_before_a_link_loss_is_not_taken_again():
+    wire = up_wire()
+    wire.hardware.tap("ONCE")
+    wire.cut = True  # the wire breaks as the card arrives: its acknowledgement never leaves
+    wire.hardware.inputs_changed()
+    wire.controller.receive_data(bytes(wire.hardware.data_to_send()), wire.now)
+    assert wire.controller.cards == ["ONCE"]
+    wire.run_ms(1000)
+    assert not wire.controller.up
+    wire.cut = False
+    wire.run_ms(1000)
+    assert wire.controller.up and wire.controller.cards == ["ONCE"]
+    assert wire.hardware._cards == []
+
+
+def test_after_the_io_controller_restarts_its_card_numbers_start_again():
+    wire = up_wire()
+    wire.hardware.tap("FIRST")
+    wire.pump()
+    wire.controller.cards[:] = []
+    wire.hardware = HardwareEnd(wire.model, diff, boot_id=wire.hardware.boot_id ^ 1)
+    wire.hardware.tap("SECOND")
+    wire.run_ms(1500)
+    assert wire.controller.up and wire.controller.cards == ["SECOND"]
+
+
 def test_cards_keep_their_order_and_wait_when_the_controller_is_full():
     wire = up_wire()
     tags = ["T%d" % i for i in range(CARDS_MAX + 2)]
@@ -293,7 +319,7 @@ def test_a_hardware_end_of_another_version_opens_no_session():
     wire.controller.poll(wire.now)
     wire.controller.data_to_send()
     wire.controller.receive_data(
-        encode_frame(m.HELLO_REPLY, 1, m.encode_hello_reply([None, None], version=2)), 0)
+        encode_frame(m.HELLO_REPLY, 1, m.encode_hello_reply([None, None], 1, version=2)), 0)
     assert not wire.controller.up and "version 2" in wire.controller.why_down
     assert wire.controller.wait_ms(0) == POLL_INTERVAL_MS  # not hammered at once
 

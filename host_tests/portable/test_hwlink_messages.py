@@ -30,8 +30,8 @@ def test_status_without_a_card():
 
 def test_hello_poll_output_text_round_trip():
     assert m.decode_hello(m.encode_hello()) == m.VERSION
-    assert m.decode_hello_reply(m.encode_hello_reply(["OVDCM-0001", None])) == \
-        (m.VERSION, ["OVDCM-0001", None])
+    assert m.decode_hello_reply(m.encode_hello_reply(["OVDCM-0001", None], 0xBEEF)) == \
+        (m.VERSION, 0xBEEF, ["OVDCM-0001", None])
     assert m.decode_poll(m.encode_poll(255)) == 255
     assert m.decode_output(m.encode_output(2, True, None)) == (2, True, None)
     assert m.decode_output(m.encode_output(1, False, 0)) == (1, False, 0)
@@ -65,7 +65,7 @@ def test_bad_payloads_raise_value_error():
     assert _raises(m.decode_hello, b"")
     assert _raises(m.decode_output, b"\x01\x02\xff\xff\xff\xff")  # on is 0 or 1
     assert _raises(m.decode_text, b"\xff\xfe")
-    assert _raises(m.decode_hello_reply, b"\x01\x09")  # more connectors than CONNECTORS_MAX
+    assert _raises(m.decode_hello_reply, b"\x01\x00\x00\x09")  # over CONNECTORS_MAX
 
 
 def test_text_fields_are_bounded_and_printable():
@@ -74,7 +74,7 @@ def test_text_fields_are_bounded_and_printable():
     assert _raises(m.decode_status, bytes(card))
     too_long = bytes((0, 1, 21)) + b"A" * 21 + b"\x00"
     assert _raises(m.decode_status, too_long)
-    assert _raises(m.decode_hello_reply, b"\x01\x01\x02\x07\x08")  # control characters
+    assert _raises(m.decode_hello_reply, b"\x01\x00\x00\x01\x02\x07\x08")  # control chars
 
 
 def test_a_card_number_goes_with_a_tag():

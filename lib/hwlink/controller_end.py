@@ -49,7 +49,11 @@ class ControllerEnd:
         self._poll_now = True
         self._quiet_until_ms = None  # after an ERROR: nothing sent until then
         self._misses = 0
-        self._card_taken = 0  # number of the last card taken in this session
+        # The number of the last card taken, and the I/O controller's boot it is of: kept
+        # across sessions, so a card whose acknowledgement a link loss cut off is not taken
+        # twice; from 0 when the I/O controller restarted (its numbers start again).
+        self._card_taken = 0
+        self._boot_id = None
         self.cards = []  # id tags taken, oldest first, for the controller to read
         self.commands = []  # [seq, text] service commands, for the controller to carry out
         self.why_down = "no session yet"
@@ -179,7 +183,7 @@ class ControllerEnd:
                 self._held[connector_id - 1] = [on, limit_w]
 
     def _hello(self, payload, now_ms):
-        version, serials = m.decode_hello_reply(payload)
+        version, boot_id, serials = m.decode_hello_reply(payload)
         if version != m.VERSION or len(serials) != self._count:
             self.errors += 1
             self.why_down = "the I/O controller speaks version %d with %d connectors" % (
@@ -189,7 +193,9 @@ class ControllerEnd:
         self.serials = serials
         self._session = True
         self._held = [[False, None] for _ in range(self._count)]  # HELLO switched them off
-        self._card_taken = 0
+        if boot_id != self._boot_id:
+            self._boot_id = boot_id
+            self._card_taken = 0
         self._poll_now = True  # up once the first STATUS of the session is in
 
     def _refused(self, code, now_ms):

@@ -12,6 +12,8 @@ The model has: serials() (each connector's meter serial number or None), status(
 messages.Status without the card fields), set_output(connector_id, on, limit_w) returning
 (on, limit_w) as applied, and all_off().
 """
+import os
+
 from hwlink import messages as m
 from hwlink.framing import FrameDecoder, encode_frame
 
@@ -27,8 +29,10 @@ _SEQ_LAST = 255
 
 
 class HardwareEnd:
-    def __init__(self, model, ticks_diff, silence_ms=SILENCE_MS):
+    def __init__(self, model, ticks_diff, silence_ms=SILENCE_MS, boot_id=None):
         self._model = model
+        # Cards are numbered from 1 at every start: the controller tells a restart by this.
+        self.boot_id = int.from_bytes(os.urandom(2), "big") if boot_id is None else boot_id
         self._ticks_diff = ticks_diff
         self._silence_ms = silence_ms
         self._decoder = FrameDecoder(MAX_BODY)
@@ -108,7 +112,8 @@ class HardwareEnd:
             version = m.decode_hello(payload)
             self._model.all_off()
             self.session = version == m.VERSION
-            self._send(m.HELLO_REPLY, seq, m.encode_hello_reply(self._model.serials()))
+            self._send(m.HELLO_REPLY, seq, m.encode_hello_reply(self._model.serials(),
+                                                                 self.boot_id))
         elif kind == m.COMMAND_REPLY or kind == m.ERROR:
             if seq in self.answers and self.answers[seq] is None:
                 self.answers[seq] = m.decode_text(payload) if kind == m.COMMAND_REPLY else \

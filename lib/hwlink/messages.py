@@ -80,9 +80,11 @@ def encode_hello(version=VERSION):
     return bytes((version,))
 
 
-def encode_hello_reply(serials, version=VERSION):
-    """`serials`: each connector's meter serial number, None when unknown."""
-    out = bytearray((version, len(serials)))
+def encode_hello_reply(serials, boot_id, version=VERSION):
+    """`serials`: each connector's meter serial number, None when unknown; `boot_id`: 16
+    bits drawn at the I/O controller's start, so the controller knows when it restarted."""
+    out = bytearray(struct.pack("<BH", version, boot_id))
+    out.append(len(serials))
     for serial in serials:
         _put_text(out, serial or "", TEXT_MAX)
     return bytes(out)
@@ -124,13 +126,13 @@ def decode_hello(payload):
 
 
 def decode_hello_reply(payload):
-    """(version, [meter serial or None per connector])."""
+    """(version, boot id, [meter serial or None per connector])."""
     cursor = _Cursor(payload)
-    version = cursor.u8()
+    version, boot_id = cursor.unpack("<BH", 3)
     count = cursor.u8()
     if count > CONNECTORS_MAX:
         raise ValueError("connectors")
-    return version, [cursor.text(TEXT_MAX) or None for _ in range(count)]
+    return version, boot_id, [cursor.text(TEXT_MAX) or None for _ in range(count)]
 
 
 def decode_poll(payload):
