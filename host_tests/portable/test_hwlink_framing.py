@@ -1,14 +1,14 @@
-# hwlink framing (docs/hwlink.md "Framing"): CRC-16/CCITT-FALSE, COBS, and a decoder that
+# hwlink framing (docs/hwlink.md "Framing"): CRC-16/GENIBUS, COBS, and a decoder that
 # resynchronises on the next zero after garbage, a torn frame or a bit flip, never raises,
 # and never holds more than one frame.
 from hwlink.crc16 import crc16
 from hwlink.framing import FrameDecoder, cobs_decode, cobs_encode, encode_frame
 
 
-def test_crc_is_ccitt_false_check_value():
-    assert crc16(b"123456789") == 0x29B1
-    assert crc16(b"") == 0xFFFF
-    assert crc16(b"xx123456789yy", 2, 11) == 0x29B1
+def test_crc_is_genibus_check_value():
+    assert crc16(b"123456789") == 0xD64E
+    assert crc16(b"") == 0x0000
+    assert crc16(b"xx123456789yy", 2, 11) == 0xD64E
 
 
 def test_cobs_round_trips_at_block_boundaries():
@@ -58,16 +58,20 @@ def test_a_torn_frame_is_dropped_and_the_next_one_delivered():
     assert decoder.corrupt == 1
 
 
-def test_every_single_bit_flip_is_detected():
-    wire = encode_frame(0x82, 200, b"\x01\x02energy\xff")
-    for i in range(1, len(wire) - 1):
-        for bit in range(8):
-            flipped = bytearray(wire)
-            flipped[i] ^= 1 << bit
-            decoder = FrameDecoder(64)
-            got = decoder.receive_data(bytes(flipped) + encode_frame(1, 1, b"next"))
-            assert got[-1:] == [(1, 1, b"next")], (i, bit)
-            assert (0x82, 200, b"\x01\x02energy\xff") not in got, (i, bit)
+def test_every_single_bit_flip_is_detected_delimiters_included():
+    for payload in (b"\x01\x02energy\xff", b"", b"\x00\x00\x00"):
+        frame = (0x82, 200, payload)
+        before = encode_frame(1, 1, b"before")
+        wire = encode_frame(*frame)
+        after = encode_frame(2, 2, b"after")
+        for i in range(len(wire)):
+            for bit in range(8):
+                flipped = bytearray(wire)
+                flipped[i] ^= 1 << bit
+                got = FrameDecoder(64).receive_data(before + bytes(flipped) + after)
+                assert frame not in got and got[-1:] == [(2, 2, b"after")], (payload, i, bit)
+                for kind, seq, data in got:  # nothing that was not sent
+                    assert (kind, seq, data) in ((1, 1, b"before"), (2, 2, b"after"))
 
 
 def test_an_oversized_frame_is_skipped_without_buffering_it():
