@@ -65,6 +65,11 @@ class HardwareThread:
         self.call(apply)
 
     def stop(self):
+        async def cancel_all():
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+        self.call(cancel_all)
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
@@ -128,5 +133,40 @@ class Probe:
                 self.process.stdin.flush()
                 self.process.wait(5)
             except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait(5)
+
+
+class StationDevice:
+    """The station's device process (boards/sim/main.py --hw-link uart) as the launcher
+    starts it, its hardware the bench's: lines of its console collected. Its sources are
+    compiled into the heap (the 128 KB board runs them from ROMFS: test_hwlink_station.py
+    does that through the launcher)."""
+
+    def __init__(self, url, port, state, interpreter=MICROPYTHON32, heap="512k",
+                 identity="CP001"):
+        argv = [interpreter, "-X", "heapsize=" + heap, "boards/sim/main.py",
+                "--csms", url + "/" + identity, "--id", identity, "--state", str(state),
+                "--hw", "127.0.0.1:%d" % port, "--hw-link", "uart"]
+        self.lines = []
+        self.process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True,
+                                        env=dict(os.environ, MICROPYPATH=".frozen:lib:."))
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, text, timeout_s=10):
+        return wait_until(lambda: next((line for line in self.lines if text in line), None),
+                          timeout_s, "%r in:\n%s" % (text, "\n".join(self.lines[-30:])))
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
