@@ -19,7 +19,7 @@ import asyncio
 import json
 
 from boards.uart_link.connector import LinkedConnector
-from hwlink.controller_end import ControllerEnd
+from hwlink.controller_end import POLL_INTERVAL_MS, ControllerEnd
 
 ATTACH_TIMEOUT_MS = 3000  # at boot: how long the station waits for the I/O controller
 READ_CHUNK_BYTES = 128
@@ -41,6 +41,7 @@ class LinkedHardware:
         self._up = asyncio.Event()
         self._tasks = []
         self.write_failures = 0
+        self.failures = 0  # exceptions out of the link's core (none expected: MemoryError)
 
     async def start(self, reader, writer, attach_timeout_ms=ATTACH_TIMEOUT_MS):
         """Starts the link on the stream; returns True once it is up, False when it is not
@@ -78,27 +79,37 @@ class LinkedHardware:
             if not data:
                 self.closed.set()
                 return
-            self.core.receive_data(data, self._ticks_ms())
-            self._take_news()
+            try:
+                self.core.receive_data(data, self._ticks_ms())
+                self._take_news()
+            except Exception as error:  # MemoryError in a full heap: these bytes are lost
+                self._failed(error)
             self._wake.set()  # a reply frees the request slot; commands may wait
 
     async def _drive(self, writer):
         core = self.core
         while True:
             self._wake.clear()
-            core.poll(self._ticks_ms())
-            self._take_news()
-            while core.commands:
-                seq, command = core.commands.pop(0)
-                core.reply_command(seq, self._carry_out(command))
-            data = core.data_to_send()
+            wait_ms = None
+            try:
+                core.poll(self._ticks_ms())
+                self._take_news()
+                while core.commands:
+                    seq, command = core.commands.pop(0)
+                    core.reply_command(seq, self._carry_out(command))
+                data = core.data_to_send()
+            except Exception as error:  # as in _read: the link goes on a poll interval later
+                self._failed(error)
+                data = None
+                wait_ms = POLL_INTERVAL_MS
             if data:
                 try:
                     writer.write(data)
                     await _wait_ms(writer.drain(), WRITE_TIMEOUT_MS)
                 except (OSError, asyncio.TimeoutError):
                     self.write_failures += 1
-            wait_ms = core.wait_ms(self._ticks_ms())
+            if wait_ms is None:
+                wait_ms = core.wait_ms(self._ticks_ms())
             if wait_ms:
                 try:
                     await _wait_ms(self._wake.wait(), wait_ms)
@@ -122,6 +133,12 @@ class LinkedHardware:
                 connector.loss_unreported = True
             self._log("hwlink: I/O controller link down (%s): connectors faulted" % core.why_down)
         self.changed.set()
+
+    def _failed(self, error):
+        self.failures += 1
+        if self.failures == 1 or self.failures % 100 == 0:  # not a log line per frame
+            self._log("hwlink: %s: %s (%d so far)" % (type(error).__name__, error,
+                                                     self.failures))
 
     def _carry_out(self, command):
         try:
