@@ -11,7 +11,7 @@ import time
 
 from harness import CentralThread, wait_until
 from hwlink_bench import HardwareThread, StationDevice
-from tc import booted, charging, tc_station
+from tc import booted, call, charging, tc_station
 
 SILENCE_MS = 1500  # the I/O side's fail-safe, shorter than its default for the tests
 
@@ -37,6 +37,13 @@ def test_a_session_through_the_launcher_with_the_hardware_behind_the_uart():
         cs.wait_status(1, "Available")
         assert station.control("status")["connectors"][1]["energyWh"] == stop["meterStop"]
         assert "hwlink: I/O controller up" in "\n".join(station.lines)
+        # A reset: the device process starts again and opens a new session on a new stream.
+        link = cs.link("CP001")
+        assert cs.run(link.call(call.Reset(type="Hard"))).status == "Accepted"
+        wait_until(lambda: len(cs.requests("BootNotification")) == 2, 30, "the second boot")
+        station.control("plug 2")
+        cs.wait_status(2, "Preparing")
+        assert station.control("status")["connectors"][1]["energyWh"] == stop["meterStop"]
 
 
 class LinkLoss:
