@@ -3,9 +3,10 @@
 last received, outputs handed to the link at once.
 
 While the link is down the connector reports LINK_FAULT, and the readings it cannot know
-raise OSError: the firmware then waits the full deenergize_timeout_ms for the current to
-stop (and latches no PowerSwitchFailure for a switch it cannot see) and stops a
-transaction at its last saved reading, saying why (firmware/core/transactions.py).
+raise OSError: the firmware then waits up to deenergize_timeout_ms for the current to stop
+(and latches no PowerSwitchFailure for a switch it cannot see), and stops a transaction at
+its last saved reading, saying why, when the register cannot be read by then (its
+transactions service; docs/hwlink.md "Link loss").
 """
 import errno
 
