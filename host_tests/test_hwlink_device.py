@@ -4,6 +4,7 @@ served by the bridge (boards/sim/uart_bridge.py) under CPython, over loopback TC
 for the UART (hwlink_bench.py): inputs, cards and readings reach the firmware's side, the
 outputs reach the hardware and are confirmed, line noise is survived, and a lost link is a
 fault (InternalError, readings that raise) until the link is back."""
+import asyncio
 import os
 import statistics
 import time
@@ -197,3 +198,33 @@ def test_round_trip_and_heap_figures_on_the_board_interpreter(hardware, capsys):
                                                               heap["objects"]))
     assert median < 20
     assert heap["objects"] < 8192
+
+
+async def test_the_bridge_serves_a_unix_socket_as_qemu_connects_to_it(tmp_path):
+    """`-serial unix:PATH` (QEMU connects to the bridge listening on PATH), the device side
+    under CPython here."""
+    from boards.sim.hardware import Hardware
+    from boards.sim.uart_bridge import UartBridge
+    from boards.uart_link.hardware import LinkedHardware
+
+    hardware = Hardware()
+    bridge = UartBridge(hardware)
+    hardware.link = bridge
+    path = str(tmp_path / "uart1")
+    server = await bridge.serve_unix(path)
+    reader, writer = await asyncio.open_unix_connection(path)
+    linked = LinkedHardware(2, lambda: time.monotonic_ns() // 1000000, lambda a, b: a - b,
+                            lambda line: None)
+    try:
+        assert await linked.start(reader, writer)
+        assert linked.connectors[1].meter_serial() == "OVDCM-0002"
+        linked.changed.clear()
+        hardware.connector(2).is_plugged = True
+        hardware.input_changed()
+        await asyncio.wait_for(linked.changed.wait(), 1)
+        assert linked.connectors[1].plugged()
+    finally:
+        for task in linked._tasks + [bridge._timer]:
+            task.cancel()
+        writer.close()
+        server.close()
