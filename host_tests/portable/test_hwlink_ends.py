@@ -340,3 +340,33 @@ def test_emergency_stop_is_an_input():
     wire.hardware.inputs_changed()
     wire.pump()
     assert wire.controller.changed and wire.controller.status.emergency_stop
+
+
+_PERIOD = 1 << 30  # MicroPython's ticks_ms wraps here
+_HALF = _PERIOD >> 1
+
+
+def wrapping_diff(end, start):
+    return ((end - start + _HALF) & (_PERIOD - 1)) - _HALF
+
+
+def test_both_ends_run_across_a_ticks_wrap():
+    wire = Wire()
+    wire.hardware = HardwareEnd(wire.model, wrapping_diff)
+    wire.controller = ControllerEnd(2, wrapping_diff)
+    clock = [_PERIOD - 600]
+
+    def step(ms):
+        for _ in range(ms // 10):
+            clock[0] = (clock[0] + 10) & (_PERIOD - 1)
+            wire.now = clock[0]
+            wire.pump()
+
+    step(100)
+    assert wire.controller.up
+    wire.controller.set_output(1, on=True)
+    wire.model.connectors[0].energy_wh = 99
+    step(1000)  # through the wrap
+    assert wire.now < 1000 and wire.controller.up and wire.controller.confirmed(1)
+    assert wire.controller.status.connectors[0].energy_wh == 99
+    assert wire.controller.timeouts == 0 and wire.hardware.session

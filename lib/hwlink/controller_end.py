@@ -47,7 +47,8 @@ class ControllerEnd:
         self._sent_ms = 0
         self._polled_ms = None
         self._poll_now = True
-        self._quiet_until_ms = None  # after an ERROR: nothing sent until then
+        # After an ERROR: nothing sent for a poll interval from then (ticks wrap: no sums).
+        self._quiet_from_ms = None
         self._misses = 0
         # The number of the last card taken, and the I/O controller's boot it is of: kept
         # across sessions, so a card whose acknowledgement a link loss cut off is not taken
@@ -84,7 +85,8 @@ class ControllerEnd:
         decoder = self._decoder
         return {"frames": decoder.frames, "corrupt": decoder.corrupt,
                 "oversized": decoder.oversized, "timeouts": self.timeouts,
-                "errors": self.errors, "stale": self.stale, "roundTripMs": self.round_trip_ms}
+                "errors": self.errors, "stale": self.stale,
+                "roundTripMs": self.round_trip_ms}
 
     # ---- I/O ---------------------------------------------------------------------------
 
@@ -114,17 +116,18 @@ class ControllerEnd:
             if self._misses >= self._misses_for_down:
                 self._misses = 0
                 self._down("no answer to %d requests" % self._misses_for_down)
-        if self._quiet_until_ms is not None:
-            if self._ticks_diff(now_ms, self._quiet_until_ms) < 0:
+        if self._quiet_from_ms is not None:
+            if self._ticks_diff(now_ms, self._quiet_from_ms) < self._poll_interval_ms:
                 return
-            self._quiet_until_ms = None
+            self._quiet_from_ms = None
         if not self._session:
             self._request_now(m.HELLO, m.encode_hello(), now_ms)
             return
         for i in range(self._count):
             wanted = self._wanted[i]
             if self._held[i] != wanted:
-                self._request_now(m.OUTPUT, m.encode_output(i + 1, wanted[0], wanted[1]), now_ms)
+                self._request_now(m.OUTPUT, m.encode_output(i + 1, wanted[0], wanted[1]),
+                                  now_ms)
                 return
         if self._poll_now or self._polled_ms is None or \
                 self._ticks_diff(now_ms, self._polled_ms) >= self._poll_interval_ms:
@@ -137,8 +140,8 @@ class ControllerEnd:
         bytes arrive or an output is wanted otherwise."""
         if self._request is not None:
             return max(0, self._response_timeout_ms - self._ticks_diff(now_ms, self._sent_ms))
-        if self._quiet_until_ms is not None:
-            return max(0, -self._ticks_diff(now_ms, self._quiet_until_ms))
+        if self._quiet_from_ms is not None:
+            return max(0, self._poll_interval_ms - self._ticks_diff(now_ms, self._quiet_from_ms))
         if not self._session or self._poll_now or self._polled_ms is None:
             return 0
         for i in range(self._count):
@@ -188,7 +191,7 @@ class ControllerEnd:
             self.errors += 1
             self.why_down = "the I/O controller speaks version %d with %d connectors" % (
                 version, len(serials))
-            self._quiet_until_ms = now_ms + self._poll_interval_ms
+            self._quiet_from_ms = now_ms
             return
         self.serials = serials
         self._session = True
@@ -206,7 +209,7 @@ class ControllerEnd:
             self._down("the I/O controller ended the session")
             return
         # Anything else would be refused again at once: wait a poll interval first.
-        self._quiet_until_ms = now_ms + self._poll_interval_ms
+        self._quiet_from_ms = now_ms
 
     def _take_status(self, status):
         if len(status.connectors) != self._count:
