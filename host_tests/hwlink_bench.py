@@ -17,6 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "lib"), ROOT]
 from boards.sim.hardware import Hardware  # noqa: E402
 from boards.sim.uart_bridge import UartBridge  # noqa: E402
+from hwlink.hardware_end import SILENCE_MS  # noqa: E402
 
 PROBE = os.path.join(ROOT, "host_tests", "mp_scripts", "hwlink_probe.py")
 MICROPYTHON = os.path.join(ROOT, ".venv", "bin", "micropython")
@@ -26,7 +27,7 @@ MICROPYTHON32 = os.path.join(ROOT, ".venv", "bin", "micropython32")
 class HardwareThread:
     """Hardware and its UART bridge serving on 127.0.0.1 from their own event loop."""
 
-    def __init__(self, state_root=None, silence_ms=None):
+    def __init__(self, state_root=None, silence_ms=SILENCE_MS):
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._state_root = state_root

@@ -21,7 +21,7 @@ import json
 import time
 
 from hwlink import messages as m
-from hwlink.hardware_end import HardwareEnd
+from hwlink.hardware_end import SILENCE_MS, HardwareEnd
 
 TIMER_STEP_S = 0.1  # how often the fail-safe's silence is checked
 ASK_TIMEOUT_S = 5
@@ -69,11 +69,11 @@ class _Model:
 
 
 class UartBridge:
-    def __init__(self, hardware, silence_ms=None):
+    def __init__(self, hardware, silence_ms=SILENCE_MS):
+        """`silence_ms`: the fail-safe's, hwlink/hardware_end.py."""
         self._hardware = hardware
         self._model = _Model(hardware)
-        self.end = HardwareEnd(self._model, _ticks_diff) if silence_ms is None else \
-            HardwareEnd(self._model, _ticks_diff, silence_ms)
+        self.end = HardwareEnd(self._model, _ticks_diff, silence_ms)
         self.control = None  # unused: the control port's commands come through ask()
         self.connected = asyncio.Event()  # a controller is in session
         self.closed = asyncio.Event()  # the last controller's stream ended
@@ -95,7 +95,7 @@ class UartBridge:
     async def run_stream(self, reader, writer):
         """Serves the controller on this stream until it ends."""
         if self._writer is not None:  # the controller restarted: the old stream is dead
-            self._writer.close()
+            self._writer.close()  # (on loopback, anyone who connects is taken for it)
         self._writer = writer
         self.closed.clear()
         if self._timer is None:
