@@ -2,9 +2,11 @@
 
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
         [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL] [--cert FILE --key FILE]
-        [--additional-root-check 1] [--rtc 0]
+        [--additional-root-check 1] [--rtc 0] [--hw-link uart]
 
---hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher.
+--hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher;
+with `--hw-link uart` it speaks the UART protocol of an I/O controller (docs/hwlink.md,
+boards/sim/uart_bridge.py) instead of JSON lines.
 """
 import gc
 
@@ -54,7 +56,11 @@ async def run(options, ca_der, client_certificate):
                      client_certificate, "additional-root-check" in options,
                      options.get("rtc") != "0")
     host, _, port = options["hw"].rpartition(":")
-    hardware = await board.attach(host, int(port))
+    if options.get("hw-link") == "uart":  # the I/O controller's protocol (docs/hwlink.md)
+        from boards.uart_link.sim_device import attach_linked
+        follow_hardware = await attach_linked(board, host, int(port))
+    else:
+        follow_hardware = board.run_link(await board.attach(host, int(port)))
     station = Station(board)
     board.station = station
     tasks = [asyncio.create_task(station.run())]  # referenced for as long as the station runs
@@ -63,7 +69,7 @@ async def run(options, ca_der, client_certificate):
         from boards.sim.console_io import start_console
         tasks.append(start_console({"station": station, "board": board, "hw": board.hw}))
     # The hardware link ends when the hardware is gone (the launcher ended): so does this.
-    tasks.append(asyncio.create_task(board.run_link(hardware)))
+    tasks.append(asyncio.create_task(follow_hardware))
     await board.down.wait()
     return board.reset_kind
 
