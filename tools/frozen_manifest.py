@@ -1,5 +1,7 @@
 # The station's modules frozen into a MicroPython unix firmware (tools/build_micropython.sh):
-# asyncio, the station's device code (tools/frozen_station.py) and boards/ as a folder.
+# asyncio, the station's device code (tools/frozen_station.py) and the board a unix port
+# runs, boards/sim.
 include("$(MPY_DIR)/extmod/asyncio")
 include("frozen_station.py")
-package("boards", base_path="..")
+module("boards/__init__.py", base_path="..")
+package("boards/sim", base_path="..")
