@@ -4,9 +4,7 @@
 #include "board.h"
 #include "mps2_an385.h"
 
-// What survives a reset of the board but not a power cut: the RTC, the random generator's
-// key (random.c) and why the board reset. The startup code leaves .noinit alone; QEMU keeps
-// RAM across a system reset and starts a new process with it zeroed, as a power-on does.
+// What survives a reset (board.h): the RTC and why the board reset.
 #define NOINIT_MAGIC (0x4f564e31) // "OVN1"
 typedef struct _board_noinit_t {
     uint32_t magic;
@@ -14,7 +12,7 @@ typedef struct _board_noinit_t {
     int next_reset_cause;
     volatile uint64_t rtc_ms;
 } board_noinit_t;
-static board_noinit_t noinit __attribute__((section(".noinit")));
+#define noinit (*(board_noinit_t *)BOARD_NOINIT_BOARD)
 
 static volatile uint64_t ticks_ms;
 static int reset_cause;

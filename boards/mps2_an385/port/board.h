@@ -3,7 +3,8 @@
 //
 // Memory map (QEMU 7.2, `info mtree`):
 //   0x00000000  4 MB  SSRAM1: code, data, GC heap, C stack (the MCU's internal memory)
-//   0x01000000 16 KB  block RAM: the host's boot block (below), written by QEMU's loader
+//   0x01000000 16 KB  block RAM: the host's boot block (below), written by QEMU's loader,
+//                     and what survives a reset of the board (BOARD_NOINIT)
 //   0x21000000 16 MB  PSRAM, backed by a file on the host (`-machine mps2-an385,memory-backend=
 //                     flash -object memory-backend-file,id=flash,mem-path=FILE,size=16M,
 //                     share=on`): the board's flash, kept across power cuts
@@ -40,6 +41,13 @@ typedef struct _board_boot_block_t {
     uint8_t seed[32];
 } board_boot_block_t;
 #define BOARD_BOOT_BLOCK ((volatile board_boot_block_t *)0x01000000)
+
+// What must survive a reset of the board but not a power cut (the RTC, the random
+// generator's key) lives in block RAM past the boot block: QEMU keeps RAM across a reset,
+// but writes the firmware's ELF image -- its .bss zero-filled -- again at every reset, and
+// a new process starts with RAM zeroed, as a power-on does.
+#define BOARD_NOINIT_BOARD (0x01000100)
+#define BOARD_NOINIT_RANDOM (0x01000200)
 
 // Why the board started, as machine.reset_cause() reports it.
 enum {

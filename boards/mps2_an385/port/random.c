@@ -5,7 +5,7 @@
 // Where the entropy comes from: the host writes 32 random bytes into the boot block at
 // power-on (board.h; the runner takes them from the host's os.urandom), as a board's
 // hardware random generator would provide them. The key is kept across a reset of the
-// board in memory the startup code does not clear, so a reset does not repeat the output
+// board (board.h: BOARD_NOINIT_RANDOM), so a reset does not repeat the output
 // even though QEMU writes the same boot block again. Each block also takes the microsecond
 // counter as its nonce, which adds the timing of the calls.
 #include <string.h>
@@ -18,7 +18,7 @@ typedef struct {
     uint32_t counter;
     bool seeded;
 } random_state_t;
-static random_state_t state __attribute__((section(".noinit")));
+#define state (*(random_state_t *)BOARD_NOINIT_RANDOM)
 
 #define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
 #define QUARTER_ROUND(a, b, c, d) \
