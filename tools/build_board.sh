@@ -6,10 +6,11 @@
 # qemu-system-arm -kernel loads). Each run rebuilds against the present tree: a few seconds
 # once built. Usage: sh tools/build_board.sh [VENV] [KIND]
 #
-#   frozen      the station frozen in (boards/mps2_an385/port/manifest.py), 128 KB GC heap
+#   frozen      the station frozen in (tools/board_manifest.py), 128 KB GC heap
 #   frozen192   the same with a 192 KB heap (the security extension's cases)
-#   romfs       only asyncio frozen in: the station's .mpy files come from a ROMFS image in
-#               the board's ROM partition (tools/romfs_build.py), 128 KB heap
+#   romfs       the station's .mpy files from a ROMFS image in the board's ROM partition
+#               (tools/romfs_build.py); asyncio and _boot.py frozen in
+#               (tools/board_manifest_romfs.py), 128 KB heap
 #   romfs192    the same with a 192 KB heap
 set -e
 venv=${1:-.venv}
@@ -18,8 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port="$root/boards/mps2_an385/port"
 
 case $kind in
-    frozen|frozen192) manifest="$port/manifest.py" ;;
-    romfs|romfs192) manifest="$port/manifest_romfs.py" ;;
+    frozen|frozen192) manifest="$root/tools/board_manifest.py" ;;
+    romfs|romfs192) manifest="$root/tools/board_manifest_romfs.py" ;;
     *) echo "build: KIND is frozen, frozen192, romfs or romfs192, not $kind" >&2; exit 1 ;;
 esac
 case $kind in

@@ -1,3 +1,4 @@
+# Frozen into the board's firmware as _boot.py, which main.c runs first at every boot.
 # Mounts the board's flash at / (littlefs), formatting it when it holds no filesystem yet: a
 # new board, or a new flash file on the host. MicroPython has mounted the ROM partition at
 # /rom already when it holds a ROMFS image.
