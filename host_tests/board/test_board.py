@@ -5,11 +5,12 @@ frozen in or from a ROMFS image."""
 import calendar
 import hashlib
 import os
+import subprocess
 import time
 
 import pytest
 
-from emulator import Board, BoardError
+from emulator import ROOT, Board, BoardError
 
 
 @pytest.fixture
@@ -184,3 +185,18 @@ def test_errors_name_newlibs_numbers_not_linuxs(firmware):
         assert board.eval("__import__('errno').ECONNABORTED") == 113
         with pytest.raises(BoardError, match="ENOENT"):
             board.exec("open('/missing')")
+
+
+def test_mpremote_deploys_a_romfs_image_over_the_console_pty(romfs_firmware, flash):
+    # The ROM partition is part of the flash file: what mpremote writes is there after a
+    # power cut, as on a board whose ROM partition was programmed over its serial port.
+    elf, image = romfs_firmware
+    mpremote = os.path.join(ROOT, ".venv", "bin", "mpremote")
+    with Board(elf, flash=flash, console_pty=True) as board:
+        done = subprocess.run([mpremote, "connect", board.console_path, "romfs", "deploy", image],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "ROMFS image deployed" in done.stdout
+    with Board(elf, flash=flash) as board:
+        assert board.exec("import firmware.station as s; print(s.__file__)").strip() == \
+            "/rom/firmware/station.mpy"
