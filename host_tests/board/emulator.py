@@ -162,7 +162,8 @@ class Board:
 
     def uart(self, n):
         """The host's end of UART `n` (1-4), connected on first use. Bytes the board sent
-        before are lost, as on a cable plugged in late."""
+        before are lost, as on a cable plugged in late. Closing it drops what the board has
+        not read yet (QEMU hangs up at once): keep it open until the board has read."""
         if n not in self._uarts:
             sock = self._connect(self._socket_path(n), time.monotonic() + 5)
             sock.settimeout(5)

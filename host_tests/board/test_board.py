@@ -6,11 +6,15 @@ import calendar
 import hashlib
 import os
 import subprocess
+import tempfile
+import threading
 import time
 
 import pytest
 
 from emulator import ROOT, Board, BoardError
+
+from certs import issue, make_ca  # noqa: E402 (host_tests/, on the path in pytest)
 
 
 @pytest.fixture
@@ -177,6 +181,57 @@ def test_the_station_runs_from_a_romfs_image_in_the_rom_partition(romfs_firmware
         # The flash's filesystem is apart from the ROM partition, which is mounted on it.
         board.exec("open('/kept', 'w').close()")
         assert sorted(board.eval("__import__('os').listdir('/')")) == ["kept", "rom"]
+
+
+def _tls_over_uart1(board, server, ca_der):
+    """A TLS 1.2 session from the board to a server on UART1's other end, the server's
+    certificate checked against `ca_der`: what the board read back and its heap around it,
+    or the board's error."""
+    served = {}
+
+    def serve():
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                conn = server.server_context(folder).wrap_socket(board.uart(1), server_side=True)
+                conn.sendall(conn.recv(5).upper())
+                # QEMU drops what the board has not read yet once this end closes.
+                served["conn"] = conn
+            except OSError as e:
+                served["error"] = e
+
+    board.uart(1)
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    board.exec("import gc, machine, tls\nCA = %r" % ca_der)
+    try:
+        board.exec(
+            "gc.collect()\n"
+            "uart = machine.UART(1, timeout=10000, rxbuf=1024)\n"
+            "ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)\n"
+            "ctx.verify_mode = tls.CERT_REQUIRED\n"
+            "ctx.load_verify_locations(CA)\n"
+            "before = gc.mem_free()\n"
+            "conn = ctx.wrap_socket(uart, server_hostname='localhost')\n"
+            "conn.write(b'hello')\n"
+            "reply = conn.read(5)\n", timeout_s=30)
+        return board.eval("(reply, before, gc.mem_free())")
+    finally:
+        thread.join(10)
+        if "conn" in served:
+            served["conn"].close()
+
+
+def test_tls_with_certificate_checks_over_uart1_in_the_gc_heap(firmware):
+    # mbedTLS needs no network: any stream will do. Its buffers come out of the GC heap.
+    ca = make_ca()
+    with Board(firmware) as board:
+        reply, before, during = _tls_over_uart1(board, issue(ca, "board test"), ca.cert_der)
+        print("tls: heap free %d B before, %d B with the session open" % (before, during))
+        assert reply == b"HELLO"
+        assert 16 * 1024 < before - during < 40 * 1024
+    # The certificate's dates are checked against the board's RTC.
+    with Board(firmware) as board, pytest.raises(BoardError, match="expired"):
+        _tls_over_uart1(board, issue(ca, "board test", expired=True), ca.cert_der)
 
 
 def test_errors_name_newlibs_numbers_not_linuxs(firmware):
