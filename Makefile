@@ -19,7 +19,7 @@ MP_PATH := .frozen:lib:.
 NODE_TOOLS := tools/ocpp-rpc tools/interop/voltbras-ts-ocpp tools/interop/ocpp-ts
 NODE_STAMPS := $(NODE_TOOLS:%=%/node_modules/.installed-lock)
 
-.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32
+.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32 board
 
 setup: $(STAMP)
 
@@ -28,8 +28,8 @@ $(STAMP): requirements.txt
 	sh tools/setup_venv.sh $(PYTHON3) $(VENV)
 	touch $@
 
-$(MICROPYTHON32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
-		tools/asyncio_manifest.py tools/private_apt.sh | $(STAMP)
+$(MICROPYTHON32_BIN): tools/build_micropython.sh tools/micropython_source.sh \
+		tools/setup_i686_cross.sh tools/asyncio_manifest.py tools/private_apt.sh | $(STAMP)
 	ln -sf "$$(sh tools/build_micropython.sh $(VENV) board32)" $@
 
 # The station frozen into a 32-bit firmware, for the launcher's --build frozen, which
@@ -37,6 +37,17 @@ $(MICROPYTHON32_BIN): tools/build_micropython.sh tools/setup_i686_cross.sh \
 # its sources and compiler, comes here rather than inside a test's time limit.
 frozen32: setup
 	sh tools/build_micropython.sh $(VENV) frozen32 >/dev/null
+
+# The emulated board (boards/mps2_an385): Debian's Arm compiler and qemu-system-arm, fetched
+# once (tools/setup_board_tools.sh), and its firmware, 128 KB of heap, with the station
+# frozen in and without (then the station's ROMFS image, build/station.romfs). Each run
+# rebuilds against the present tree, which takes seconds once built; the board's tests
+# (host_tests/board) are skipped until this has run once. BOARD_KINDS may add frozen192 and
+# romfs192 (tools/build_board.sh).
+BOARD_KINDS ?= frozen romfs
+board: setup
+	@for kind in $(BOARD_KINDS); do sh tools/build_board.sh $(VENV) $$kind || exit 1; done
+	$(PY) tools/romfs_build.py
 
 %/node_modules/.installed-lock: %/package-lock.json %/package.json
 	cd $* && npm ci --no-audit --no-fund
