@@ -42,7 +42,7 @@ frozen32: setup
 # once (tools/setup_board_tools.sh), and its firmware, 128 KB of heap, with the station
 # frozen in and without (then the station's ROMFS image, build/station.romfs). Each run
 # rebuilds against the present tree, which takes seconds once built; the board's tests
-# (host_tests/board) are skipped until this has run once. BOARD_KINDS may add frozen192 and
+# (host_tests/board) need this to have run once. BOARD_KINDS may add frozen192 and
 # romfs192 (tools/build_board.sh).
 BOARD_KINDS ?= frozen romfs
 board: setup
@@ -53,7 +53,7 @@ board: setup
 	cd $* && npm ci --no-audit --no-fund
 	touch $@
 
-test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32
+test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32 board
 	$(MAKE) --no-print-directory imports pytest mptest mptest32 mpy
 
 # The import graph of firmware/, lib/ and boards/: no circle, no upward import, no import

@@ -1,7 +1,7 @@
 # The emulated board's firmware for the tests: rebuilt against the present tree (seconds),
 # once `make board` has made the first build -- the toolchain, the emulator and a full
-# build take a minute, which belongs to set-up, not to a test. Without it the board's tests
-# are skipped.
+# build take a minute, which belongs to set-up, not to a test (`make test` runs it first).
+# Without it the board's tests fail and say so.
 import os
 import subprocess
 import sys
@@ -18,7 +18,7 @@ VENV = os.path.join(ROOT, ".venv")
 def build(kind):
     if not (os.path.exists(QEMU) and os.path.exists(
             os.path.join(VENV, "board-mps2_an385", "build-%s" % kind, "firmware.elf"))):
-        pytest.skip("the board's firmware is not built: make board")
+        pytest.fail("the board's firmware is not built: run make board first")
     done = subprocess.run(["sh", os.path.join(ROOT, "tools", "build_board.sh"), VENV, kind],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
