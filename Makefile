@@ -19,7 +19,7 @@ MP_PATH := .frozen:lib:.
 NODE_TOOLS := tools/ocpp-rpc tools/interop/voltbras-ts-ocpp tools/interop/ocpp-ts
 NODE_STAMPS := $(NODE_TOOLS:%=%/node_modules/.installed-lock)
 
-.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32 board
+.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32 board deploy
 
 setup: $(STAMP)
 
@@ -93,6 +93,16 @@ mpy: setup
 
 run: setup
 	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
+
+# The station onto a board over its serial port (docs/boards.md): PORT, BOARD (default sim),
+# and the provisioning settings, or PROVISION=a local JSON file of them.
+deploy: setup
+	$(PY) tools/deploy.py --port "$(PORT)" --board "$(or $(BOARD),sim)" \
+		$(if $(PROVISION),--provision "$(PROVISION)") $(if $(IDENTITY),--identity "$(IDENTITY)") \
+		$(if $(CSMS_URL),--csms-url "$(CSMS_URL)") \
+		$(if $(AUTHORIZATION_KEY),--authorization-key "$(AUTHORIZATION_KEY)") \
+		$(if $(CA),--ca "$(CA)") $(if $(CLIENT_CERTIFICATE),--client-certificate \
+		"$(CLIENT_CERTIFICATE)") $(if $(CLIENT_KEY),--client-key "$(CLIENT_KEY)")
 
 bench: setup $(MICROPYTHON32_BIN) frozen32
 	$(PY) tools/bench.py
