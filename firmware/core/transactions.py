@@ -33,7 +33,8 @@ from firmware.core.metering import BEGIN, CLOCK, END, ENERGY, PERIODIC, Metering
 from firmware.core.tx_messages import Transaction  # noqa: F401 (the record, re-exported)
 
 TICK_S = 0.25
-# While no meter sample is written, the last reading is still kept this often.
+# While no meter sample is written, the last reading (kept in RAM each second) goes to the
+# journal this often: what a power cut leaves for the PowerLoss stop.
 KEEP_READING_S = 60
 
 
@@ -305,9 +306,32 @@ class Transactions:
         self._messages.push("MeterValues", {"connectorId": transaction.connector_id,
                                             "meterValue": [value]}, transaction, None, record)
 
+    def _read_meters(self, now_s):
+        """Each second, the register of every running transaction, kept in RAM: a meter that
+        stops answering leaves meterStop a second old, not a sample's interval. A meter that
+        fails is told once, and once again when it answers."""
+        for transaction in list(self.active.values()):
+            if now_s == transaction.last_s:
+                continue
+            try:
+                wh = self._io[transaction.connector_id - 1].energy_wh()
+            except Exception as error:
+                if not transaction.meter_failing:
+                    transaction.meter_failing = True
+                    self._log("tx: connector %d: meter read failed: %r"
+                              % (transaction.connector_id, error))
+                continue
+            if transaction.meter_failing:
+                transaction.meter_failing = False
+                self._log("tx: connector %d: meter answers again" % transaction.connector_id)
+            if type(wh) is int and wh >= transaction.last_wh:
+                transaction.metered(wh, now_s, saved=False)
+
     def _periodic(self, now_s):
         interval_s = self.metering.sample_interval_s()
         for transaction in list(self.active.values()):
+            if transaction.meter_failing:
+                continue  # no sample to take; the stop takes the last good reading
             if not interval_s:
                 transaction.next_sample_s = None
             elif transaction.next_sample_s is None:
@@ -319,10 +343,10 @@ class Transactions:
                 self._sample(transaction, due_s, PERIODIC, self.metering.sampled(),
                              self.metering.stop_sampled())
                 transaction.next_sample_s = due_s + interval_s
-            if now_s - transaction.last_s >= KEEP_READING_S:
-                wh = self._io[transaction.connector_id - 1].energy_wh()
-                transaction.metered(wh, now_s)
-                self._messages.note({"m": [transaction.ref, wh, now_s]})
+            if now_s - transaction.saved_s >= KEEP_READING_S:
+                self._messages.note({"m": [transaction.ref, transaction.last_wh,
+                                           transaction.last_s]})
+                transaction.saved_s = now_s
 
     def _clock_aligned(self, now_s):
         interval_s = self.metering.aligned_interval_s()
@@ -356,6 +380,7 @@ class Transactions:
             if transaction.stopping is not None:
                 self._finish_if_settled(transaction)
         now_s = self._clock.now_s()
+        self._read_meters(now_s)
         self._periodic(now_s)
         self._clock_aligned(now_s)
         for transaction in list(self.active.values()):

@@ -68,6 +68,8 @@ class Transaction:
         self.meter_serial = None        # of the meter that read meter_start, when known
         self.last_wh = meter_start
         self.last_s = started_s
+        self.saved_s = started_s  # when the journal last got a reading
+        self.meter_failing = False  # its meter stopped answering: told once
         self.stop_data = []             # MeterValue elements for StopTransaction
         self.ended = False
         # Not kept: a transaction does not outlive a power cut (it is stopped at boot).
@@ -76,9 +78,12 @@ class Transaction:
         self.suspended = False
         self.stopping = None            # (reason, idTag) from a stop until its meter reading
 
-    def metered(self, wh, unix_s):
+    def metered(self, wh, unix_s, saved=True):
+        """The last good register reading; `saved`: it is in the journal too."""
         self.last_wh = wh
         self.last_s = unix_s
+        if saved:
+            self.saved_s = unix_s
 
     def keep_stop_value(self, meter_value):
         """Adds a MeterValue for transactionData. Past the bound every other intermediate one

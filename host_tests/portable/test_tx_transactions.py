@@ -252,6 +252,25 @@ async def test_a_meter_read_that_raises_at_a_stop_still_journals_the_stop():
     await deliver(rebooted, Central())
 
 
+def test_a_meter_lost_between_samples_bills_its_reading_of_a_second_before():
+    # A meter (or the I/O controller it hangs on) that stops answering long after the last
+    # reading kept in flash (sampling off: one a minute): meterStop is what it said a second
+    # before, and the failure is told once, not at every tick.
+    rig = Rig(folder("meter_lost"), settings={"MeterValueSampleInterval": "0"})
+    rig.transactions.start(1, "TAG1")
+    rig.advance(240)
+    rig.ios[0].wh = 1000 + 2000  # 2 kWh since the reading kept at 240 s
+    rig.advance(1)
+    rig.ios[0].failure = OSError(5)
+    rig.advance(10)
+    rig.transactions.stop(1, "Local", "TAG1")
+    stop = queued(rig, "StopTransaction")[0]
+    assert stop["meterStop"] == 3000
+    failed = [line for line in rig.lines if "meter read failed" in line]
+    assert len(failed) == 2, rig.lines  # when it began, and the stop's own fallback
+    assert not [line for line in rig.lines if "sampling failed" in line]
+
+
 def test_an_ev_reading_that_raises_at_a_stop_leaves_the_register_in_transaction_end():
     rig = Rig(folder("soc_fails"), settings={"StopTxnSampledData": "Energy.Active.Import."
                                              "Register,SoC"})
