@@ -5,8 +5,10 @@ object of its own. A ring of separate strings would leave a long-lived object wh
 each line happened to land, and on a small heap those scattered lines are what keeps a
 1 KB piece from being free (seen at --heap 256k).
 """
-# A log line longer than this (in UTF-8 bytes) is cut: the ring holds slots x this.
-LOG_LINE_MAX = 200
+# A log line longer than this (in UTF-8 bytes) is cut: the ring holds slots x this. 160
+# holds every line but the OCPP frames whole (a StatusNotification's is about 150), and
+# 3.2 KB for 20 lines is what a 128 KB board can spare.
+LOG_LINE_MAX = 160
 LOG_SLOTS_DEFAULT = 20
 _CUT = b"..."
 
