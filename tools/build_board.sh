@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the emulated board's firmware (boards/mps2_an385/port: MicroPython for QEMU's
 # mps2-an385, a Cortex-M3) from Debian's MicroPython source (tools/micropython_source.sh)
-# with Debian's arm-none-eabi compiler and newlib (tools/setup_board_tools.sh), into
+# and lwIP's (tools/lwip_source.sh) with Debian's arm-none-eabi compiler and newlib
+# (tools/setup_board_tools.sh), into
 # VENV/board-mps2_an385/build-KIND. Prints the firmware's path (an ELF, which
 # qemu-system-arm -kernel loads). Each run rebuilds against the present tree: a few seconds
 # once built. Usage: sh tools/build_board.sh [VENV] [KIND]
@@ -29,6 +30,7 @@ case $kind in
 esac
 tools=$(sh "$root/tools/setup_board_tools.sh" "$venv")
 source=$(sh "$root/tools/micropython_source.sh" "$venv")
+sh "$root/tools/lwip_source.sh" "$source" >/dev/null
 mkdir -p "$venv/board-mps2_an385"
 build="$(cd "$venv/board-mps2_an385" && pwd)/build-$kind"
 log="$build.log"
