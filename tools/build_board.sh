@@ -35,8 +35,10 @@ mkdir -p "$venv/board-mps2_an385"
 build="$(cd "$venv/board-mps2_an385" && pwd)/build-$kind"
 log="$build.log"
 # MicroPython names its version after `git describe` of the folder its source is in, which
-# would be this project's repository: the ceiling makes it take the source's own (1.25.0).
-GIT_CEILING_DIRECTORIES=$(dirname "$source") PATH="$tools/bin:$PATH" \
+# would be this project's repository: the ceiling makes it take the source's own (1.25.0). Its
+# physical path: git walks up from there, also when VENV or the source is a link to another
+# worktree's.
+GIT_CEILING_DIRECTORIES=$(dirname "$(cd "$source" && pwd -P)") PATH="$tools/bin:$PATH" \
     make -C "$port" -j2 MICROPY_TOP="$source" BUILD="$build" FROZEN_MANIFEST="$manifest" \
     MICROPY_HEAP_SIZE=$heap >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo "$build/firmware.elf"
