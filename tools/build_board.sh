@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the emulated board's firmware (boards/mps2_an385/port: MicroPython for QEMU's
 # mps2-an385, a Cortex-M3) from Debian's MicroPython source (tools/micropython_source.sh)
-# with Debian's arm-none-eabi compiler and newlib (tools/setup_board_tools.sh), into
+# and lwIP's (tools/lwip_source.sh) with Debian's arm-none-eabi compiler and newlib
+# (tools/setup_board_tools.sh), into
 # VENV/board-mps2_an385/build-KIND. Prints the firmware's path (an ELF, which
 # qemu-system-arm -kernel loads). Each run rebuilds against the present tree: a few seconds
 # once built. Usage: sh tools/build_board.sh [VENV] [KIND]
@@ -29,12 +30,15 @@ case $kind in
 esac
 tools=$(sh "$root/tools/setup_board_tools.sh" "$venv")
 source=$(sh "$root/tools/micropython_source.sh" "$venv")
+sh "$root/tools/lwip_source.sh" "$source" >/dev/null
 mkdir -p "$venv/board-mps2_an385"
 build="$(cd "$venv/board-mps2_an385" && pwd)/build-$kind"
 log="$build.log"
 # MicroPython names its version after `git describe` of the folder its source is in, which
-# would be this project's repository: the ceiling makes it take the source's own (1.25.0).
-GIT_CEILING_DIRECTORIES=$(dirname "$source") PATH="$tools/bin:$PATH" \
+# would be this project's repository: the ceiling makes it take the source's own (1.25.0). Its
+# physical path: git walks up from there, also when VENV or the source is a link to another
+# worktree's.
+GIT_CEILING_DIRECTORIES=$(dirname "$(cd "$source" && pwd -P)") PATH="$tools/bin:$PATH" \
     make -C "$port" -j2 MICROPY_TOP="$source" BUILD="$build" FROZEN_MANIFEST="$manifest" \
     MICROPY_HEAP_SIZE=$heap >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo "$build/firmware.elf"

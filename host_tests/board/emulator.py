@@ -9,14 +9,23 @@ in a file, the console and the other UARTs on Unix sockets, and a raw-REPL clien
 Power-on is what the host gives a board that a real one has built in (board.h): the UTC time
 for its battery-backed RTC, and 32 random bytes for its random generator, written into its
 block RAM by QEMU's loader. Killing the process is a power cut: the flash file keeps what the
-board wrote, as flash does. Nothing here opens a network port: the board has no network
-(`-nic none`) and every channel to it is a Unix socket in a private folder. Every wait is
-bounded, and the emulator is always killed.
+board wrote, as flash does. Every channel to it is a Unix socket in a private folder, and
+by default the board has no network (`-nic none`).
+
+The network (`forward_ports`): the board's Ethernet controller on QEMU's user-mode network,
+restricted (`restrict=on`: no packet of the board's leaves QEMU), with one forward per given
+port: a connection of the board's to GUEST_FORWARD_ADDRESS:PORT reaches 127.0.0.1:PORT on the
+host, through a relay QEMU starts for it (guestfwd_relay.py). Nothing else on the host or
+beyond is reachable, and nothing on the host can connect to the board.
+
+Every wait is bounded, and the emulator is always killed.
 """
 import os
+import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -26,6 +35,11 @@ FLASH_BYTES = 16 * 1024 * 1024  # the PSRAM that stands for the flash (board.h)
 BOOT_BLOCK = 0x01000000
 ROM_PARTITION = 0x21000000
 EXTRA_UARTS = 4  # UART1-UART4; UART0 is the console
+# QEMU's user-mode network as the board's firmware expects it (boards/mps2_an385/port/
+# network_lan.c): the board at 10.0.2.15, QEMU's gateway at .2, and the forwards at .100.
+GUEST_NETWORK = "10.0.2.0/24"
+GUEST_FORWARD_ADDRESS = "10.0.2.100"
+RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guestfwd_relay.py")
 
 
 class BoardError(Exception):
@@ -33,19 +47,23 @@ class BoardError(Exception):
 
 
 class Board:
-    def __init__(self, firmware, flash=None, romfs=None, utc_s=None, seed=None, console_pty=False):
+    def __init__(self, firmware, flash=None, romfs=None, utc_s=None, seed=None, console_pty=False,
+                 forward_ports=None):
         """`flash`: the flash file (created blank when missing; None: the flash is erased at
         every power-on). `romfs`: an image written to the ROM partition at power-on, as a
         programmer would. `utc_s`: the RTC at power-on (default: the host's time; 0: not set).
         `seed`: 32 bytes for the random generator (default: the host's os.urandom).
         `console_pty`: the console on a pseudo-terminal (`console_path`) for mpremote or a
-        person, instead of this object's socket."""
+        person, instead of this object's socket. `forward_ports`: the network on, with these
+        host loopback ports reachable at GUEST_FORWARD_ADDRESS (an empty list: the network
+        on, nothing reachable); None: no network."""
         self.firmware = firmware
         self.flash = flash
         self.romfs = romfs
         self.utc_s = int(time.time()) if utc_s is None else utc_s
         self.seed = os.urandom(32) if seed is None else seed
         self.console_pty = console_pty
+        self.forward_ports = forward_ports
         self.console_path = None
         self.process = None
         self.boot_output = b""
@@ -66,7 +84,8 @@ class Board:
         if len(self.seed) != 32:
             raise ValueError("the seed is 32 bytes")
         machine = "mps2-an385"
-        cmd = [QEMU, "-nodefaults", "-display", "none", "-monitor", "none", "-nic", "none"]
+        cmd = [QEMU, "-nodefaults", "-display", "none", "-monitor", "none",
+               "-nic", self._nic()]
         if self.flash:
             if not os.path.exists(self.flash):
                 with open(self.flash, "wb") as f:
@@ -90,6 +109,18 @@ class Board:
         if self.romfs:
             cmd += ["-device", "loader,file=%s,addr=%d,force-raw=on" % (self.romfs, ROM_PARTITION)]
         return cmd
+
+    def _nic(self):
+        if self.forward_ports is None:
+            return "none"
+        nic = "user,model=lan9118,restrict=on,net=%s" % GUEST_NETWORK
+        for port in self.forward_ports:
+            # QEMU splits its option on commas (doubled to stay in a value) and the command
+            # on blanks (shell quoting).
+            relay = " ".join(shlex.quote(arg) for arg in (sys.executable, RELAY, str(int(port))))
+            nic += ",guestfwd=tcp:%s:%d-cmd:%s" % (GUEST_FORWARD_ADDRESS, port,
+                                                  relay.replace(",", ",,"))
+        return nic
 
     def _socket_path(self, n):
         return os.path.join(self._dir, "uart%d" % n)

@@ -3,6 +3,7 @@
 
 #include "board.h"
 #include "mps2_an385.h"
+#include "network_lan.h"
 
 // What survives a reset (board.h): the RTC and why the board reset.
 #define NOINIT_MAGIC (0x4f564e31) // "OVN1"
@@ -47,15 +48,17 @@ void board_init(void) {
     // A reset that does not say why (QEMU's own watchdog action, a lock-up) is a hard one.
     noinit.next_reset_cause = BOARD_RESET_HARD;
 
-    // 1 ms ticks from the core clock, at the lowest priority: the UARTs' receive interrupts
-    // must not wait behind it.
+    // 1 ms ticks from the core clock, just above the lowest priority: the UARTs' receive
+    // interrupts must not wait behind it, and lwIP (PendSV, the lowest, network_lan.h) must
+    // not hold it up, nor mask it while the socket module calls lwIP.
     SysTick_Config(BOARD_CPU_HZ / 1000);
-    NVIC_SetPriority(SysTick_IRQn, (1 << __NVIC_PRIO_BITS) - 1);
+    NVIC_SetPriority(SysTick_IRQn, BOARD_PENDSV_PRIORITY - 1);
 }
 
 void SysTick_Handler(void) {
     ticks_ms += 1;
     noinit.rtc_ms += 1;
+    network_lan_systick((uint32_t)ticks_ms);
 }
 
 int board_reset_cause(void) {

@@ -11,7 +11,10 @@
 #include "shared/runtime/gchelper.h"
 #include "shared/runtime/pyexec.h"
 
+#include "extmod/modnetwork.h"
+
 #include "board.h"
+#include "network_lan.h"
 #include "random.h"
 #include "uart.h"
 
@@ -25,9 +28,12 @@ int main(void) {
     mp_hal_console_init();
     mp_cstack_init_with_top(_estack, _estack - _sstack);
     gc_init(gc_heap, (char *)gc_heap + sizeof(gc_heap));
+    // lwIP's memory is static and lives across soft resets, as its interface does.
+    network_lan_init();
 
     for (;;) {
         mp_init();
+        mod_network_init();
         // Where `mpremote mip install` puts libraries, after the frozen modules and /rom.
         mp_obj_list_append(mp_sys_path, MP_OBJ_NEW_QSTR(MP_QSTR__slash_lib));
         readline_init0();
@@ -56,7 +62,10 @@ int main(void) {
     soft_reset_exit:
         mp_printf(MP_PYTHON_PRINTER, "MPY: soft reboot\n");
         machine_uart_deinit_all();
+        // The sockets' finalisers close them in lwIP, then the interface stops: nothing
+        // received may reach the heap's objects once they are gone.
         gc_sweep_all();
+        network_lan_deinit();
         mp_deinit();
     }
 }

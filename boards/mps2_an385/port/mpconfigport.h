@@ -53,6 +53,20 @@
 #define MICROPY_EPOCH_IS_1970       (1)
 
 #define MICROPY_PY_SELECT           (1)
+
+// The network: lwIP (MICROPY_PY_LWIP, set by the Makefile) on the LAN9118, as network.LAN
+// (network_lan.c); `socket` is MicroPython's lwIP socket module. It calls lwIP between
+// these, which keep lwIP's interrupt (PendSV) out (network_lan.c).
+#define MICROPY_PY_NETWORK          (1)
+#define MICROPY_PY_NETWORK_HOSTNAME_DEFAULT "openvolt-station"
+#define MICROPY_PORT_NETWORK_INTERFACES \
+    { MP_ROM_QSTR(MP_QSTR_LAN), MP_ROM_PTR(&network_lan_type) },
+extern const struct _mp_obj_type_t network_lan_type;
+uint32_t board_lwip_lock(void);
+void board_lwip_unlock(uint32_t state);
+#define MICROPY_PY_LWIP_ENTER       uint32_t lwip_lock_state = board_lwip_lock();
+#define MICROPY_PY_LWIP_REENTER     lwip_lock_state = board_lwip_lock();
+#define MICROPY_PY_LWIP_EXIT        board_lwip_unlock(lwip_lock_state);
 #define MICROPY_PY_ASYNCIO          (1)
 #define MICROPY_PY_HASHLIB_SHA1     (MICROPY_SSL_MBEDTLS)
 #define MICROPY_PY_HASHLIB_MD5      (MICROPY_SSL_MBEDTLS)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "mps2_an385.h"
 #include "random.h"
 
 typedef struct {
@@ -71,8 +72,13 @@ void random_init(bool power_on) {
 void random_bytes(uint8_t *buf, size_t len) {
     uint32_t block[16];
     while (len > 0) {
+        // lwIP takes random numbers in its interrupt (network_lan.c): a block and the new
+        // key are made with interrupts off, so no two callers ever get the same block.
+        uint32_t primask = __get_PRIMASK();
+        __disable_irq();
         chacha20_block(block, state.key, state.counter++, board_ticks_us64());
         memcpy(state.key, block, sizeof(state.key));
+        __set_PRIMASK(primask);
         size_t n = len < 32 ? len : 32;
         memcpy(buf, (uint8_t *)&block[8], n);
         buf += n;

@@ -3,6 +3,7 @@
 
 #include "board.h"
 #include "mps2_an385.h"
+#include "network_lan.h"
 #include "uart.h"
 
 extern uint32_t _estack, _sbss, _ebss;
@@ -52,11 +53,12 @@ const vector_t vector_table[16 + BOARD_NUM_IRQS] __attribute__((section(".isr_ve
     Unused_Handler, // SVCall
     Unused_Handler, // DebugMonitor
     0,
-    Unused_Handler, // PendSV
+    PendSV_Handler, // lwIP (network_lan.c)
     SysTick_Handler,
     [16 + UART0_RX_IRQn] = board_uart_rx_irq_handler,
     [16 + UART1_RX_IRQn] = board_uart_rx_irq_handler,
     [16 + UART2_RX_IRQn] = board_uart_rx_irq_handler,
     [16 + UART3_RX_IRQn] = board_uart_rx_irq_handler,
     [16 + UART4_RX_IRQn] = board_uart_rx_irq_handler,
+    [16 + ETHERNET_IRQn] = network_lan_irq_handler,
 };
