@@ -34,6 +34,8 @@ sh "$root/tools/lwip_source.sh" "$source" >/dev/null
 mkdir -p "$venv/board-mps2_an385"
 build="$(cd "$venv/board-mps2_an385" && pwd)/build-$kind"
 log="$build.log"
+. "$root/tools/frozen_inputs.sh"
+frozen_inputs_check "$build/frozen_content.c"
 # MicroPython names its version after `git describe` of the folder its source is in, which
 # would be this project's repository: the ceiling makes it take the source's own (1.25.0). Its
 # physical path: git walks up from there, also when VENV or the source is a link to another
@@ -41,4 +43,5 @@ log="$build.log"
 GIT_CEILING_DIRECTORIES=$(dirname "$(cd "$source" && pwd -P)") PATH="$tools/bin:$PATH" \
     make -C "$port" -j2 MICROPY_TOP="$source" BUILD="$build" FROZEN_MANIFEST="$manifest" \
     MICROPY_HEAP_SIZE=$heap >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+frozen_inputs_done "$build/frozen_content.c"
 echo "$build/firmware.elf"

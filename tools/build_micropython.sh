@@ -34,15 +34,10 @@ case $kind in
     *) set -- ;;
 esac
 log="$source/build-$kind.log"
-# MicroPython regenerates the frozen modules only when a frozen file is newer than its output:
-# a file added with an older time, moved or removed, or a manifest changed, would go unseen.
 frozen="$source/ports/unix/build-$kind/frozen_content.c"
-listing=$(cd "$root" && { ls tools/*manifest*.py tools/frozen_station.py; \
-    find lib firmware boards -name '*.py' -o -name '*.dat'; } | sort | xargs ls -l | cksum)
-if [ "$(cat "$frozen.inputs" 2>/dev/null)" != "$listing" ]; then
-    rm -f "$frozen"
-fi
+. "$(dirname "$0")/frozen_inputs.sh"
+frozen_inputs_check "$frozen"
 make -s -C "$source/ports/unix" -j2 VARIANT=standard BUILD="build-$kind" MICROPY_PY_BTREE=0 \
     MICROPY_PY_FFI=0 FROZEN_MANIFEST="$manifest" "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-echo "$listing" > "$frozen.inputs"
+frozen_inputs_done "$frozen"
 echo "$(cd "$source/ports/unix/build-$kind" && pwd)/micropython"
