@@ -248,8 +248,13 @@ class ConsoleCopy:
     as it comes, line ends as the host's."""
 
     def __init__(self, path):
+        import codecs
+
         self.path = path
         self.offset = 0
+        # The console carries bytes too (mpremote's raw REPL, a reset mid-character): whoever
+        # reads stdout as text gets U+FFFD for what is not UTF-8.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     async def run(self):
         while True:
@@ -265,7 +270,8 @@ class ConsoleCopy:
             return
         if data:
             self.offset += len(data)
-            sys.stdout.buffer.write(data.replace(b"\r\n", b"\n"))
+            text = self._decoder.decode(data).replace("\r\n", "\n")
+            sys.stdout.buffer.write(text.encode())
             sys.stdout.flush()
 
 

@@ -113,3 +113,19 @@ def test_a_power_cut_and_a_restart_keep_the_flash(state):
         pty = console_pty(station)
         station.wait_for_line("hwlink: I/O controller up", BOOT_TIMEOUT_S)
         assert "HeartbeatInterval = 1234" in mpremote(pty, "config('HeartbeatInterval')")
+
+
+def test_mpremote_without_resume_stops_the_station_for_a_deploy_and_reset_starts_it(state):
+    # mpremote's soft reset (every command without `resume`) leaves main.py unrun on any
+    # MicroPython board: here the station stops, so files can be copied, and a reset
+    # starts it again.
+    with board_station(state) as station:
+        pty = console_pty(station)
+        station.wait_for_line("hwlink: I/O controller up", BOOT_TIMEOUT_S)
+        done = subprocess.run([MPREMOTE, "connect", pty, "ls", ":/"], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "provision.json" in done.stdout and "station/" in done.stdout
+        assert station.control("status") == {"ok": False, "error": "the controller is gone"}
+        subprocess.run([MPREMOTE, "connect", pty, "reset"], capture_output=True, timeout=30)
+        wait_until(lambda: station.control("status")["ok"], 20, "the station back")
