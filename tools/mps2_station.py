@@ -116,8 +116,8 @@ def settings_of(options):
     if options.get("url_tls"):
         settings["csms_url_tls"] = options["url_tls"]
     if options.get("password"):
-        settings["password"] = options["password"]
-    for key, name in (("ca", "ca"), ("cert", "client_cert"), ("key", "client_key")):
+        settings["authorization_key"] = options["password"]
+    for key, name in (("ca", "ca"), ("cert", "client_certificate"), ("key", "client_key")):
         if options.get(key):
             path = "%s/%s" % (CERT_FOLDER, key)
             files[path] = options[key]

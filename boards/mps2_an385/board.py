@@ -3,8 +3,11 @@
 
 - Settings and identity come from the provisioning file on the board's flash,
   PROVISION_PATH: written by whoever programs the board (the launcher `boards/sim/station
-  --board mps2_an385`, `make deploy`), never by the firmware. Certificate and key files it
-  names are on the flash too, PEM or DER.
+  --board mps2_an385`, `make deploy`: tools/deploy.py), never by the firmware. Its names
+  are tools/deploy.py's -- identity, csms_url, authorization_key, ca, client_certificate,
+  client_key (null: none) -- and the launcher's csms_url_tls,
+  additional_root_certificate_check, rtc, watchdog_ms. Certificate and key files it names
+  are on the flash too, PEM or DER.
 - The firmware's own data lives in STATE_DIR on the littlefs partition (mounted at / by
   _boot.py).
 - Connectors, meters, the card reader and the emergency stop hang off an I/O controller on
@@ -53,9 +56,9 @@ class Provisioning:
         self.identity = _text(settings, "identity")
         self.csms_url = _text(settings, "csms_url")
         self.csms_url_tls = _text(settings, "csms_url_tls", None)
-        self.password = _text(settings, "password", None)
+        self.password = _text(settings, "authorization_key", None)
         self.ca = settings.get("ca")  # a path, a list of paths, or None
-        self.client_cert = _text(settings, "client_cert", None)
+        self.client_cert = _text(settings, "client_certificate", None)
         self.client_key = _text(settings, "client_key", None)
         self.additional_root_check = settings.get("additional_root_certificate_check") is True
         self.rtc = settings.get("rtc") is not False
@@ -87,8 +90,9 @@ def _text(settings, key, default=False):
 
 
 def read_ders(path):
-    """Every certificate (or key) of a PEM file, or the DER file itself."""
-    with open(path, "rb") as f:
+    """Every certificate (or key) of a PEM file, or the DER file itself; a relative path is
+    beside the provisioning file (tools/deploy.py writes "ca.der")."""
+    with open(path if path.startswith("/") else "/" + path, "rb") as f:
         data = f.read()
     if not data.startswith(b"-----"):
         return [data]
