@@ -91,8 +91,10 @@ mptest32: frozen32
 mpy: setup
 	$(PY) tools/mpy_build.py build/mpy
 
-run: setup
-	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS))
+# BOARD=mps2_an385: the same demo with the station on the emulated board (its firmware and
+# the 32-bit interpreter, whose littlefs programs the board's flash, built first).
+run: setup $(if $(filter mps2_an385,$(BOARD)),board $(MICROPYTHON32_BIN))
+	$(PY) tools/demo.py $(if $(CSMS),--csms $(CSMS)) $(if $(BOARD),--board $(BOARD))
 
 # The station onto a board over its serial port (docs/boards.md): PORT, BOARD (default sim),
 # and the provisioning settings, or PROVISION=a local JSON file of them.

@@ -1,7 +1,7 @@
 # The emulated board's firmware with the station frozen in (tools/build_board.sh frozen): its
-# bytecode and names live with the firmware's code, not in the GC heap. Of boards/, only this
+# bytecode and names live with the firmware's code, not in the GC heap. Of boards/, this
 # board's package (its modules at the top of boards/mps2_an385/; port/ is its C firmware) and
-# boards/uart_link, its connectors and reader behind the I/O controller's UART.
+# boards/uart_link, the link to its I/O controller on UART1 (docs/hwlink.md).
 import os
 
 include("board_manifest_romfs.py")

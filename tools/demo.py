@@ -157,12 +157,14 @@ async def play(control, charge_s, pause_s, central, identity):
 
 async def run_station(args, url, central=None):
     control = ControlPort(free_port())
-    say("station %s on %s, Central System %s" % (args.id, args.runtime, url))
+    say("station %s on %s, Central System %s" % (
+        args.id, args.runtime if args.board == "sim" else args.board, url))
     # A new board each time: the demo starts from unplugged connectors and empty meters.
     state = tempfile.mkdtemp(prefix="demo-station-")
     station = await asyncio.create_subprocess_exec(
         sys.executable, STATION, "--csms", url, "--id", args.id, "--runtime", args.runtime,
-        "--control", "127.0.0.1:%d" % control.port, "--console", "--state", state)
+        "--control", "127.0.0.1:%d" % control.port, "--console", "--state", state,
+        "--board", args.board)
     try:
         if not await control.connect(station, 15):
             say("no control port on 127.0.0.1:%d; the station runs without the demo session"
@@ -214,6 +216,8 @@ def main():
                         help="bundled Central System port (0: any free)")
     parser.add_argument("--heartbeat", type=int, default=60, help="HeartbeatInterval in s")
     parser.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
+    parser.add_argument("--board", choices=("sim", "mps2_an385"), default="sim",
+                        help="the unix port, or the emulated Cortex-M3 board (make board)")
     parser.add_argument("--demo-seconds", type=float, default=25,
                         help="how long the demo session charges")
     parser.add_argument("--pause", type=float, default=2,

@@ -48,7 +48,7 @@ class BoardError(Exception):
 
 class Board:
     def __init__(self, firmware, flash=None, romfs=None, utc_s=None, seed=None, console_pty=False,
-                 forward_ports=None):
+                 forward_ports=None, console=None, uart_clients=None):
         """`flash`: the flash file (created blank when missing; None: the flash is erased at
         every power-on). `romfs`: an image written to the ROM partition at power-on, as a
         programmer would. `utc_s`: the RTC at power-on (default: the host's time; 0: not set).
@@ -56,7 +56,11 @@ class Board:
         `console_pty`: the console on a pseudo-terminal (`console_path`) for mpremote or a
         person, instead of this object's socket. `forward_ports`: the network on, with these
         host loopback ports reachable at GUEST_FORWARD_ADDRESS (an empty list: the network
-        on, nothing reachable); None: no network."""
+        on, nothing reachable); None: no network. `console`: QEMU's arguments for the console
+        instead of either (the station's launcher: stdio, or a pty with a log file), run
+        through `command(folder)`. `uart_clients`: {n: path} for UARTs that connect to a
+        Unix socket the host listens on (the launcher's I/O controller bridge) instead of
+        listening on one of their own."""
         self.firmware = firmware
         self.flash = flash
         self.romfs = romfs
@@ -64,6 +68,8 @@ class Board:
         self.seed = os.urandom(32) if seed is None else seed
         self.console_pty = console_pty
         self.forward_ports = forward_ports
+        self.console = console
+        self.uart_clients = uart_clients or {}
         self.console_path = None
         self.process = None
         self.boot_output = b""
@@ -94,14 +100,19 @@ class Board:
             cmd += ["-object", "memory-backend-file,id=flash,size=%d,mem-path=%s,share=on"
                     % (FLASH_BYTES, self.flash)]
         cmd += ["-machine", machine, "-kernel", self.firmware]
-        if self.console_pty:
+        if self.console is not None:
+            cmd += self.console
+        elif self.console_pty:
             cmd += ["-serial", "pty"]
         else:
             # wait=on: the board starts only once the console is connected, so nothing it
             # prints at boot is lost.
             cmd += ["-serial", "unix:%s,server=on,wait=on" % self._socket_path(0)]
         for n in range(1, EXTRA_UARTS + 1):
-            cmd += ["-serial", "unix:%s,server=on,wait=off" % self._socket_path(n)]
+            if n in self.uart_clients:
+                cmd += ["-serial", "unix:%s" % self.uart_clients[n]]
+            else:
+                cmd += ["-serial", "unix:%s,server=on,wait=off" % self._socket_path(n)]
         cmd += ["-device", "loader,addr=%d,data=%d,data-len=8" % (BOOT_BLOCK, self.utc_s)]
         for i in range(4):
             word = int.from_bytes(self.seed[8 * i:8 * i + 8], "little")
@@ -121,6 +132,12 @@ class Board:
             nic += ",guestfwd=tcp:%s:%d-cmd:%s" % (GUEST_FORWARD_ADDRESS, port,
                                                   relay.replace(",", ",,"))
         return nic
+
+    def command(self, folder):
+        """The emulator's command line, its own sockets in `folder`, for a caller that runs
+        the process itself (the launcher, boards/sim/station --board mps2_an385)."""
+        self._dir = folder
+        return self._command()
 
     def _socket_path(self, n):
         return os.path.join(self._dir, "uart%d" % n)

@@ -1,0 +1,234 @@
+"""The emulated MPS2-AN385 board (QEMU, boards/mps2_an385/README.md) as the firmware sees it
+(boards/README.md).
+
+- Settings and identity come from the provisioning file on the board's flash,
+  PROVISION_PATH: written by whoever programs the board (the launcher `boards/sim/station
+  --board mps2_an385`, `make deploy`: tools/deploy.py), never by the firmware. Its names
+  are tools/deploy.py's -- identity, csms_url, authorization_key, ca, client_certificate,
+  client_key (null: none) -- and the launcher's csms_url_tls,
+  additional_root_certificate_check, rtc, watchdog_ms. Certificate and key files it names
+  are on the flash too, PEM or DER.
+- The firmware's own data lives in STATE_DIR on the littlefs partition (mounted at / by
+  _boot.py).
+- Connectors, meters, the card reader and the emergency stop hang off an I/O controller on
+  UART1 (docs/hwlink.md, boards/uart_link/): on the emulator the launcher's bridge
+  (boards/sim/uart_bridge.py) answers with the sim's EV, power stage and meter models.
+- Log lines go to the console UART (UART0) and into a LogRing for the field console's log().
+"""
+import asyncio
+import errno
+import gc
+import json
+import os
+import time
+
+from logring import LogRing
+from store.atomic import ensure_dir
+
+PROVISION_PATH = "/provision.json"
+STATE_DIR = "/station"
+VENDOR = "OpenVolt"
+MODEL = "DCFC-240-2"
+FIRMWARE_VERSION = "0.1.0"
+METER_TYPE = "OpenVolt DC meter (I/O controller)"
+CONNECTOR_COUNT = 2
+HWLINK_UART = 1
+HWLINK_BAUD = 115200
+# Bytes the UART's receive interrupt can hold while the event loop is busy elsewhere (a TLS
+# handshake, a journal replay): a STATUS of two connectors is 57-95 bytes on the wire and an
+# EVENT may follow it, so 512 holds several; the hwlink helper asks for 256 at least.
+HWLINK_RXBUF = 512
+# The watchdog covers the boot (journal replay, certificates) and the longest step that does
+# not yield (a TLS handshake: seconds on a Cortex-M3 at 25 MHz); the firmware feeds it every
+# second (firmware/supervisor.py). 0 in the provisioning file turns it off (a bench board).
+WATCHDOG_MS = 30000
+
+
+class Provisioning:
+    """The provisioning file's settings, checked: a bad file stops the boot with one line
+    rather than running a station with half its settings."""
+
+    def __init__(self, path=PROVISION_PATH):
+        with open(path) as f:
+            settings = json.load(f)
+        if type(settings) is not dict:
+            raise ValueError("%s: not a JSON object" % path)
+        self.identity = _text(settings, "identity")
+        self.csms_url = _text(settings, "csms_url")
+        self.csms_url_tls = _text(settings, "csms_url_tls", None)
+        self.password = _text(settings, "authorization_key", None)
+        self.ca = settings.get("ca")  # a path, a list of paths, or None
+        self.client_cert = _text(settings, "client_certificate", None)
+        self.client_key = _text(settings, "client_key", None)
+        self.additional_root_check = settings.get("additional_root_certificate_check") is True
+        self.rtc = settings.get("rtc") is not False
+        watchdog_ms = settings.get("watchdog_ms", WATCHDOG_MS)
+        self.watchdog_ms = watchdog_ms if type(watchdog_ms) is int else WATCHDOG_MS
+
+    def ca_der(self):
+        if self.ca is None:
+            return None
+        paths = [self.ca] if type(self.ca) is str else self.ca
+        ders = []
+        for path in paths:
+            ders += read_ders(path)
+        return ders
+
+    def client_certificate(self):
+        if not self.client_cert:
+            return None
+        return read_ders(self.client_cert), read_ders(self.client_key)[0]
+
+
+def _text(settings, key, default=False):
+    value = settings.get(key, default)
+    if value is False:
+        raise ValueError("%s: no %r" % (PROVISION_PATH, key))
+    if value is not None and type(value) is not str:
+        raise ValueError("%s: %r is not a string" % (PROVISION_PATH, key))
+    return value
+
+
+def read_ders(path):
+    """Every certificate (or key) of a PEM file, or the DER file itself; a relative path is
+    beside the provisioning file (tools/deploy.py writes "ca.der")."""
+    with open(path if path.startswith("/") else "/" + path, "rb") as f:
+        data = f.read()
+    if not data.startswith(b"-----"):
+        return [data]
+    from x509.pem import pem_to_der  # only a board provisioned with PEM files needs it
+
+    return pem_to_der(data)
+
+
+class Mps2Board:
+    def __init__(self, provisioning):
+        p = provisioning
+        self.identity_name = p.identity
+        self.csms_url = p.csms_url
+        self.csms_url_tls = p.csms_url_tls
+        self.password = p.password
+        self.ca_der = p.ca_der()
+        self.client_certificate = p.client_certificate()
+        self.additional_root_certificate_check = p.additional_root_check
+        if not p.rtc:  # a board without a battery-backed clock (boards/README.md)
+            self.utc_now = None
+        self.ticks_ms = time.ticks_ms
+        self.ticks_diff = time.ticks_diff
+        self.log_ring = LogRing()
+        self.console = None  # the field console (console.py), which holds log lines back
+        self.state_dir = STATE_DIR
+        ensure_dir(STATE_DIR)
+        self.station = None
+        self.hwlink = None
+        self._wdt = None
+        if p.watchdog_ms:
+            import machine
+
+            self._wdt = machine.WDT(timeout=p.watchdog_ms)
+        else:
+            self.feed_watchdog = None
+
+    async def attach_hardware(self):
+        """Starts the link to the I/O controller on UART1 and takes the connectors, the
+        reader, the emergency stop and `changed` from it (as boards/uart_link/sim_device.py
+        does on a host). Returns once the link is up, or after the link's attach timeout
+        (the station then starts with its connectors faulted until it is)."""
+        import machine
+
+        from boards.uart_link.hardware import LinkedHardware
+
+        # timeout 0: a read returns what the buffer holds, so asyncio's poll paces it.
+        uart = machine.UART(HWLINK_UART, HWLINK_BAUD, rxbuf=HWLINK_RXBUF)
+        hardware = LinkedHardware(CONNECTOR_COUNT, self.ticks_ms, self.ticks_diff, self.log,
+                                  self.execute)
+        self.hwlink = hardware
+        self.connectors = hardware.connectors
+        self.changed = hardware.changed
+        self.read_tag = hardware.read_tag
+        self.emergency_stop = hardware.emergency_stop
+        await hardware.start(asyncio.StreamReader(uart), asyncio.StreamWriter(uart, {}))
+
+    # ---- the firmware's side (boards/README.md) ----------------------------------------
+
+    def log(self, line):
+        self.log_ring.append(line)
+        if self.console is not None:
+            self.console.show_log(line)
+        else:
+            print(line)
+
+    def utc_now(self):
+        """The RTC, set from the host's UTC at power-on (README.md: a battery-backed RTC);
+        the firmware takes a reading before 2025 as not set."""
+        return time.time()
+
+    def boot_payload(self):
+        return {
+            "chargePointVendor": VENDOR,
+            "chargePointModel": MODEL,
+            "chargePointSerialNumber": "MPS2-" + self.identity_name,
+            "chargeBoxSerialNumber": "MPS2-" + self.identity_name,
+            "firmwareVersion": FIRMWARE_VERSION,
+            "meterType": METER_TYPE,
+        }
+
+    async def open_connection(self, host, port, ssl=None, server_hostname=None):
+        try:
+            if ssl is None:
+                return await asyncio.open_connection(host, port)
+            return await asyncio.open_connection(host, port, ssl=ssl,
+                                                 server_hostname=server_hostname)
+        except ImportError:  # a firmware built without the network (no socket module)
+            raise OSError(errno.EHOSTUNREACH, "no network on this firmware")
+
+    def flash_usage(self):
+        """(used, total) bytes of the littlefs partition that holds state_dir."""
+        block, _, blocks, free = os.statvfs(STATE_DIR)[:4]
+        return (blocks - free) * block, blocks * block
+
+    def feed_watchdog(self):
+        self._wdt.feed()
+
+    def reset(self, hard):
+        """A hard reset restarts the board (SYSRESETREQ: the I/O controller sees a new
+        session, which switches every output off); a soft one restarts MicroPython, whose
+        main.py starts the station again."""
+        import machine
+
+        # Errata 3.36: a hard reset restarts all the hardware, a soft one the application.
+        self.log("board: hard reset, all the hardware restarts" if hard else
+                 "board: soft reset, the application restarts")
+        if hard:
+            machine.reset()
+        machine.soft_reset()
+
+    # ---- service commands from the I/O controller's side (the launcher's control port) --
+
+    def execute(self, command):
+        word = command.partition(" ")[0]
+        if word == "status":
+            return self._status()
+        if word == "heap":
+            gc.collect()
+            return {"ok": True, "allocBytes": gc.mem_alloc(), "freeBytes": gc.mem_free()}
+        if word == "net":
+            return {"ok": False, "error": "net up/down: this board's link is its PHY's"}
+        return {"ok": False, "error": "unknown command: " + command[:40]}
+
+    def _status(self):
+        snapshot = self.station.snapshot()
+        reply = {"ok": True, "connection": snapshot["connection"],
+                 "registration": snapshot["registration"], "queued": snapshot["queued"],
+                 "connectors": snapshot["connectors"]}
+        for entry in reply["connectors"]:
+            if entry["id"] >= 1:
+                io = self.connectors[entry["id"] - 1]
+                entry["plugged"] = io.plugged()
+                entry["soc"] = io.soc()
+                try:
+                    entry["energyWh"] = io.energy_wh()
+                    entry["powerW"] = io.power_w()
+                except OSError:  # the I/O controller's link is down: no readings
+                    pass
+        return reply
