@@ -139,6 +139,17 @@ class Link:
             self._board.log("link: offline (%s); retry in %d ms" % (self.last_error, delay_ms))
             await self._pause(delay_ms / 1000)
 
+    async def _end_when_link_down(self, receiving):
+        """Ends the connection's receiving when the board's network link goes down: a socket
+        over a dead link may wait until the next ping's time-out to fail (a board that does
+        not cut its connections, or a cut that does not wake the read)."""
+        changed = self._link_changed
+        changed.clear()
+        while self._board.link_up():
+            await changed.wait()
+            changed.clear()
+        receiving.cancel()
+
     def _network_down(self):
         return self._link_changed is not None and not self._board.link_up()
 
@@ -198,12 +209,21 @@ class Link:
         self.state = ONLINE
         self._board.log("link: online %s" % self.url)
         online_task = asyncio.create_task(self._on_online())
+        watch = None
+        if self._link_changed is not None:
+            watch = asyncio.create_task(self._end_when_link_down(asyncio.current_task()))
         try:
             while True:
                 await self._receive(await self._connection.recv())
+        except asyncio.CancelledError:
+            if watch is None or not watch.done():
+                raise  # not ours: the link itself is being stopped
+            self.last_error = "network link down"
         except Exception as error:
             self.last_error = "%s: %s" % (type(error).__name__, error)
         finally:
+            if watch is not None:
+                watch.cancel()
             online_task.cancel()
             self._session.connection_lost()
             self._session = None
