@@ -13,3 +13,17 @@ private_apt() {
      -o APT::Sandbox::User=root ${2:-}"
     apt-get $apt -qq update
 }
+
+# debian_packages RELEASE TARGET PACKAGES: Debian's binary packages of RELEASE, downloaded
+# with a private apt and unpacked into TARGET (emptied first; TARGET/bin made for the
+# caller's wrappers). The .deb files stay in $work until the caller exits.
+debian_packages() {
+    private_apt "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
+http://deb.debian.org/debian $1 main"
+    (cd "$work" && apt-get $apt -qq download $3)
+    rm -rf "$2"
+    mkdir -p "$2/bin"
+    for deb in "$work"/*.deb; do
+        dpkg-deb -x "$deb" "$2"
+    done
+}

@@ -27,20 +27,12 @@ if [ ! -f "$stamp" ]; then
         command -v $tool >/dev/null || { echo "setup: $tool is needed for the board's tools" >&2; exit 1; }
     done
     . "$(dirname "$0")/private_apt.sh"
-    private_apt "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
-http://deb.debian.org/debian $release main"
-    (cd "$work" && apt-get $apt -qq download $toolchain $emulator)
-    qemu_deb=$(ls "$work"/qemu-system-arm_*.deb)
-    qemu_version=$(dpkg-deb -f "$qemu_deb" Version)
+    debian_packages $release "$target" "$toolchain $emulator"
+    qemu_version=$(dpkg-deb -f "$(ls "$work"/qemu-system-arm_*.deb)" Version)
     case $qemu_version in
         1:$qemu_upstream+*) ;;
         *) echo "setup: qemu-system-arm $qemu_version is not upstream $qemu_upstream" >&2; exit 1 ;;
     esac
-    rm -rf "$target"
-    mkdir -p "$target/bin"
-    for deb in "$work"/*.deb; do
-        dpkg-deb -x "$deb" "$target"
-    done
     # The two links newlib's postinst makes, through which the compiler finds the C library.
     ln -sfn newlib "$target/usr/lib/arm-none-eabi/lib"
     ln -sfn ../../include/newlib "$target/usr/lib/arm-none-eabi/include"

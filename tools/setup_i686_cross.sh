@@ -20,14 +20,7 @@ if [ ! -f "$target/.installed-$release-$gcc" ]; then
     done
     [ -n "$release" ] || { echo "setup: not a Debian release (/etc/os-release)" >&2; exit 1; }
     . "$(dirname "$0")/private_apt.sh"
-    private_apt "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
-http://deb.debian.org/debian $release main"
-    (cd "$work" && apt-get $apt -qq download $packages)
-    rm -rf "$target"
-    mkdir -p "$target/bin"
-    for deb in "$work"/*.deb; do
-        dpkg-deb -x "$deb" "$target"
-    done
+    debian_packages $release "$target" "$packages"
     # The tools by the names a Makefile's CROSS_COMPILE=i686-linux-gnu- asks for; binutils
     # finds its own libraries (libbfd) beside the host's.
     for tool in "$target"/usr/bin/i686-linux-gnu-*; do

@@ -15,14 +15,7 @@ if [ ! -f "$stamp" ]; then
         command -v $tool >/dev/null || { echo "setup: $tool is needed for socat" >&2; exit 1; }
     done
     . "$(dirname "$0")/private_apt.sh"
-    private_apt "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \
-http://deb.debian.org/debian $release main"
-    (cd "$work" && apt-get $apt -qq download $packages)
-    rm -rf "$target"
-    mkdir -p "$target/bin"
-    for deb in "$work"/*.deb; do
-        dpkg-deb -x "$deb" "$target"
-    done
+    debian_packages $release "$target" "$packages"
     top=$(cd "$target" && pwd -P)
     libs="$top/usr/lib/$(uname -m)-linux-gnu"
     missing=$(LD_LIBRARY_PATH=$libs ldd "$top/usr/bin/socat" | grep 'not found' || true)
