@@ -1,0 +1,211 @@
+"""Charging sessions with the station on the emulated board (boards/mps2_an385), over its
+own network: lwIP on the board's LAN9118, QEMU's restricted user network, the launcher
+forwarding the Central System's loopback port (`boards/sim/station --board mps2_an385`).
+Against the bundled `ocpp` Central System (tools/csms.py), schema validation on.
+
+One board boots for the first tests (boot, a local session, remote start and stop), each
+leaving both connectors Available; the offline spell and the power cut start their own.
+"""
+import calendar
+import os
+import sys
+import time
+
+import pytest
+
+from emulator import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+from tc import CentralThread, StationProcess, call, power_off, wait_until  # noqa: E402
+
+BOARD = ["--board", "mps2_an385"]
+BOOT_TIMEOUT_S = 30
+SAMPLE_S = 5  # MeterValueSampleInterval: the firmware's shortest, so sessions are short
+
+
+def board_station(cs, state=None):
+    return StationProcess(cs.url(), extra=BOARD, control=True, state=state)
+
+
+def booted(cs, timeout_s=BOOT_TIMEOUT_S):
+    wait_until(lambda: len(cs.requests("StatusNotification")) >= 3, timeout_s,
+               "the three status notifications after boot")
+    return cs.link("CP001")
+
+
+def sampled_every(cs, link, seconds):
+    assert cs.run(link.call(call.ChangeConfiguration(
+        key="MeterValueSampleInterval", value=str(seconds)))).status == "Accepted"
+
+
+def tx_meter_values(cs, transaction_id):
+    return [p for p in cs.requests("MeterValues") if p.get("transactionId") == transaction_id]
+
+
+def energy_wh(meter_values):
+    """The Energy.Active.Import.Register readings (Wh) of MeterValues payloads, in order."""
+    return [float(v["value"]) for p in meter_values for mv in p["meterValue"]
+            for v in mv["sampledValue"]
+            if v.get("measurand", "Energy.Active.Import.Register")
+            == "Energy.Active.Import.Register"]
+
+
+def started_on(cs, connector_id):
+    return wait_until(lambda: [p for p in cs.requests("StartTransaction")
+                               if p["connectorId"] == connector_id], 15,
+                      "StartTransaction on connector %d" % connector_id)[-1]
+
+
+def transaction_id_of(cs, start):
+    """The transactionId the Central System gave for the StartTransaction `start`."""
+    frames = cs.frames("<-")
+    unique_id = next(f[1] for f in frames if f[0] == 2 and f[2] == "StartTransaction"
+                     and f[3] == start)
+    return next(f[2] for f in cs.frames("->") if f[0] == 3 and f[1] == unique_id)[
+        "transactionId"]
+
+
+def stopped(cs, transaction_id, timeout_s=15):
+    return wait_until(lambda: [p for p in cs.requests("StopTransaction")
+                               if p["transactionId"] == transaction_id], timeout_s,
+                      "StopTransaction of transaction %d" % transaction_id)[-1]
+
+
+@pytest.fixture(scope="module")
+def online(firmware):
+    """(cs, station, link): one board, booted and registered, for the tests that leave its
+    connectors Available."""
+    with CentralThread(heartbeat_interval_s=60) as cs, board_station(cs) as station:
+        link = booted(cs)
+        sampled_every(cs, link, SAMPLE_S)
+        yield cs, station, link
+
+
+def test_boot_notification_accepted_and_statuses_over_the_network(online):
+    cs, station, _ = online
+    assert cs.frames("<-")[0][2] == "BootNotification"
+    boot = cs.requests("BootNotification")[0]
+    assert boot["chargePointModel"] == "DCFC-240-2"
+    assert cs.answers_to("BootNotification")[0][2]["status"] == "Accepted"
+    first = cs.requests("StatusNotification")[:3]
+    assert sorted(p["connectorId"] for p in first) == [0, 1, 2]
+    assert all(p["status"] == "Available" for p in first)
+    report = station.control("status")
+    assert report["connection"] == "online" and report["registration"] == "Accepted"
+    # The WebSocket client turned Nagle off with lwIP's own TCP_NODELAY (0x40): lwIP's
+    # socket module warns on an option it does not know.
+    assert not [line for line in station.lines if "setsockopt() not implemented" in line]
+    heap = station.control("heap")
+    print("board: heap free %d B, station idle and online over ws://" % heap["freeBytes"])
+
+
+def test_local_session_with_meter_values(online):
+    cs, station, _ = online
+    assert station.control("plug 1")["ok"]
+    cs.wait_status(1, "Preparing")
+    assert station.control("tap LOCAL-01")["ok"]
+    cs.wait_status(1, "Charging", timeout_s=15)
+    start = started_on(cs, 1)
+    assert start["idTag"] == "LOCAL-01"
+    transaction_id = transaction_id_of(cs, start)
+    wait_until(lambda: len(tx_meter_values(cs, transaction_id)) >= 2, 4 * SAMPLE_S + 5,
+               "two MeterValues of the transaction")
+    assert station.control("tap LOCAL-01")["ok"]
+    stop = stopped(cs, transaction_id)
+    assert stop["reason"] == "Local" and stop["idTag"] == "LOCAL-01"
+    readings = energy_wh(tx_meter_values(cs, transaction_id))
+    assert readings == sorted(readings) and readings[-1] > start["meterStart"]
+    assert stop["meterStop"] >= readings[-1] > start["meterStart"]
+    assert station.control("unplug 1")["ok"]
+    cs.wait_status(1, "Available")
+
+
+def test_remote_start_and_remote_stop(online):
+    cs, station, link = online
+    assert station.control("plug 2")["ok"]
+    cs.wait_status(2, "Preparing")
+    assert cs.run(link.call(call.RemoteStartTransaction(
+        id_tag="REMOTE-02", connector_id=2))).status == "Accepted"
+    cs.wait_status(2, "Charging", timeout_s=15)
+    start = started_on(cs, 2)
+    assert start["idTag"] == "REMOTE-02"
+    transaction_id = transaction_id_of(cs, start)
+    assert cs.run(link.call(call.RemoteStopTransaction(
+        transaction_id=transaction_id))).status == "Accepted"
+    assert stopped(cs, transaction_id)["reason"] == "Remote"
+    assert station.control("unplug 2")["ok"]
+    cs.wait_status(2, "Available")
+
+
+def test_a_session_while_offline_is_delivered_after_reconnect(firmware):
+    # The Central System stops, and another starts on the same port: every connection the
+    # board opens goes through a new relay process (guestfwd), as after a network outage.
+    with CentralThread(heartbeat_interval_s=60) as cs:
+        port = cs.port
+        station = board_station(cs)
+        try:
+            booted(cs)
+            # Online: the card is accepted, and the station's authorization cache keeps it.
+            station.control("plug 1")
+            station.control("tap OFFLINE-1")
+            first = transaction_id_of(cs, started_on(cs, 1))
+        except BaseException:
+            station.stop()
+            raise
+    with station:
+        wait_until(lambda: station.control("status")["connection"] != "online", 15,
+                   "the station offline")
+        station.control("tap OFFLINE-1")  # ends the online session, offline
+        wait_until(lambda: station.control("status")["connectors"][1]["transactionId"] is None,
+                   10, "the first session stopped")
+        station.control("unplug 1")
+        station.control("plug 2")
+        station.control("tap OFFLINE-1")  # a whole session offline: the cache accepts it
+        wait_until(lambda: station.control("status")["connectors"][2]["status"] == "Charging",
+                   15, "connector 2 Charging offline")
+        time.sleep(2)  # charging offline a little
+        station.control("tap OFFLINE-1")
+        wait_until(lambda: station.control("status")["connectors"][2]["status"] == "Finishing",
+                   10, "connector 2 Finishing")
+        assert station.control("status")["queued"] >= 3  # Stop, Start, Stop
+        back_at = time.time()
+        with CentralThread(heartbeat_interval_s=60, port=port) as cs:
+            wait_until(lambda: station.control("status")["queued"] == 0, 45,
+                       "the queue delivered after reconnect")
+            start = next(p for p in cs.requests("StartTransaction") if p["connectorId"] == 2)
+            assert start["idTag"] == "OFFLINE-1"
+            # Stamped when it happened, while offline, not when delivered.
+            assert utc_s(start["timestamp"]) < back_at
+            second = transaction_id_of(cs, start)
+            stops = cs.requests("StopTransaction")
+            assert [s["transactionId"] for s in stops] == [first, second]
+            assert all(s["reason"] == "Local" for s in stops)
+            station.control("unplug 2")
+            cs.wait_status(2, "Available")
+
+
+def utc_s(timestamp):
+    return calendar.timegm(time.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
+def test_power_cut_mid_transaction_then_power_loss_stop_after_restart(firmware, tmp_path):
+    state = tmp_path / "state"
+    with CentralThread(heartbeat_interval_s=60) as cs:
+        station = board_station(cs, state=state)
+        try:
+            link = booted(cs)
+            sampled_every(cs, link, SAMPLE_S)
+            station.control("plug 1")
+            station.control("tap CUT-01")
+            transaction_id = transaction_id_of(cs, started_on(cs, 1))
+            wait_until(lambda: tx_meter_values(cs, transaction_id), 3 * SAMPLE_S + 5,
+                       "a MeterValues of the transaction")
+            power_off(station)  # QEMU killed: the flash file keeps what the board wrote
+        finally:
+            station.stop()
+        with board_station(cs, state=state) as station:
+            stop = stopped(cs, transaction_id, BOOT_TIMEOUT_S)
+            assert stop["reason"] == "PowerLoss"
+            readings = energy_wh(tx_meter_values(cs, transaction_id))
+            assert stop["meterStop"] >= readings[-1]
+            assert len(cs.requests("BootNotification")) == 2
