@@ -209,3 +209,46 @@ def test_power_cut_mid_transaction_then_power_loss_stop_after_restart(firmware, 
             readings = energy_wh(tx_meter_values(cs, transaction_id))
             assert stop["meterStop"] >= readings[-1]
             assert len(cs.requests("BootNotification")) == 2
+
+
+KEY = "0123456789abcdef0123456789abcdef"
+# A00.FR.318: at SecurityProfile 2 and 3 over TLS 1.2 the station offers these; the server
+# takes nothing else, so the session shows the board speaks them.
+A00_FR_318_SUITES = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"
+HEAP_BYTES = 128 * 1024
+
+
+def test_wss_session_at_security_profile_2_both_connectors_charging(firmware, tmp_path):
+    import ssl
+
+    import certs
+
+    ca = certs.make_ca()
+    ca_path, _ = ca.write(str(tmp_path), "ca")
+    context = certs.issue(ca, "localhost").server_context(str(tmp_path))
+    context.set_ciphers(A00_FR_318_SUITES)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with CentralThread(ssl_context=context, passwords={"CP001": KEY},
+                       heartbeat_interval_s=60) as cs, \
+            StationProcess(cs.url(host="localhost", scheme="wss"), extra=BOARD + [
+                "--password", KEY, "--ca", ca_path], control=True) as station:
+        link = booted(cs)
+        station.wait_for_line("link: online wss://localhost:")
+        answer = cs.run(link.call(call.GetConfiguration(key=["SecurityProfile"])))
+        assert answer.configuration_key[0]["value"] == "2"
+        idle = station.control("heap")["freeBytes"]
+        sampled_every(cs, link, SAMPLE_S)
+        for connector_id in (1, 2):
+            station.control("plug %d" % connector_id)
+            station.control("tap TLS-0%d" % connector_id)
+        ids = [transaction_id_of(cs, started_on(cs, c)) for c in (1, 2)]
+        wait_until(lambda: all(len(tx_meter_values(cs, i)) >= 2 for i in ids),
+                   3 * SAMPLE_S + 5, "MeterValues of both transactions")
+        charging = station.control("heap")["freeBytes"]
+        print("board: heap free over wss:// (SecurityProfile 2): %d B idle, %d B with both "
+              "connectors charging" % (idle, charging))
+        # The issue's budget: a quarter of the 128 KB heap free while both charge.
+        assert charging >= HEAP_BYTES // 4
+        for connector_id, transaction_id in zip((1, 2), ids):
+            station.control("tap TLS-0%d" % connector_id)
+            assert stopped(cs, transaction_id)["reason"] == "Local"
