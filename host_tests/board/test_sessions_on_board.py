@@ -252,3 +252,50 @@ def test_wss_session_at_security_profile_2_both_connectors_charging(firmware, tm
         for connector_id, transaction_id in zip((1, 2), ids):
             station.control("tap TLS-0%d" % connector_id)
             assert stopped(cs, transaction_id)["reason"] == "Local"
+
+
+SOAK_S = 60
+WARM_UP_S = 20  # the first sessions load what is imported on demand and fill the caches
+HEAP_SLACK_BYTES = 1024  # where the collector leaves a fragment: not growth
+
+
+def test_both_connectors_cycling_sessions_for_a_minute_the_heap_does_not_grow(online):
+    """The firmware has no faster clock to run ten minutes of charging in one (and samples no
+    faster than every 5 s), so the minute is denser instead: both connectors cycle through
+    whole sessions, each with its MeterValues -- the messages of far more than ten minutes
+    of steady charging -- and the heap is sampled (after a collection) at every step."""
+    cs, station, _ = online
+    samples = []  # (seconds since the start, free bytes)
+    started = time.monotonic()
+
+    def sample():
+        samples.append((time.monotonic() - started, station.control("heap")["freeBytes"]))
+
+    def status_of(connector_id):
+        return station.control("status")["connectors"][connector_id]["status"]
+
+    sessions = 0
+    while time.monotonic() - started < SOAK_S:
+        for c in (1, 2):
+            station.control("plug %d" % c)
+            station.control("tap SOAK-%d" % c)
+            wait_until(lambda: status_of(c) == "Charging", 15, "connector %d Charging" % c)
+        time.sleep(SAMPLE_S + 0.5)  # a MeterValues of each
+        sample()
+        for c in (1, 2):
+            station.control("tap SOAK-%d" % c)
+            # Unplugged only once stopped: a card read after the unplug would wait for the
+            # next connector plugged.
+            wait_until(lambda: status_of(c) == "Finishing", 15, "connector %d Finishing" % c)
+            station.control("unplug %d" % c)
+        wait_until(lambda: status_of(1) == status_of(2) == "Available", 15, "both Available")
+        sessions += 2
+        sample()
+    wait_until(lambda: station.control("status")["queued"] == 0, 15, "everything delivered")
+    stops = [p for p in cs.requests("StopTransaction") if p["idTag"].startswith("SOAK-")]
+    assert len(stops) == sessions and {p["reason"] for p in stops} == {"Local"}
+    print("board: %d sessions in %.0f s; heap free (s, B): %s" % (
+        sessions, samples[-1][0], " ".join("%.0f:%d" % s for s in samples)))
+    settled = [free for at, free in samples if at >= WARM_UP_S]
+    halfway = len(settled) // 2
+    assert min(settled[halfway:]) >= min(settled[:halfway]) - HEAP_SLACK_BYTES, samples
