@@ -292,7 +292,7 @@ def test_both_connectors_cycling_sessions_for_a_minute_the_heap_does_not_grow(on
         sessions += 2
         sample()
     wait_until(lambda: station.control("status")["queued"] == 0, 15, "everything delivered")
-    stops = [p for p in cs.requests("StopTransaction") if p["idTag"].startswith("SOAK-")]
+    stops = [p for p in cs.requests("StopTransaction") if p.get("idTag", "").startswith("SOAK-")]
     assert len(stops) == sessions and {p["reason"] for p in stops} == {"Local"}
     print("board: %d sessions in %.0f s; heap free (s, B): %s" % (
         sessions, samples[-1][0], " ".join("%.0f:%d" % s for s in samples)))
