@@ -34,11 +34,14 @@ def wait_until(predicate, timeout_s, what):
 
 
 class CentralThread:
-    """A CentralSystem serving on 127.0.0.1 from its own event loop thread."""
+    """A CentralSystem serving on 127.0.0.1 from its own event loop thread; on `port`, or
+    on a free one (0). A given port lets a test stop a Central System and start another
+    where its stations expect it."""
 
-    def __init__(self, ssl_context=None, **options):
+    def __init__(self, ssl_context=None, port=0, **options):
         self.central = CentralSystem(**options)
         self._ssl_context = ssl_context
+        self._port = port
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop = None
@@ -51,7 +54,7 @@ class CentralThread:
 
     async def _serve(self):
         self._stop = asyncio.Event()
-        async with self.central.serve("127.0.0.1", 0, self._ssl_context) as server:
+        async with self.central.serve("127.0.0.1", self._port, self._ssl_context) as server:
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             await self._stop.wait()

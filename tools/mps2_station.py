@@ -32,7 +32,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.path.join(ROOT, ".venv")
 sys.path.insert(0, os.path.join(ROOT, "host_tests", "board"))
-from emulator import QEMU, Board  # noqa: E402
+from emulator import GUEST_FORWARD_ADDRESS, QEMU, Board  # noqa: E402
 
 FLASH_FILE = "board.flash"  # in the state folder
 # Where the launcher puts what it provisions on the board's flash.
@@ -40,6 +40,10 @@ PROVISION_PATH = "/provision.json"
 CERT_FOLDER = "/certs"
 MAIN_PY = b"import boards.mps2_an385.main\n"
 CONSOLE_COPY_INTERVAL_S = 0.05
+# Names of the host the launcher runs on: a Central System there is reached through QEMU's
+# forward of its port (the board's own loopback is the board).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_PORTS = {"ws": 80, "wss": 443}
 PTY_TIMEOUT_S = 10
 
 
@@ -115,6 +119,9 @@ def settings_of(options):
     files = {}
     if options.get("url_tls"):
         settings["csms_url_tls"] = options["url_tls"]
+    if forwarded_ports(options):
+        # The board maps the host's loopback names to the forward (board.py).
+        settings["loopback_via"] = GUEST_FORWARD_ADDRESS
     if options.get("password"):
         settings["authorization_key"] = options["password"]
     for key, name in (("ca", "ca"), ("cert", "client_certificate"), ("key", "client_key")):
@@ -123,6 +130,32 @@ def settings_of(options):
             files[path] = options[key]
             settings[name] = path
     return settings, files
+
+
+def loopback_port(url):
+    """The port of a ws(s):// URL whose host is the launcher's host, else None."""
+    scheme, _, rest = url.partition("://")
+    authority = rest.split("/", 1)[0].rpartition("@")[2]
+    if authority.startswith("["):  # [::1]:PORT
+        host, _, port = authority[1:].partition("]")
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+    if host not in LOOPBACK_HOSTS:
+        return None
+    return int(port) if port else DEFAULT_PORTS.get(scheme)
+
+
+def forwarded_ports(options):
+    """The host's loopback ports the board reaches: its Central System's, plain and TLS
+    (a raised SecurityProfile connects to the wss:// one, by default the same port)."""
+    urls = [options["url"], options.get("url_tls") or "wss://" + options["url"].partition("://")[2]]
+    ports = []
+    for url in urls:
+        port = loopback_port(url)
+        if port is not None and port not in ports:
+            ports.append(port)
+    return ports
 
 
 class BoardStation:
@@ -163,7 +196,7 @@ class BoardStation:
                        "-serial", "chardev:console"]
         board = Board(self.elf, flash=self.flash, romfs=self.image,
                       utc_s=None if self.options["rtc"] else 0, console=console,
-                      uart_clients={1: uart1})
+                      uart_clients={1: uart1}, forward_ports=forwarded_ports(self.options))
         command = board.command(folder)
         qemu_log = os.path.join(folder, "qemu.log")
         stopping = []

@@ -6,8 +6,12 @@
   --board mps2_an385`, `make deploy`: tools/deploy.py), never by the firmware. Its names
   are tools/deploy.py's -- identity, csms_url, authorization_key, ca, client_certificate,
   client_key (null: none) -- and the launcher's csms_url_tls,
-  additional_root_certificate_check, rtc, watchdog_ms. Certificate and key files it names
-  are on the flash too, PEM or DER.
+  additional_root_certificate_check, rtc, watchdog_ms, loopback_via. Certificate and key
+  files it names are on the flash too, PEM or DER.
+- The network: the LAN9118's lwIP interface (network.LAN), static 10.0.2.15. On the
+  emulator the board reaches nothing but the host's loopback ports the runner forwards, at
+  loopback_via (10.0.2.100): a Central System given as ws(s)://127.0.0.1:PORT or localhost
+  is reached there, its TLS certificate still checked against the URL's host name.
 - The firmware's own data lives in STATE_DIR on the littlefs partition (mounted at / by
   _boot.py).
 - Connectors, meters, the card reader and the emergency stop hang off an I/O controller on
@@ -30,7 +34,7 @@ STATE_DIR = "/station"
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
 FIRMWARE_VERSION = "0.1.0"
-METER_TYPE = "OpenVolt DC meter (I/O controller)"
+METER_TYPE = "OpenVolt DC meter (I/O)"  # CiString25
 CONNECTOR_COUNT = 2
 HWLINK_UART = 1
 HWLINK_BAUD = 115200
@@ -42,6 +46,12 @@ HWLINK_RXBUF = 512
 # not yield (a TLS handshake: seconds on a Cortex-M3 at 25 MHz); the firmware feeds it every
 # second (firmware/supervisor.py). 0 in the provisioning file turns it off (a bench board).
 WATCHDOG_MS = 30000
+# A host name that means the host the launcher runs on: on the emulator it is reached at the
+# provisioned loopback_via address (QEMU's forward), never at the board's own loopback.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+# How often the PHY's link status is read: lwIP's driver reports no link change to Python,
+# and a cable plugged back in should be noticed well within a backoff step.
+LINK_POLL_MS = 500
 
 
 class Provisioning:
@@ -62,6 +72,7 @@ class Provisioning:
         self.client_key = _text(settings, "client_key", None)
         self.additional_root_check = settings.get("additional_root_certificate_check") is True
         self.rtc = settings.get("rtc") is not False
+        self.loopback_via = _text(settings, "loopback_via", None)
         watchdog_ms = settings.get("watchdog_ms", WATCHDOG_MS)
         self.watchdog_ms = watchdog_ms if type(watchdog_ms) is int else WATCHDOG_MS
 
@@ -101,6 +112,18 @@ def read_ders(path):
     return pem_to_der(data)
 
 
+def _lan_up():
+    """The Ethernet interface, up with its static address (10.0.2.15/24, QEMU's user
+    network); None on a firmware built without the network."""
+    try:
+        import network
+    except ImportError:
+        return None
+    lan = network.LAN()
+    lan.active(True)
+    return lan
+
+
 class Mps2Board:
     def __init__(self, provisioning):
         p = provisioning
@@ -121,6 +144,10 @@ class Mps2Board:
         ensure_dir(STATE_DIR)
         self.station = None
         self.hwlink = None
+        self._loopback_via = p.loopback_via
+        self._lan = _lan_up()
+        if self._lan is not None:
+            self.link_changed = asyncio.Event()
         self._wdt = None
         if p.watchdog_ms:
             import machine
@@ -128,6 +155,20 @@ class Mps2Board:
             self._wdt = machine.WDT(timeout=p.watchdog_ms)
         else:
             self.feed_watchdog = None
+
+    async def watch_link(self):
+        """Sets link_changed whenever the PHY's link goes up or down (boards/README.md);
+        runs as long as the board. Without a network it returns at once."""
+        if self._lan is None:
+            return
+        was_up = self.link_up()
+        while True:
+            await asyncio.sleep_ms(LINK_POLL_MS)
+            up = self.link_up()
+            if up != was_up:
+                was_up = up
+                self.log("board: network link %s" % ("up" if up else "down"))
+                self.link_changed.set()
 
     async def attach_hardware(self):
         """Starts the link to the I/O controller on UART1 and takes the connectors, the
@@ -173,7 +214,17 @@ class Mps2Board:
             "meterType": METER_TYPE,
         }
 
+    def link_up(self):
+        # isconnected(): the PHY reports the link up and the interface has its address.
+        return self._lan is None or self._lan.isconnected()
+
     async def open_connection(self, host, port, ssl=None, server_hostname=None):
+        # TLS checks the certificate against the name the URL gave (localhost, 127.0.0.1),
+        # not the forward's address, which no certificate names.
+        if server_hostname is None:
+            server_hostname = host
+        if self._loopback_via and host in LOOPBACK_NAMES:
+            host = self._loopback_via
         try:
             if ssl is None:
                 return await asyncio.open_connection(host, port)

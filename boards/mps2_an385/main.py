@@ -34,7 +34,8 @@ async def run_station(provisioning):
                            % board.identity_name)
     board.console = console
     # Referenced for as long as the station runs; neither ends while the board is up.
-    tasks = [asyncio.create_task(station.run()), asyncio.create_task(console.run())]
+    tasks = [asyncio.create_task(station.run()), asyncio.create_task(console.run()),
+             asyncio.create_task(board.watch_link())]
     await tasks[0]
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 from harness import StationProcess, control, wait_until  # noqa: E402
 
 BOARD = ["--board", "mps2_an385"]
-# Nothing listens there: until the board has a network its link stays offline.
+# Nothing listens there (the board reaches the port through the forward): offline.
 CSMS_URL = "ws://127.0.0.1:9/ocpp"
 MPREMOTE = os.path.join(ROOT, ".venv", "bin", "mpremote")
 BOOT_TIMEOUT_S = 30
@@ -56,7 +56,7 @@ def test_boots_and_logs_on_the_console_and_answers_the_control_port(state):
         station.wait_for_line("hwlink: I/O controller up, meters OVDCM-0001, OVDCM-0002",
                               BOOT_TIMEOUT_S)
         station.wait_for_line("field console of station CP001")
-        # The firmware runs and tries its Central System: the board has no network yet.
+        # The firmware runs and tries its Central System, which is not there.
         station.wait_for_line("link: offline")
         status = station.control("status")
         assert status["ok"] and status["registration"] == "None"

@@ -28,7 +28,8 @@ MBEDTLS_ERRORS = {
     -0x7A00: "MBEDTLS_ERR_SSL_BAD_CERTIFICATE",
 }
 _READ_CHUNK = 1024
-# Linux and lwIP values; MicroPython's socket module does not name them.
+# Linux's values, for a socket module that does not name them (the unix port's). lwIP's
+# socket module (a board's) names them, and its TCP_NODELAY is lwIP's flag 0x40, not 1.
 _IPPROTO_TCP = 6
 _TCP_NODELAY = 1
 
@@ -95,8 +96,11 @@ def _send_at_once(writer):
     (MicroPython's SSLSocket has no setsockopt), nor can a board's own stream: left as is."""
     sock = getattr(writer, "s", None)
     if sock is not None and hasattr(sock, "setsockopt"):
+        import socket
+
         try:
-            sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
+            sock.setsockopt(getattr(socket, "IPPROTO_TCP", _IPPROTO_TCP),
+                            getattr(socket, "TCP_NODELAY", _TCP_NODELAY), 1)
         except OSError:
             pass
 
