@@ -23,6 +23,7 @@ run, so both run the same machine.
 import asyncio
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -45,6 +46,10 @@ CONSOLE_COPY_INTERVAL_S = 0.05
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORTS = {"ws": 80, "wss": 443}
 PTY_TIMEOUT_S = 10
+# Arguments added to QEMU's command line, for tools/bench_board.py: `-icount shift=0` and a
+# QMP socket make the emulator count the instructions the board runs (QMP's query-replay),
+# which only a benchmark wants; a station is never launched with them otherwise.
+EXTRA_QEMU_ARGS = "MPS2_QEMU_ARGS"
 
 
 def fail(reason):
@@ -197,7 +202,7 @@ class BoardStation:
         board = Board(self.elf, flash=self.flash, romfs=self.image,
                       utc_s=None if self.options["rtc"] else 0, console=console,
                       uart_clients={1: uart1}, forward_ports=forwarded_ports(self.options))
-        command = board.command(folder)
+        command = board.command(folder) + shlex.split(os.environ.get(EXTRA_QEMU_ARGS, ""))
         qemu_log = os.path.join(folder, "qemu.log")
         stopping = []
         loop = asyncio.get_running_loop()
