@@ -3,7 +3,8 @@
 A figure is a dict: name, unit, ours (a dict of numbers in that unit), and where they apply
 peer (the same for tools/peer_cp.py), reference_s and ratio_reference (our mean / the
 reference charger's certified average), ratio_peer (our p99 / the peer's), budget (the
-largest value each named entry of ours may have), peer_bound (our p99 may not exceed the
+largest value each named entry of ours may have), floor (the least value each may have: a
+heap that must stay free), peer_bound (our p99 may not exceed the
 peer's) and verdict, PASS or FAIL. A figure that could not be measured has `not_measured`
 with the reason instead of ours.
 """
@@ -18,7 +19,7 @@ def stats(samples):
 
 
 def figure(name, unit, ours, peer=None, budget=None, peer_bound=False, reference_s=None,
-           note=None):
+           note=None, floor=None):
     result = {"name": name, "unit": unit, "ours": ours}
     if peer is not None:
         result["peer"] = peer
@@ -34,6 +35,11 @@ def figure(name, unit, ours, peer=None, budget=None, peer_bound=False, reference
             passed = passed and ours["p99"] <= peer["p99"]
         result["budget"] = budget
         result["verdict"] = "PASS" if passed else "FAIL"
+    if floor is not None:
+        # An entry not measured (the station never got that far) is below any floor.
+        passed = all(key in ours and ours[key] >= least for key, least in floor.items())
+        result["floor"] = floor
+        result["verdict"] = "PASS" if passed and result.get("verdict") != "FAIL" else "FAIL"
     if note:
         result["note"] = note
     return result
@@ -59,6 +65,9 @@ def show(result):
         limits = ["%s<=%s" % (key, _number(most)) for key, most in result["budget"].items()]
         if result.get("peer_bound"):
             limits.append("p99<=peer")
+        line += " | %s %s" % (",".join(limits), result["verdict"])
+    elif "floor" in result:
+        limits = ["%s>=%s" % (key, _number(least)) for key, least in result["floor"].items()]
         line += " | %s %s" % (",".join(limits), result["verdict"])
     if "note" in result:
         line += " (%s)" % result["note"]
