@@ -106,7 +106,7 @@ deploy: setup
 		$(if $(CA),--ca "$(CA)") $(if $(CLIENT_CERTIFICATE),--client-certificate \
 		"$(CLIENT_CERTIFICATE)") $(if $(CLIENT_KEY),--client-key "$(CLIENT_KEY)")
 
-bench: setup $(MICROPYTHON32_BIN) frozen32
+bench: setup $(MICROPYTHON32_BIN) frozen32 board
 	$(PY) tools/bench.py
 
 clean:

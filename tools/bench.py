@@ -14,6 +14,9 @@ measured on (tools/bench_report.py says what a figure holds).
    throughput, local start, boot and memory, beside a peer charge point on the PyPI ocpp
    package (tools/peer_cp.py).
 5. fleet (tools/bench_fleet.py): stations one core sustains within the response budget.
+6. the emulated board (tools/bench_board.py): heap free idle and while both connectors
+   charge, frozen and ROMFS, 128 and 192 KB, over ws:// and wss://, whether the scripted
+   session completes; the budget of issue 18; instructions per OCPP request (QEMU -icount).
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
 """
 import json
@@ -26,6 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from tools.bench_board import board_figures  # noqa: E402
 from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
 from tools.bench_report import figure, not_measured, show  # noqa: E402
@@ -142,7 +146,7 @@ def main():
     figures = []
     for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
-                  lambda: [fleet_figure()]):
+                  lambda: [fleet_figure()], board_figures):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)
