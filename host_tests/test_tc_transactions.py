@@ -136,6 +136,10 @@ def test_TC_039_offline_transaction():
         wait_until(lambda: station.control("status")["queued"] >= 2, 3 * SAMPLE_S,
                    "a MeterValues queued offline")
         station.control("tap CARD-0039")
+        # Unplugged only once the tap stopped it: the control port's reply says the card was
+        # read, not acted on, and an unplug first would stop it as EVDisconnected.
+        wait_until(lambda: station.control("status")["connectors"][2]["transactionId"] is None,
+                   10, "the offline stop")
         station.control("unplug 2")
         wait_until(lambda: station.control("status")["connectors"][2]["idTag"] is None, 10,
                    "the offline stop")
