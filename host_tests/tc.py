@@ -40,6 +40,30 @@ def frozen_station(cs, extra=(), url=None, heap="96k", **options):
     return _station(cs, url, ["--build", "frozen", "--heap", heap], extra, **options)
 
 
+def board_station(cs, extra=(), url=None, heap=CORE_HEAP, **options):
+    """The station under test on the emulated Cortex-M3 board (boards/mps2_an385, QEMU): the
+    firmware with the station frozen in, a `heap` (128k or 192k) GC heap, lwIP over the
+    board's Ethernet with the Central System's loopback port forwarded. The board's
+    firmware must have been built (`make board`); the launcher rebuilds it against the tree.
+    A case takes it in place of tc_station (its `starter` parameter)."""
+    return _station(cs, url, ["--board", "mps2_an385", "--build", "frozen", "--heap", heap],
+                    extra, **options)
+
+
+# How a board's restart shows in the launcher's output: the sim's launcher starts the
+# device process again and says so; the emulated board resets inside QEMU (the launcher
+# sees nothing), and its main.py starts the station and the field console again.
+SIM_RESTART_LINE = "station: the board reset; starting it again"
+BOARD_START_LINE = "field console of station "
+
+
+def restarted(station):
+    """Whether the board under `station` restarted since it was powered on."""
+    if "mps2_an385" in station.process.args:
+        return sum(BOARD_START_LINE in line for line in station.lines) >= 2
+    return SIM_RESTART_LINE in station.lines
+
+
 def _station(cs, url, board, extra, **options):
     return StationProcess(url or cs.url(), "micropython", control=True,
                           extra=board + list(extra), **options)

@@ -80,8 +80,8 @@ class Session:
         assert len(self.cs.requests(action)) == before, self.cs.requests(action)[before:]
 
 
-def test_TC_003_regular_charging_session_plugin_first():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_003_regular_charging_session_plugin_first(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         station.control("plug 1")
         cs.wait_status(1, "Preparing")
@@ -94,8 +94,8 @@ def test_TC_003_regular_charging_session_plugin_first():
         assert cs.answers_to("StartTransaction")[0][2]["idTagInfo"]["status"] == "Accepted"
 
 
-def test_TC_004_1_regular_charging_session_identification_first():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_004_1_regular_charging_session_identification_first(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("MeterValueSampleInterval", "10")
         station.control("tap " + TAG)  # reusable state Authorized
@@ -108,8 +108,8 @@ def test_TC_004_1_regular_charging_session_identification_first():
         cs.wait_status(2, "Available")  # the authorization went to connector 1 only
 
 
-def test_TC_004_2_connection_timeout_identification_first_and_plug_first():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_004_2_connection_timeout_identification_first_and_plug_first(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("ConnectionTimeOut", str(CONNECTION_TIMEOUT_S))
         station.control("tap " + TAG)
@@ -126,8 +126,8 @@ def test_TC_004_2_connection_timeout_identification_first_and_plug_first():
         assert cs.requests("StartTransaction") == []
 
 
-def test_TC_007_regular_start_charging_session_cached_id():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_007_regular_start_charging_session_cached_id(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("AuthorizationCacheEnabled", "true")
         s.configure("AuthorizeRemoteTxRequests", "true")
@@ -146,8 +146,8 @@ def test_TC_007_regular_start_charging_session_cached_id():
         assert len(s.authorized(TAG)) == 1  # LocalPreAuthorize: the cache answered
 
 
-def test_TC_061_clear_authorization_data_in_authorization_cache():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_061_clear_authorization_data_in_authorization_cache(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("AuthorizationCacheEnabled", "true")
         s.configure("LocalPreAuthorize", "true")
@@ -162,8 +162,8 @@ def test_TC_061_clear_authorization_data_in_authorization_cache():
         assert cs.answers_to("Authorize")[-1][2]["idTagInfo"]["status"] == "Accepted"
 
 
-def test_TC_010_remote_start_charging_session_cable_plugged_in_first():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_010_remote_start_charging_session_cable_plugged_in_first(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.charging(1, TAG)
         assert s.authorized(TAG) == [{"idTag": TAG}]  # AuthorizeRemoteTxRequests is true
@@ -171,8 +171,8 @@ def test_TC_010_remote_start_charging_session_cable_plugged_in_first():
         assert len(start) == 1 and start[0]["connectorId"] == 1 and start[0]["idTag"] == TAG
 
 
-def test_TC_011_1_remote_start_charging_session_remote_start_first():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_011_1_remote_start_charging_session_remote_start_first(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         listing = s.send(call.GetConfiguration(key=["AuthorizeRemoteTxRequests"]))
         assert [k["key"] for k in listing.configuration_key] == ["AuthorizeRemoteTxRequests"]
@@ -196,8 +196,8 @@ def test_TC_011_1_remote_start_charging_session_remote_start_first():
         assert [p["idTag"] for p in cs.requests("StartTransaction")] == [TAG, TAG_2]
 
 
-def test_TC_011_2_remote_start_charging_session_time_out():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_011_2_remote_start_charging_session_time_out(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("ConnectionTimeOut", str(CONNECTION_TIMEOUT_S))
         answer = s.send(call.RemoteStartTransaction(id_tag=TAG, connector_id=1))
@@ -212,8 +212,8 @@ def test_TC_011_2_remote_start_charging_session_time_out():
         assert cs.requests("StartTransaction") == []
 
 
-def test_TC_012_remote_stop_charging_session():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_012_remote_stop_charging_session(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         transaction_id = s.charging(1, TAG)
         answer = s.send(call.RemoteStopTransaction(transaction_id=transaction_id))
@@ -223,8 +223,8 @@ def test_TC_012_remote_stop_charging_session():
         assert stop[0]["transactionId"] == transaction_id and stop[0]["reason"] == "Remote"
 
 
-def test_TC_023_start_charging_session_authorize_invalid():
-    with CentralThread(link_class=Answering) as cs, tc_station(cs) as station:
+def test_TC_023_start_charging_session_authorize_invalid(starter=tc_station):
+    with CentralThread(link_class=Answering) as cs, starter(cs) as station:
         cs.central.authorize_info = {TAG: {"status": "Invalid"}}
         s = Session(cs, station)
         s.configure("LocalPreAuthorize", "true")
@@ -237,8 +237,8 @@ def test_TC_023_start_charging_session_authorize_invalid():
         assert cs.statuses(1)[-1] == ("Preparing", "NoError")
 
 
-def test_TC_026_remote_start_charging_session_rejected():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_026_remote_start_charging_session_rejected(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         s.configure("LocalPreAuthorize", "false")
         s.charging(1, TAG)
@@ -247,8 +247,8 @@ def test_TC_026_remote_start_charging_session_rejected():
         assert len(cs.requests("StartTransaction")) == 1
 
 
-def test_TC_027_remote_start_transaction_connector_id_shall_not_be_0():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_027_remote_start_transaction_connector_id_shall_not_be_0(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         assert s.send(call.RemoteStartTransaction(id_tag=TAG, connector_id=0)).status \
             == "Rejected"
@@ -258,8 +258,8 @@ def test_TC_027_remote_start_transaction_connector_id_shall_not_be_0():
         assert cs.statuses(1)[-1] == ("Available", "NoError")
 
 
-def test_TC_028_remote_stop_transaction_rejected():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_028_remote_stop_transaction_rejected(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         transaction_id = s.charging(1, TAG)
         answer = s.send(call.RemoteStopTransaction(transaction_id=transaction_id + 1000))
@@ -268,8 +268,8 @@ def test_TC_028_remote_stop_transaction_rejected():
         assert cs.statuses(1)[-1] == ("Charging", "NoError")
 
 
-def test_TC_068_stop_transaction_idtag_matches_start():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_068_stop_transaction_idtag_matches_start(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         transaction_id = s.charging(1, TAG)
         s.charging(2, OTHER)  # the connector NOT under test is occupied
@@ -287,8 +287,8 @@ def test_TC_068_stop_transaction_idtag_matches_start():
         assert cs.statuses(2)[-1] == ("Charging", "NoError")
 
 
-def test_TC_069_stop_transaction_parent_idtag_matches_start():
-    with CentralThread(link_class=Answering) as cs, tc_station(cs) as station:
+def test_TC_069_stop_transaction_parent_idtag_matches_start(starter=tc_station):
+    with CentralThread(link_class=Answering) as cs, starter(cs) as station:
         cs.central.authorize_info = {
             TAG: {"status": "Accepted", "parentIdTag": "FAMILY-7"},
             TAG_2: {"status": "Accepted", "parentIdTag": "FAMILY-7"}}
@@ -325,8 +325,8 @@ def offline_start(s, id_tag):
     wait_until(lambda: ("Charging", "NoError") in s.cs.statuses(1), 10, "Charging reported")
 
 
-def test_TC_037_1_offline_start_transaction_valid_idtag():
-    with CentralThread() as cs, tc_station(cs) as station:
+def test_TC_037_1_offline_start_transaction_valid_idtag(starter=tc_station):
+    with CentralThread() as cs, starter(cs) as station:
         s = Session(cs, station)
         station.control("tap " + TAG)  # memory state IdTagCached
         cs.wait_status(1, "Preparing")
@@ -338,8 +338,8 @@ def test_TC_037_1_offline_start_transaction_valid_idtag():
         assert len(s.authorized(TAG)) == 1  # no Authorize.req for the offline start
 
 
-def test_TC_037_2_offline_start_invalid_idtag_stop_on_invalid_id_false():
-    with CentralThread(link_class=Answering) as cs, tc_station(cs) as station:
+def test_TC_037_2_offline_start_invalid_idtag_stop_on_invalid_id_false(starter=tc_station):
+    with CentralThread(link_class=Answering) as cs, starter(cs) as station:
         cs.central.start_info = {TAG: {"status": "Invalid"}}
         s = Session(cs, station)
         s.configure("StopTransactionOnInvalidId", "false")
@@ -350,8 +350,8 @@ def test_TC_037_2_offline_start_invalid_idtag_stop_on_invalid_id_false():
         assert s.stops() == []
 
 
-def test_TC_037_3_offline_start_invalid_idtag_stop_on_invalid_id_true():
-    with CentralThread(link_class=Answering) as cs, tc_station(cs) as station:
+def test_TC_037_3_offline_start_invalid_idtag_stop_on_invalid_id_true(starter=tc_station):
+    with CentralThread(link_class=Answering) as cs, starter(cs) as station:
         cs.central.start_info = {TAG: {"status": "Invalid"}}
         s = Session(cs, station)
         s.configure("StopTransactionOnInvalidId", "true")

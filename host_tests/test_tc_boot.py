@@ -25,9 +25,9 @@ class RejectedThenAccepted(StationLink):
                                             status="Accepted")
 
 
-def test_TC_001_cold_boot_rejected_then_accepted():
+def test_TC_001_cold_boot_rejected_then_accepted(starter=tc_station):
     RejectedThenAccepted.boots = 0
-    with CentralThread(link_class=RejectedThenAccepted) as cs, tc_station(cs):
+    with CentralThread(link_class=RejectedThenAccepted) as cs, starter(cs):
         booted(cs)
         boots = cs.request_times("BootNotification")
         assert len(boots) == 2
@@ -46,8 +46,8 @@ def test_TC_001_cold_boot_rejected_then_accepted():
         assert actions[:2] == ["BootNotification", "BootNotification"]
 
 
-def test_TC_002_cold_boot_pending_configuration_then_accepted():
-    with CentralThread(boot_status="Pending", heartbeat_interval_s=3) as cs, tc_station(cs):
+def test_TC_002_cold_boot_pending_configuration_then_accepted(starter=tc_station):
+    with CentralThread(boot_status="Pending", heartbeat_interval_s=3) as cs, starter(cs):
         wait_until(lambda: cs.answers_to("BootNotification"), 20, "pending boot")
         link = cs.link("CP001")
         listing = cs.run(link.call(call.GetConfiguration()))

@@ -20,8 +20,8 @@ def next_request(cs, action, seen):
     return payload
 
 
-def test_TC_054_trigger_message():
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+def test_TC_054_trigger_message(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=300) as cs, starter(cs) as station:
         link = booted(cs)
         start = charging(cs, station, 1)
         transaction_id = cs.answers_to("StartTransaction")[-1][2]["transactionId"]
@@ -70,8 +70,8 @@ def test_TC_054_trigger_message():
         assert station.control("status")["connectors"][1]["transactionId"] == transaction_id
 
 
-def test_TC_055_trigger_message_rejected():
-    with CentralThread(heartbeat_interval_s=300) as cs, tc_station(cs) as station:
+def test_TC_055_trigger_message_rejected(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=300) as cs, starter(cs) as station:
         link = booted(cs)
         seen = len(cs.requests("MeterValues"))
         assert trigger(cs, link, "MeterValues", 3) == "Rejected"  # NumberOfConnectors + 1

@@ -35,8 +35,8 @@ def spacing(payloads):
     return [b - a for a, b in zip(times, times[1:])]
 
 
-def test_TC_070_sampled_meter_values():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_070_sampled_meter_values(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
         assert change(cs, link, "ClockAlignedDataInterval", "0") == "Accepted"
@@ -54,9 +54,9 @@ def test_TC_070_sampled_meter_values():
             assert [v["measurand"] for v in sampled] == measurands
 
 
-def test_TC_071_clock_aligned_meter_values():
+def test_TC_071_clock_aligned_meter_values(starter=tc_station):
     interval_s = 5
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "MeterValueSampleInterval", "0") == "Accepted"
         assert change(cs, link, "ClockAlignedDataInterval", str(interval_s)) == "Accepted"
@@ -83,8 +83,8 @@ def test_TC_071_clock_aligned_meter_values():
             assert idle and all("transactionId" not in p for p in idle)
 
 
-def test_TC_036_connection_loss_during_transaction():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_036_connection_loss_during_transaction(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
         charging(cs, station)
@@ -105,8 +105,8 @@ def test_TC_036_connection_loss_during_transaction():
         assert {p["transactionId"] for p in values} == {transaction_ids(cs)[0]}
 
 
-def test_TC_038_offline_stop_transaction():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_038_offline_stop_transaction(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         booted(cs)
         charging(cs, station, tag="CARD-0038")
         wait_until(lambda: station.control("status")["connectors"][1]["transactionId"], 10,
@@ -122,8 +122,8 @@ def test_TC_038_offline_stop_transaction():
         cs.wait_status(1, "Finishing", timeout_s=10)
 
 
-def test_TC_039_offline_transaction():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_039_offline_transaction(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "AllowOfflineTxForUnknownId", "true") == "Accepted"
         assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
@@ -136,6 +136,10 @@ def test_TC_039_offline_transaction():
         wait_until(lambda: station.control("status")["queued"] >= 2, 3 * SAMPLE_S,
                    "a MeterValues queued offline")
         station.control("tap CARD-0039")
+        # Unplugged only once the tap stopped it: the control port's reply says the card was
+        # read, not acted on, and an unplug first would stop it as EVDisconnected.
+        wait_until(lambda: station.control("status")["connectors"][2]["transactionId"] is None,
+                   10, "the offline stop")
         station.control("unplug 2")
         wait_until(lambda: station.control("status")["connectors"][2]["idTag"] is None, 10,
                    "the offline stop")
@@ -153,16 +157,17 @@ def test_TC_039_offline_transaction():
                    for p in meter_values(cs, 2))
 
 
-def test_TC_032_2_power_failure_stops_the_transaction_after_power_returns(tmp_path):
+def test_TC_032_2_power_failure_stops_the_transaction_after_power_returns(tmp_path,
+                                                                         starter=tc_station):
     with CentralThread(heartbeat_interval_s=60) as cs:
-        with tc_station(cs, state=tmp_path) as station:
+        with starter(cs, state=tmp_path) as station:
             link = booted(cs)
             assert change(cs, link, "MeterValueSampleInterval", str(SAMPLE_S)) == "Accepted"
             start = charging(cs, station)
             last = wait_until(lambda: meter_values(cs, 1), 2 * SAMPLE_S, "MeterValues")[-1]
             power_off(station)
         booted_before = len(cs.requests("StatusNotification"))
-        with tc_station(cs, state=tmp_path):
+        with starter(cs, state=tmp_path):
             stop = wait_until(lambda: cs.requests("StopTransaction"), 30, "StopTransaction")[0]
             wait_until(lambda: len(cs.requests("StatusNotification")) >= booted_before + 3, 10,
                        "the statuses after the boot")
@@ -183,8 +188,8 @@ def test_TC_032_2_power_failure_stops_the_transaction_after_power_returns(tmp_pa
             assert [p["status"] for p in after_boot if p["connectorId"] == 2] == ["Available"]
 
 
-def test_TC_005_2_ev_side_disconnected_stops_the_transaction():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_005_2_ev_side_disconnected_stops_the_transaction(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "StopTransactionOnEVSideDisconnect", "true") == "Accepted"
         charging(cs, station)
@@ -197,8 +202,8 @@ def test_TC_005_2_ev_side_disconnected_stops_the_transaction():
         assert unlock.status in ("Unlocked", "NotSupported")
 
 
-def test_TC_005_3_ev_side_disconnected_keeps_the_transaction():
-    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+def test_TC_005_3_ev_side_disconnected_keeps_the_transaction(starter=tc_station):
+    with CentralThread(heartbeat_interval_s=60) as cs, starter(cs) as station:
         link = booted(cs)
         assert change(cs, link, "StopTransactionOnEVSideDisconnect", "false") == "Accepted"
         charging(cs, station)

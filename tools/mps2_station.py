@@ -181,7 +181,6 @@ class BoardStation:
         provision(self.flash, settings, files)
 
     async def run(self):
-        from boards.sim.control import Control
         from boards.sim.hardware import Hardware
         from boards.sim.uart_bridge import UartBridge
 
@@ -191,7 +190,7 @@ class BoardStation:
         hardware.link = bridge
         uart1 = os.path.join(folder, "uart1")
         await bridge.serve_unix(uart1)
-        control = Control(hardware, self.power_off)
+        control = board_control_class()(hardware, self.power_off)
         hardware.start()
         console_log = os.path.join(folder, "console.log")
         if self.console:
@@ -201,7 +200,9 @@ class BoardStation:
                        "-serial", "chardev:console"]
         board = Board(self.elf, flash=self.flash, romfs=self.image,
                       utc_s=None if self.options["rtc"] else 0, console=console,
-                      uart_clients={1: uart1}, forward_ports=forwarded_ports(self.options))
+                      uart_clients={1: uart1}, forward_ports=forwarded_ports(self.options),
+                      link_switch=True)
+        control.board = board
         command = board.command(folder) + shlex.split(os.environ.get(EXTRA_QEMU_ARGS, ""))
         qemu_log = os.path.join(folder, "qemu.log")
         stopping = []
@@ -274,6 +275,23 @@ class BoardStation:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def board_control_class():
+    from boards.sim.control import Control
+
+    class BoardControl(Control):
+        """The sim's control port, but `net down|up` pulls and plugs the board's Ethernet
+        cable (QEMU's link switch): this board's link is its PHY's, which the firmware
+        reads (board.py refuses the sim's `net`, a flag in the controller)."""
+        board = None
+
+        def _net(self, args):
+            word = super()._net(args)  # checks the arguments: "net up" or "net down"
+            # A QMP call on a local socket: milliseconds, so the loop may wait for it.
+            self.board.set_link(word == "net up")
+
+    return BoardControl
 
 
 def say(text):

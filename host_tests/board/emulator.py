@@ -20,6 +20,7 @@ beyond is reachable, and nothing on the host can connect to the board.
 
 Every wait is bounded, and the emulator is always killed.
 """
+import json
 import os
 import shlex
 import shutil
@@ -48,7 +49,7 @@ class BoardError(Exception):
 
 class Board:
     def __init__(self, firmware, flash=None, romfs=None, utc_s=None, seed=None, console_pty=False,
-                 forward_ports=None, console=None, uart_clients=None):
+                 forward_ports=None, console=None, uart_clients=None, link_switch=False):
         """`flash`: the flash file (created blank when missing; None: the flash is erased at
         every power-on). `romfs`: an image written to the ROM partition at power-on, as a
         programmer would. `utc_s`: the RTC at power-on (default: the host's time; 0: not set).
@@ -60,7 +61,8 @@ class Board:
         instead of either (the station's launcher: stdio, or a pty with a log file), run
         through `command(folder)`. `uart_clients`: {n: path} for UARTs that connect to a
         Unix socket the host listens on (the launcher's I/O controller bridge) instead of
-        listening on one of their own."""
+        listening on one of their own. `link_switch`: a QMP socket in the board's folder so
+        that `set_link()` can take the Ethernet link down and up (the cable pulled)."""
         self.firmware = firmware
         self.flash = flash
         self.romfs = romfs
@@ -70,6 +72,7 @@ class Board:
         self.forward_ports = forward_ports
         self.console = console
         self.uart_clients = uart_clients or {}
+        self.link_switch = link_switch
         self.console_path = None
         self.process = None
         self.boot_output = b""
@@ -92,6 +95,10 @@ class Board:
         machine = "mps2-an385"
         cmd = [QEMU, "-nodefaults", "-display", "none", "-monitor", "none",
                "-nic", self._nic()]
+        if self.link_switch:
+            # QMP, not the human monitor: a line-per-reply JSON protocol on a socket of our
+            # own, so nothing reaches the console.
+            cmd += ["-qmp", "unix:%s,server=on,wait=off" % os.path.join(self._dir, "qmp")]
         if self.flash:
             if not os.path.exists(self.flash):
                 with open(self.flash, "wb") as f:
@@ -138,6 +145,29 @@ class Board:
         the process itself (the launcher, boards/sim/station --board mps2_an385)."""
         self._dir = folder
         return self._command()
+
+    def set_link(self, up, timeout_s=5):
+        """The Ethernet cable plugged in (up) or pulled: QEMU's set_link on the board's
+        LAN9118 (its NIC is "lan9118.0"), which the chip's PHY reports as its link status.
+        Needs `link_switch`."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout_s)
+        try:
+            sock.connect(os.path.join(self._dir, "qmp"))
+            replies = sock.makefile("rb")
+            replies.readline()  # the greeting
+            for command in ({"execute": "qmp_capabilities"},
+                            {"execute": "set_link", "arguments": {"name": "lan9118.0",
+                                                                  "up": bool(up)}}):
+                sock.sendall(json.dumps(command).encode() + b"\n")
+                while True:  # events may come before the command's reply
+                    reply = json.loads(replies.readline())
+                    if "return" in reply or "error" in reply:
+                        break
+                if "error" in reply:
+                    raise BoardError("QMP %s: %s" % (command["execute"], reply["error"]))
+        finally:
+            sock.close()
 
     def _socket_path(self, n):
         return os.path.join(self._dir, "uart%d" % n)

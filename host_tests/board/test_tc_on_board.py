@@ -1,0 +1,76 @@
+"""Core and Remote Trigger compliance cases (host_tests/test_tc_*.py) run again with the
+station on the emulated board (boards/mps2_an385): the same case functions, their station
+started by tc.board_station instead of tc.station on the 32-bit unix port. What the board
+adds is its own code path: the frozen firmware on a Cortex-M3 with a 128 KB heap, lwIP and
+the LAN9118 driver under the WebSocket, littlefs on its flash, its hardware over UART1.
+
+A chosen set, to keep `make test` within its budget (docs/compliance.md says which run
+here): boot, authorization, a session with meter values, remote start and stop,
+configuration, reset, unlock, trigger message, offline (the board's Ethernet cable pulled:
+the control port's `net down`, QEMU's link switch), a power cut.
+"""
+import os
+import sys
+
+import pytest
+
+from emulator import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "host_tests"))
+import test_tc_authorization as authorization  # noqa: E402
+import test_tc_boot as boot  # noqa: E402
+import test_tc_remote_control as remote_control  # noqa: E402
+import test_tc_remote_trigger as remote_trigger  # noqa: E402
+import test_tc_transactions as transactions  # noqa: E402
+from tc import CentralThread, board_station, booted  # noqa: E402
+
+CASES = [
+    boot.test_TC_001_cold_boot_rejected_then_accepted,
+    authorization.test_TC_003_regular_charging_session_plugin_first,
+    authorization.test_TC_012_remote_stop_charging_session,
+    transactions.test_TC_070_sampled_meter_values,
+    transactions.test_TC_038_offline_stop_transaction,
+    transactions.test_TC_039_offline_transaction,
+    remote_control.test_TC_013_hard_reset_without_transaction,
+    remote_control.test_TC_016_soft_reset_with_transaction,
+    remote_trigger.test_TC_054_trigger_message,
+]
+POWER_CUT_CASES = [
+    transactions.test_TC_032_2_power_failure_stops_the_transaction_after_power_returns,
+]
+# The cases that share one station (test_tc_remote_control's station_cs): each leaves it
+# as it found it.
+SHARED_STATION_CASES = [
+    remote_control.test_TC_017_2_unlock_connector_fixed_cable_no_session,
+    remote_control.test_TC_018_2_unlock_connector_fixed_cable_with_session,
+    remote_control.test_TC_019_every_required_core_key_with_its_accessibility,
+    remote_control.test_TC_021_change_configuration,
+    remote_control.test_TC_040_1_configuration_key_not_supported,
+    remote_control.test_TC_040_2_configuration_key_invalid_value,
+]
+
+
+def case_id(case):
+    return case.__name__[len("test_"):]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_on_board(firmware, case):
+    case(starter=board_station)
+
+
+@pytest.mark.parametrize("case", POWER_CUT_CASES, ids=case_id)
+def test_power_cut_on_board(firmware, tmp_path, case):
+    case(tmp_path, starter=board_station)
+
+
+@pytest.fixture(scope="module")
+def board_cs(firmware):
+    with CentralThread(heartbeat_interval_s=60) as cs, board_station(cs) as station:
+        booted(cs)
+        yield station, cs
+
+
+@pytest.mark.parametrize("case", SHARED_STATION_CASES, ids=case_id)
+def test_on_one_board(board_cs, case):
+    case(board_cs)
