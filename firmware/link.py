@@ -61,6 +61,7 @@ class Link:
         # (boards/README.md); None: the board cannot tell, the backoff alone paces attempts.
         self._link_changed = getattr(board, "link_changed", None)
         self._reconnect_at_once = False
+        self._link_cut = False  # the board's link went down under the open connection
         self._closing = None
         self._fallback = None
         # Told every error that ended a connection attempt (security events).
@@ -127,7 +128,17 @@ class Link:
     async def run(self):
         while True:
             await self._network_up()
-            await self._run_one_connection()
+            try:
+                await self._run_one_connection()
+            except asyncio.CancelledError:
+                # The link went down just as the connection ended on its own: the cut
+                # reached the task after its receiving, in the close.
+                if not self._link_cut:
+                    raise
+                try:
+                    await self._connection.abort()
+                except Exception:  # already gone
+                    pass
             if self._reconnect_at_once:
                 self._reconnect_at_once = False
                 self._board.log("link: reconnecting (%s)" % self.last_error)
@@ -148,6 +159,7 @@ class Link:
         while self._board.link_up():
             await changed.wait()
             changed.clear()
+        self._link_cut = True
         receiving.cancel()
 
     def _network_down(self):
@@ -209,6 +221,7 @@ class Link:
         self.state = ONLINE
         self._board.log("link: online %s" % self.url)
         online_task = asyncio.create_task(self._on_online())
+        self._link_cut = False
         watch = None
         if self._link_changed is not None:
             watch = asyncio.create_task(self._end_when_link_down(asyncio.current_task()))
@@ -216,7 +229,7 @@ class Link:
             while True:
                 await self._receive(await self._connection.recv())
         except asyncio.CancelledError:
-            if watch is None or not watch.done():
+            if not self._link_cut:
                 raise  # not ours: the link itself is being stopped
             self.last_error = "network link down"
         except Exception as error:
@@ -229,6 +242,9 @@ class Link:
             self._session = None
             self.state = OFFLINE
             try:
-                await self._connection.close()
+                if self._link_cut:  # no close handshake over a link that is down
+                    await self._connection.abort()
+                else:
+                    await self._connection.close()
             except Exception:  # already gone: nothing more to release
                 pass

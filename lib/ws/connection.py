@@ -92,6 +92,11 @@ class Connection:
         self.protocol.receive_eof()
         await self._shut_transport()
 
+    async def abort(self):
+        """Closes the transport at once, without the close handshake: the network is gone."""
+        self.protocol.receive_eof()
+        await self._shut_transport()
+
     async def _read_until_closed(self):
         while self.protocol.state != CLOSED:
             await self._read_once()
