@@ -334,6 +334,24 @@ def test_wait_ms_tells_when_there_is_work():
     assert controller.wait_ms(wire.now) == RESPONSE_TIMEOUT_MS  # waiting for the reply
 
 
+def test_a_reply_arriving_a_byte_at_a_time_asks_for_the_driver_only_when_whole():
+    # The driver is woken for a reply only when it is whole: a UART hands bytes over a few
+    # at a time, and a wake for each cost the emulated board half its idle instructions.
+    wire = up_wire()
+    controller = wire.controller
+    wire.now += POLL_INTERVAL_MS  # the next poll is due
+    controller.poll(wire.now)
+    poll = controller.data_to_send()
+    assert poll and controller.awaits_reply()
+    wire.hardware.receive_data(bytes(poll), wire.now)
+    reply = bytes(wire.hardware.data_to_send())
+    for i in range(len(reply) - 1):
+        controller.receive_data(reply[i:i + 1], wire.now)
+        assert controller.awaits_reply(), i
+    controller.receive_data(reply[-1:], wire.now)
+    assert not controller.awaits_reply()
+
+
 def test_emergency_stop_is_an_input():
     wire = up_wire()
     wire.model.emergency_stop = True

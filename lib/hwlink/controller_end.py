@@ -99,6 +99,11 @@ class ControllerEnd:
                 if kind == m.COMMAND:
                     self._send(m.ERROR, seq, bytes((m.ERROR_BAD_PAYLOAD,)))
 
+    def awaits_reply(self):
+        """A request is out and its reply has not come whole: bytes that arrive meanwhile
+        give the driver nothing to do (a UART hands them over a few at a time)."""
+        return self._request is not None and not self.commands and not self._out
+
     def data_to_send(self):
         out = self._out
         self._out = bytearray()
