@@ -36,7 +36,7 @@ from certs import issue, make_ca  # noqa: E402
 from harness import CentralThread, StationProcess, wait_until  # noqa: E402
 from ocpp.v16 import call  # noqa: E402
 
-from tools.bench_heap import SessionFailed, out_of_heap  # noqa: E402
+from tools.bench_heap import ScriptedSession  # noqa: E402
 from tools.bench_report import figure, not_measured  # noqa: E402
 from tools.bench_timing import requests_since  # noqa: E402
 from tools.mps2_station import EXTRA_QEMU_ARGS  # noqa: E402
@@ -70,15 +70,6 @@ def build_firmwares():
     return failed
 
 
-def wait(station, predicate, what, timeout_s=15):
-    """wait_until, but ends at once when the station died or ran out of heap."""
-    def probe():
-        if not station.alive or any(out_of_heap(line) for line in station.lines):
-            raise SessionFailed(what)
-        return predicate()
-    return wait_until(probe, timeout_s, what)
-
-
 def board_session(cs, identity, kind, url, extra):
     """The scripted session of tools/bench_heap.py on the board: returns ({"idle",
     "charging"}: heap free in bytes, as far as it got; None when it completed, else the
@@ -86,52 +77,18 @@ def board_session(cs, identity, kind, url, extra):
     build, heap = (kind[:-3], "192k") if kind.endswith("192") else (kind, "128k")
     station = StationProcess(url, identity=identity, control=True,
                              extra=BOARD + ["--build", build, "--heap", heap] + list(extra))
-    start = len(cs.central.traffic)
+    script = ScriptedSession(cs, station, identity, BOOT_TIMEOUT_S)
     free = {}
-
-    def control(line):
-        return station.control(line)
-
-    def transaction(connector_id):
-        return control("status")["connectors"][connector_id].get("transactionId")
-
-    def received(action, count, what, timeout_s=15):
-        wait(station, lambda: len(requests_since(cs, identity, start, action)) >= count, what,
-             timeout_s)
-
     try:
-        wait(station, lambda: any("control: listening" in line for line in station.lines),
-             "the board attached", BOOT_TIMEOUT_S)
-        received("StatusNotification", 3, "the boot statuses", BOOT_TIMEOUT_S)
-        wait(station, lambda: control("status")["queued"] == 0, "boot reported")
-        free["idle"] = control("heap")["freeBytes"]
-        link = cs.link(identity)
-        cs.run(link.call(call.ChangeConfiguration(key="MeterValueSampleInterval",
-                                                  value=str(SAMPLE_INTERVAL_S))))
-        control("plug 1")
-        control("tap BENCH1")
-        wait(station, lambda: transaction(1), "a local start on 1")
-        control("plug 2")
-        cs.run(link.call(call.RemoteStartTransaction(id_tag="BENCH2", connector_id=2)))
-        wait(station, lambda: transaction(2), "a remote start on 2")
-        metered = len(requests_since(cs, identity, start, "MeterValues"))
-        wait(station, lambda: {p["connectorId"] for p, _ in
-                               requests_since(cs, identity, start, "MeterValues")[metered:]}
-             == {1, 2}, "MeterValues of both connectors")
+        script.booted()
+        free["idle"] = script.control("heap")["freeBytes"]
+        script.both_charging()
         samples = []
         for _ in range(CHARGING_SAMPLES):
-            samples.append(control("heap")["freeBytes"])
+            samples.append(script.control("heap")["freeBytes"])
             time.sleep(1)
         free["charging"] = min(samples)
-        if cs.run(link.call(call.GetConfiguration())) is None:  # a CALLERROR
-            raise SessionFailed("GetConfiguration of every key")
-        cs.run(link.call(call.RemoteStopTransaction(transaction_id=transaction(2))))
-        wait(station, lambda: not transaction(2), "a remote stop on 2")
-        cs.run(link.call(call.Reset(type="Soft")))
-        received("BootNotification", 2, "the boot after the reset", BOOT_TIMEOUT_S)
-        wait(station, lambda: control("status")["registration"] == "Accepted"
-             and control("status")["queued"] == 0, "booted again, everything delivered")
-        wait(station, lambda: True, "nothing out of heap")
+        script.finish()
         return free, None
     except Exception as e:  # out of heap: the board failed, stopped answering or gave up
         return free, "%s (%s)" % (getattr(e, "args", [""])[0] or type(e).__name__,

@@ -62,52 +62,80 @@ def wait(station, predicate, what, timeout_s=15):
     return wait_until(probe, timeout_s, what)
 
 
+class ScriptedSession:
+    """The steps of the scripted session on a running `station`, each waiting for what it
+    brings; the caller reads the heap between them (the unix ports here, the emulated board
+    in tools/bench_board.py). `boot_timeout_s`: how long a boot may take."""
+
+    def __init__(self, cs, station, identity, boot_timeout_s=15):
+        self.cs = cs
+        self.station = station
+        self.identity = identity
+        self.boot_timeout_s = boot_timeout_s
+        self.start = len(cs.central.traffic)
+        self.link = None
+
+    def control(self, line):
+        return self.station.control(line)
+
+    def transaction(self, connector_id):
+        return self.control("status")["connectors"][connector_id].get("transactionId")
+
+    def received(self, action, count, what, timeout_s=15):
+        wait(self.station, lambda: len(requests_since(self.cs, self.identity, self.start,
+                                                      action)) >= count, what, timeout_s)
+
+    def booted(self):
+        wait(self.station, lambda: any("control: listening" in line
+                                       for line in self.station.lines),
+             "the device attached", self.boot_timeout_s)
+        self.received("StatusNotification", 3, "the boot statuses", self.boot_timeout_s)
+        wait(self.station, lambda: self.control("status")["queued"] == 0, "boot reported")
+
+    def both_charging(self):
+        """A local start on 1, a remote start on 2, MeterValues of both."""
+        cs, station, control = self.cs, self.station, self.control
+        self.link = link = cs.link(self.identity)
+        cs.run(link.call(call.ChangeConfiguration(key="MeterValueSampleInterval",
+                                                  value=str(SAMPLE_INTERVAL_S))))
+        control("plug 1")
+        control("tap BENCH1")
+        wait(station, lambda: self.transaction(1), "a local start on 1")
+        control("plug 2")
+        cs.run(link.call(call.RemoteStartTransaction(id_tag="BENCH2", connector_id=2)))
+        wait(station, lambda: self.transaction(2), "a remote start on 2")
+        metered = len(requests_since(cs, self.identity, self.start, "MeterValues"))
+        wait(station, lambda: {p["connectorId"] for p, _ in requests_since(
+            cs, self.identity, self.start, "MeterValues")[metered:]} == {1, 2},
+             "MeterValues of both connectors")
+
+    def finish(self):
+        """Every key read, a remote stop, a soft reset, everything delivered."""
+        cs, station, link, control = self.cs, self.station, self.link, self.control
+        if cs.run(link.call(call.GetConfiguration())) is None:  # a CALLERROR
+            raise SessionFailed("GetConfiguration of every key")
+        cs.run(link.call(call.RemoteStopTransaction(transaction_id=self.transaction(2))))
+        wait(station, lambda: not self.transaction(2), "a remote stop on 2")
+        cs.run(link.call(call.Reset(type="Soft")))
+        self.received("BootNotification", 2, "the boot after the reset", self.boot_timeout_s)
+        wait(station, lambda: control("status")["registration"] == "Accepted"
+             and control("status")["queued"] == 0, "booted again, everything delivered")
+        wait(station, lambda: True, "nothing out of heap")
+
+
 def session(cs, identity, build, heap, url, extra=(), interpreter=None):
     """Runs the scripted session; returns the heap in use {"idle", "charging"} in bytes
     (for ROMFS, beyond the image), or None when the session did not complete."""
     station = StationProcess(url, identity=identity, control=True, interpreter=interpreter,
                              extra=["--build", build, "--heap", str(heap)] + list(extra))
-    start = len(cs.central.traffic)
+    script = ScriptedSession(cs, station, identity)
     image = os.path.getsize(IMAGE) if build == "romfs" else 0
-
-    def control(line):
-        return station.control(line)
-
-    def transaction(connector_id):
-        return control("status")["connectors"][connector_id].get("transactionId")
-
-    def received(action, count, what):
-        wait(station, lambda: len(requests_since(cs, identity, start, action)) >= count, what)
-
     try:
-        wait(station, lambda: any("control: listening" in line for line in station.lines),
-             "the device attached")
-        received("StatusNotification", 3, "the boot statuses")
-        wait(station, lambda: control("status")["queued"] == 0, "boot reported")
-        idle = control("heap")["allocBytes"] - image
-        link = cs.link(identity)
-        cs.run(link.call(call.ChangeConfiguration(key="MeterValueSampleInterval",
-                                                  value=str(SAMPLE_INTERVAL_S))))
-        control("plug 1")
-        control("tap BENCH1")
-        wait(station, lambda: transaction(1), "a local start on 1")
-        control("plug 2")
-        cs.run(link.call(call.RemoteStartTransaction(id_tag="BENCH2", connector_id=2)))
-        wait(station, lambda: transaction(2), "a remote start on 2")
-        metered = len(requests_since(cs, identity, start, "MeterValues"))
-        wait(station, lambda: {p["connectorId"] for p, _ in
-                               requests_since(cs, identity, start, "MeterValues")[metered:]}
-             == {1, 2}, "MeterValues of both connectors")
-        charging = control("heap")["allocBytes"] - image
-        if cs.run(link.call(call.GetConfiguration())) is None:  # a CALLERROR
-            raise SessionFailed("GetConfiguration of every key")
-        cs.run(link.call(call.RemoteStopTransaction(transaction_id=transaction(2))))
-        wait(station, lambda: not transaction(2), "a remote stop on 2")
-        cs.run(link.call(call.Reset(type="Soft")))
-        received("BootNotification", 2, "the boot after the reset")
-        wait(station, lambda: control("status")["registration"] == "Accepted"
-             and control("status")["queued"] == 0, "booted again, everything delivered")
-        wait(station, lambda: True, "nothing out of heap")
+        script.booted()
+        idle = script.control("heap")["allocBytes"] - image
+        script.both_charging()
+        charging = script.control("heap")["allocBytes"] - image
+        script.finish()
         return {"idle": idle, "charging": charging}
     except Exception as e:  # out of heap: the station died, stopped answering or gave up
         if os.environ.get("BENCH_DEBUG"):
