@@ -57,12 +57,15 @@ def started_on(cs, connector_id):
 
 
 def transaction_id_of(cs, start):
-    """The transactionId the Central System gave for the StartTransaction `start`."""
+    """The transactionId the Central System gave for the StartTransaction `start`. Its
+    answer is logged a moment after the request: wait for it."""
     frames = cs.frames("<-")
     unique_id = next(f[1] for f in frames if f[0] == 2 and f[2] == "StartTransaction"
                      and f[3] == start)
-    return next(f[2] for f in cs.frames("->") if f[0] == 3 and f[1] == unique_id)[
-        "transactionId"]
+    answers = wait_until(lambda: [f[2] for f in cs.frames("->")
+                                  if f[0] == 3 and f[1] == unique_id], 5,
+                         "the answer to StartTransaction %s" % unique_id)
+    return answers[0]["transactionId"]
 
 
 def stopped(cs, transaction_id, timeout_s=15):
