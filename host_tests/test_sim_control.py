@@ -154,6 +154,8 @@ def test_console_drives_the_same_hardware_as_the_control_port(tmp_path, runtime)
     (["--csms", "wss://h/ocpp", "--ca", STATION], "not a certificate"),
     (["--csms", "wss://h/ocpp", "--cert", STATION, "--key", STATION], "not a certificate"),
     (["--csms", "ws://h/ocpp", "--heap", "lots"], "--heap"),
+    (["--csms", "ws://h/ocpp", "--speed", "fast"], "--speed"),
+    (["--csms", "ws://h/ocpp", "--speed", "0"], "1 to 100"),
     (["--csms", "ws://h/ocpp", "--runtime", "jython"], "--runtime"),
     (["--csms", "ws://h/ocpp", "--id", ""], "--id"),
     (["--csms", "ws://h/ocpp", "--password", "0123456789abcdef"], "--password"),  # 8 bytes

@@ -164,8 +164,9 @@ def forwarded_ports(options):
 
 
 class BoardStation:
-    def __init__(self, state, options, build, heap_bytes, control_at, console):
+    def __init__(self, state, options, build, heap_bytes, control_at, console, speed=1):
         self.state = state
+        self.speed = speed
         self.control_at = control_at
         self.console = console
         self.kind = firmware_kind(build, heap_bytes)
@@ -185,7 +186,7 @@ class BoardStation:
         from boards.sim.uart_bridge import UartBridge
 
         folder = tempfile.mkdtemp(prefix="mps2-station-")
-        hardware = Hardware(self.state)
+        hardware = Hardware(self.state, self.speed)
         bridge = UartBridge(hardware)
         hardware.link = bridge
         uart1 = os.path.join(folder, "uart1")

@@ -51,7 +51,11 @@ def ticks_diff(end, start):
 
 
 class Hardware:
-    def __init__(self, state_root=None):
+    """`speed`: how many times faster than real time energy flows (the launcher's
+    --speed): a long charge in a short test or demo, the controller's own clock unchanged."""
+
+    def __init__(self, state_root=None, speed=1):
+        self.speed = speed
         self.power_stage = PowerStage()
         self._hw_path = None
         hw_dir = None
@@ -106,7 +110,7 @@ class Hardware:
         while True:
             await asyncio.sleep(PHYSICS_STEP_MS / 1000)
             now_ms = int(loop.time() * 1000)
-            self.step(min(now_ms - last_ms, MAX_STEP_MS), now_ms)
+            self.step(min(now_ms - last_ms, MAX_STEP_MS) * self.speed, now_ms)
             last_ms = now_ms
 
     def step(self, dt_ms, now_ms):
