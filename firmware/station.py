@@ -20,6 +20,7 @@ from firmware.core.vendor import VendorExtensions
 from firmware.link import ONLINE, Link
 from firmware.outbound import Outbound
 from firmware.security import Security
+from firmware.smart_charging import SmartCharging
 from firmware.supervisor import Supervisor
 from ocppj.rpc import ANY_ACTION
 
@@ -32,12 +33,16 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "ExtendedTriggerMessage": "firmware.remote_trigger.trigger",
              "RemoteStartTransaction": "firmware.core.remote",
              "RemoteStopTransaction": "firmware.core.remote",
-             "UnlockConnector": "firmware.core.unlock"}
+             "UnlockConnector": "firmware.core.unlock",
+             "SetChargingProfile": "firmware.smart_charging.requests",
+             "GetCompositeSchedule": "firmware.smart_charging.requests",
+             "ClearChargingProfile": "firmware.smart_charging.requests"}
 # SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
-# services) and Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
+# services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
 # its name is written here rather than read from a package kept loaded for it: 290 bytes
-# of a 128 KB board's heap). The security extension adds no name: OCPP 1.6 has none for it.
-PROFILES = ("Core", "RemoteTrigger")
+# of a 128 KB board's heap) and Smart Charging (firmware/smart_charging/). The security
+# extension adds no name: OCPP 1.6 has none for it.
+PROFILES = ("Core", "RemoteTrigger", "SmartCharging")
 
 
 class Station:
@@ -87,6 +92,7 @@ class Station:
                                          clock=self.clock, messages=self.messages, log=log,
                                          on_change=self.refresh, ticks_ms=board.ticks_ms,
                                          ticks_diff=board.ticks_diff)
+        self.smart_charging = SmartCharging(station=self)
         # What was stamped before the time was known (no RTC, offline) is corrected once it
         # is: at once with an RTC, else at the first answer of the Central System.
         self.clock.on_known = self._time_known
@@ -273,6 +279,7 @@ class Station:
         """Recomputes every connector's status from its inputs and reports what changed."""
         coalesce = self.link.state != ONLINE
         self.identification.update_inputs()
+        self.smart_charging.update()
         # An emergency stop makes the station Unavailable at its discretion (4.9, 7.7).
         operative = self.availability.operative(0) and not self.emergency_stop
         self.status.update(0, AVAILABLE if operative else UNAVAILABLE, NO_ERROR, None,
@@ -290,6 +297,7 @@ class Station:
             if not inputs.plugged or not inputs.operative:
                 inputs.finishing = False  # an Unavailable connector has no session to finish
             inputs.in_transaction = in_transaction
+            inputs.limit_w = self.smart_charging.limits_w[connector_id - 1]
             self.transactions.switch_output(connector_id, inputs)
             info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
             self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,
@@ -304,7 +312,8 @@ class Station:
             connectors.append({
                 "id": connector_id, "status": state.status, "errorCode": state.error_code,
                 "transactionId": transaction.transaction_id if transaction else None,
-                "idTag": transaction.id_tag if transaction else None})
+                "idTag": transaction.id_tag if transaction else None,
+                "limitW": self.smart_charging.limits_w[connector_id - 1]})
         return {"connection": self.link.state, "registration": self.registration.status,
                 "queued": len(self.messages), "connectors": connectors}
 

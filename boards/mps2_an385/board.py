@@ -36,6 +36,9 @@ MODEL = "DCFC-240-2"
 FIRMWARE_VERSION = "0.1.0"
 METER_TYPE = "OpenVolt DC meter (I/O)"  # CiString25
 CONNECTOR_COUNT = 2
+# The power stage's rating, which either connector may take whole (the Smart Charging
+# profile's limits never exceed it: the board contract's max_power_w).
+STATION_POWER_W = 240000
 HWLINK_UART = 1
 HWLINK_BAUD = 115200
 # Bytes the UART's receive interrupt can hold while the event loop is busy elsewhere (a TLS
@@ -125,6 +128,7 @@ def _lan_up():
 
 
 class Mps2Board:
+    max_power_w = STATION_POWER_W
     def __init__(self, provisioning):
         p = provisioning
         self.identity_name = p.identity

@@ -34,6 +34,9 @@ _IDLE_IO = [False, NO_ERROR, False, 0, 0, 0.0, 0.0, None]
 # (boards/sim/power_stage.py); the rest is room for the launcher's process, which
 # simulates it, on a loaded host.
 DEENERGIZE_TIMEOUT_MS = 5000
+# The power stage's rating, which either connector may take whole (the Smart Charging
+# profile's limits never exceed it: the board contract's max_power_w).
+STATION_POWER_W = 240000
 
 if hasattr(time, "ticks_ms"):
     ticks_ms = time.ticks_ms
@@ -98,6 +101,7 @@ class SimConnector:
 
 
 class SimBoard:
+    max_power_w = STATION_POWER_W
     def __init__(self, identity_name, csms_url, password=None, ca_der=None, state_root=None,
                  csms_url_tls=None, client_certificate=None,
                  additional_root_certificate_check=False, rtc=True):

@@ -19,12 +19,15 @@ def answer(station, action, payload):
     """The station's handler of both requests, loaded for each (firmware.on_demand)."""
     handlers = {}
     Remote(station.config, station.identification, station.transactions, len(station.inputs),
-           station.may_charge, station.board.log).register(handlers)
+           station.may_charge, station.board.log,
+           getattr(station, "smart_charging", None)).register(handlers)
     return handlers[action](payload)
 
 
 class Remote:
-    def __init__(self, config, identification, transactions, connector_count, may_charge, log):
+    def __init__(self, config, identification, transactions, connector_count, may_charge, log,
+                 smart_charging=None):
+        self._smart_charging = smart_charging  # None: a station built without the profile
         self._config = config
         self._identification = identification
         self._transactions = transactions
@@ -52,12 +55,21 @@ class Remote:
         else:
             possible = 1 <= connector_id <= self._connector_count \
                 and self._startable(connector_id)
-        if not possible or not self._may_charge():
+        if not possible or not self._may_charge() or not self._takes_profile(id_tag, payload):
             self._log("remote: start for %s on connector %s Rejected" % (id_tag, connector_id))
             return {"status": REJECTED}
         authorize_first = self._config.get("AuthorizeRemoteTxRequests")
         start = self._identification.remote_start
         return {"status": ACCEPTED}, lambda: start(id_tag, connector_id, authorize_first)
+
+    def _takes_profile(self, id_tag, payload):
+        """A chargingProfile (Smart Charging, section 5.16.2) the station will apply to the
+        transaction, or none; without the profile the station ignores it."""
+        profile = payload.get("chargingProfile")
+        if profile is None or self._smart_charging is None:
+            return True
+        return self._smart_charging.call("take_remote_profile", id_tag,
+                                         payload.get("connectorId"), profile)
 
     def remote_stop(self, payload):
         transaction_id = payload["transactionId"]
