@@ -41,6 +41,20 @@ REQUESTS = (
         "signingCertificate": BAD_PEM, "signature": "AA=="}}]),
     ("GetLog", [{"logType": "SecurityLog", "requestId": 2,
                  "log": {"remoteLocation": "ftp://127.0.0.1:9/logs"}}]),
+    ("SetChargingProfile", [{"connectorId": 0, "csChargingProfiles": {
+        "chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "ChargePointMaxProfile",
+        "chargingProfileKind": "Absolute", "chargingSchedule": {
+            "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0,
+                                                                 "limit": 50000}]}}},
+        {"connectorId": 1, "csChargingProfiles": {
+            "chargingProfileId": 2, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Relative", "chargingSchedule": {
+                "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0,
+                                                                     "limit": 10}]}}}]),
+    ("GetCompositeSchedule", [{"connectorId": 0, "duration": 60},
+                              {"connectorId": 1, "duration": 60, "chargingRateUnit": "A"},
+                              {"connectorId": 9, "duration": 60}]),
+    ("ClearChargingProfile", [{"id": 1}, {"id": 1}]),
     ("Reset", [{"type": "Soft"}]),
 )
 # What the Central System answers the station's own requests.

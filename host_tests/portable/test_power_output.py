@@ -93,21 +93,37 @@ def test_a_fault_on_one_connector_leaves_the_other_charging():
 
 
 def test_a_zero_limit_or_a_reservation_for_another_suspends_the_output():
-    # The inputs the Smart Charging and Reservation profiles will set (allowed by default).
+    # The Smart Charging profile's limit (a TxDefaultProfile of 0 W, then 11 kW) and the input
+    # the Reservation profile will set (allowed by default).
     station, board = make("permissives")
     one = board.connectors[0]
     charging(station, board, 1)
     inputs = station.inputs[0]
-    for name, blocked, allowed in (("limit_w", 0, None), ("reserved_for_other", True, False)):
-        setattr(inputs, name, blocked)
-        station.refresh()
-        assert not one.energized and shown(station, 1) == ("SuspendedEVSE", NO_ERROR), name
-        setattr(inputs, name, allowed)
-        station.refresh()
-        assert one.energized and shown(station, 1) == ("Charging", NO_ERROR), name
-    inputs.limit_w = 11000
+    limited = []
+    one.set_limit_w = limited.append  # what the output is told
+    for limit_w in (0, 11000):
+        assert answer(station, "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": {
+            "chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute", "chargingSchedule": {
+                "chargingRateUnit": "W", "chargingSchedulePeriod": [
+                    {"startPeriod": 0, "limit": limit_w}]}}}) == {"status": "Accepted"}
+        assert limited[-1] == limit_w
+        assert one.energized == (limit_w > 0)
+        assert shown(station, 1) == ("Charging" if limit_w else "SuspendedEVSE", NO_ERROR)
+    assert answer(station, "ClearChargingProfile", {}) == {"status": "Accepted"}
+    assert limited[-1] is None and one.energized and shown(station, 1) == ("Charging", NO_ERROR)
+    inputs.reserved_for_other = True
     station.refresh()
-    assert one.energized
+    assert not one.energized and shown(station, 1) == ("SuspendedEVSE", NO_ERROR)
+    inputs.reserved_for_other = False
+    station.refresh()
+    assert one.energized and shown(station, 1) == ("Charging", NO_ERROR)
+
+
+def answer(station, action, payload):
+    from ocppj.rpc import ANY_ACTION
+
+    return (station.handlers.get(action) or station.handlers[ANY_ACTION](action))(payload)
 
 
 def test_a_stuck_power_switch_faults_the_connector_until_a_restart():
