@@ -31,7 +31,8 @@ def _kilowatts(watts):
 
 
 def connector_line(c):
-    """One connector of a status snapshot on one line, e.g. '[1] Charging 45.2 kW SoC 63%'."""
+    """One connector of a status snapshot on one line, e.g. '[1] Charging 45.2 kW SoC 63%'
+    ('limit 50.0 kW' after the power when a charging profile limits it)."""
     parts = ["[%s] %s" % (c.get("id"), c.get("status"))]
     error = c.get("errorCode")
     if error and error != "NoError":
@@ -40,6 +41,8 @@ def connector_line(c):
         parts.append("plugged")
     if c.get("powerW"):
         parts.append(_kilowatts(c["powerW"]))
+    if c.get("limitW") is not None:  # the Smart Charging profile's
+        parts.append("limit " + _kilowatts(c["limitW"]))
     if c.get("soc") is not None:
         parts.append("SoC %d%%" % c["soc"])
     if c.get("transactionId") is not None:

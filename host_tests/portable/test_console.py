@@ -142,6 +142,10 @@ def test_connector_line_only_shows_what_is_known():
                            "soc": 20, "transactionId": None}) == "[1] Preparing SoC 20%"
     assert connector_line({"id": 1, "status": "Faulted", "errorCode": "GroundFailure",
                            "plugged": True}) == "[1] Faulted GroundFailure plugged"
+    assert connector_line({"id": 1, "status": "Charging", "powerW": 11000,
+                           "limitW": 11000}) == "[1] Charging 11.0 kW limit 11.0 kW"
+    assert connector_line({"id": 1, "status": "SuspendedEVSE",
+                           "limitW": 0}) == "[1] SuspendedEVSE limit 0.0 kW"
 
 
 def test_log_helper_reads_the_board_ring():
