@@ -171,6 +171,10 @@ class Clock:
             return text
 
     def now_s(self):
+        return self.now_ms() // 1000
+
+    def now_ms(self):
+        """The time now in Unix milliseconds."""
         ticks = self._ticks_ms()
         elapsed_ms = self._ticks_diff(ticks, self._base_ticks)
         if elapsed_ms > REBASE_MS:
@@ -180,7 +184,7 @@ class Clock:
             self._base_unix_ms += elapsed_ms
             self._base_ticks = ticks
             elapsed_ms = 0
-        return (self._base_unix_ms + elapsed_ms) // 1000
+        return self._base_unix_ms + elapsed_ms
 
     def now_iso8601(self):
         return format_iso8601(self.now_s())

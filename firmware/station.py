@@ -269,7 +269,10 @@ class Station:
             self._read_inputs()
             self.supervisor.progress()
             try:
-                await asyncio.wait_for(changed.wait(), HARDWARE_POLL_S)
+                # A schedule's new limit reaches the outputs at its instant (within the
+                # second docs/smart_charging.md promises, the power stage's step included).
+                await asyncio.wait_for(changed.wait(),
+                                       min(HARDWARE_POLL_S, self.smart_charging.due_in_s()))
             except asyncio.TimeoutError:
                 pass
 

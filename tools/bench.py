@@ -14,7 +14,10 @@ measured on (tools/bench_report.py says what a figure holds).
    throughput, local start, boot and memory, beside a peer charge point on the PyPI ocpp
    package (tools/peer_cp.py).
 5. fleet (tools/bench_fleet.py): stations one core sustains within the response budget.
-6. the emulated board (tools/bench_board.py): heap free idle and while both connectors
+6. Smart Charging (tools/bench_smart_charging.py): the heap of eight profiles of 24 periods
+   (ROMFS and frozen, 32-bit), GetCompositeSchedule for 24 h over them (frozen 32-bit), and
+   SetChargingProfile -> its answer and -> the power stage at the new limit.
+7. the emulated board (tools/bench_board.py): heap free idle and while both connectors
    charge, frozen and ROMFS, 128 and 192 KB, over ws:// and wss://, whether the scripted
    session completes; the budget of issue 18; instructions per OCPP request (QEMU -icount).
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
@@ -33,6 +36,7 @@ from tools.bench_board import board_figures  # noqa: E402
 from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
 from tools.bench_report import figure, not_measured, show  # noqa: E402
+from tools.bench_smart_charging import smart_charging_figures  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
 from tools.romfs_build import IMAGE, MPY_DIR  # noqa: E402
 
@@ -146,7 +150,7 @@ def main():
     figures = []
     for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
-                  lambda: [fleet_figure()], board_figures):
+                  lambda: [fleet_figure()], smart_charging_figures, board_figures):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)

@@ -49,6 +49,13 @@ class SmartCharging:
         """firmware.smart_charging.service.<name>(self, *args), the module loaded for it."""
         return on_demand.call(SERVICE, name, self, *args)
 
+    def due_in_s(self):
+        """Seconds until the limits change next: the station works them out again then,
+        rather than at its next once-a-second read of the inputs, up to a second late."""
+        if self.next_s is None:
+            return 0
+        return max(self.next_s * 1000 - self.station.clock.now_ms(), 0) / 1000
+
     def update(self):
         """Works out the limits when something they depend on changed or a schedule moves on,
         and tells each output its limit when it differs from what it was told."""

@@ -1,6 +1,6 @@
 """A charging profile as the station keeps it: a tuple of its fields (indices below), its
-periods a flat tuple (startPeriod, limit x 10, ...). About 250 bytes of a 32-bit board's heap
-for 24 periods, where the parsed JSON took 2 KB. `record()` checks a csChargingProfiles
+periods a flat tuple (startPeriod, limit x 10, ...). About 350 bytes of a 32-bit board's heap
+for 24 periods (tools/bench_smart_charging.py), where the parsed JSON took 2 KB. `record()` checks a csChargingProfiles
 object beyond its schema (OCPP 1.6 section 7.8 and errata 3.45) and builds the record.
 """
 from firmware.clock import parse_iso8601

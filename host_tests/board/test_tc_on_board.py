@@ -7,7 +7,10 @@ the LAN9118 driver under the WebSocket, littlefs on its flash, its hardware over
 A chosen set, to keep `make test` within its budget (docs/compliance.md says which run
 here): boot, authorization, a session with meter values, remote start and stop,
 configuration, reset, unlock, trigger message, offline (the board's Ethernet cable pulled:
-the control port's `net down`, QEMU's link switch), a power cut.
+the control port's `net down`, QEMU's link switch), a power cut; and of Smart Charging the
+cases whose code the others leave unrun on the board: profiles of each purpose in flash,
+the limits told to the power stage over the board's UART, the composite schedule in A and
+W, a remote start's profile, clearing.
 """
 import os
 import sys
@@ -21,6 +24,7 @@ import test_tc_authorization as authorization  # noqa: E402
 import test_tc_boot as boot  # noqa: E402
 import test_tc_remote_control as remote_control  # noqa: E402
 import test_tc_remote_trigger as remote_trigger  # noqa: E402
+import test_tc_smart_charging as smart_charging  # noqa: E402
 import test_tc_transactions as transactions  # noqa: E402
 from tc import CentralThread, board_station, booted  # noqa: E402
 
@@ -34,6 +38,11 @@ CASES = [
     remote_control.test_TC_013_hard_reset_without_transaction,
     remote_control.test_TC_016_soft_reset_with_transaction,
     remote_trigger.test_TC_054_trigger_message,
+    smart_charging.test_TC_056_tx_default_profile,
+    smart_charging.test_TC_057_tx_profile,
+    smart_charging.test_TC_059_remote_start_transaction_with_charging_profile,
+    smart_charging.test_TC_067_clear_charging_profile,
+    smart_charging.test_TC_082_tx_default_profile_with_ongoing_transaction,
 ]
 POWER_CUT_CASES = [
     transactions.test_TC_032_2_power_failure_stops_the_transaction_after_power_returns,
@@ -57,6 +66,11 @@ def case_id(case):
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_on_board(firmware, case):
     case(starter=board_station)
+
+
+@pytest.mark.parametrize("unit", ["A", "W"])
+def test_TC_066_get_composite_schedule_on_board(firmware, unit):
+    smart_charging.test_TC_066_get_composite_schedule(unit, starter=board_station)
 
 
 @pytest.mark.parametrize("case", POWER_CUT_CASES, ids=case_id)
