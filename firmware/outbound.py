@@ -54,6 +54,15 @@ def allowed_failures(action, error, attempts):
     return 1 if error.message_id is None else attempts
 
 
+def keys():
+    """The retry keys, the configuration's maker of them: made at boot to declare them and
+    again when the configuration needs them, so that in between only their values take heap."""
+    return (Key("TransactionMessageAttempts", INTEGER, ATTEMPTS, minimum=1,
+                maximum=MAX_ATTEMPTS_LIMIT),
+            Key("TransactionMessageRetryInterval", INTEGER, RETRY_INTERVAL_S, minimum=1,
+                maximum=3600))
+
+
 class _Entry:
     """A lane, its head as last seen, and that head's failures and wait to be tried again."""
 
@@ -77,10 +86,8 @@ class Outbound:
         self._entries = []  # in turn: the one served last goes to the end
         self._config = config
         if config is not None:
-            config.declare(Key("TransactionMessageAttempts", INTEGER, ATTEMPTS, minimum=1,
-                               maximum=MAX_ATTEMPTS_LIMIT))
-            config.declare(Key("TransactionMessageRetryInterval", INTEGER, RETRY_INTERVAL_S,
-                               minimum=1, maximum=3600))
+            for key in keys():
+                config.declare(key, keys)
 
     def _policy(self):
         """(TransactionMessageAttempts, TransactionMessageRetryInterval): the keys' values,

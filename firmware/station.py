@@ -59,12 +59,9 @@ class Station:
         self.emergency_stop = False  # the board's (optional) emergency stop, as last read
         self.config = config = Configuration(path=board.state_dir + "/config.json", log=log)
         config.register(self.handlers)
-        config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
-        config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
-        config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
-        config.declare(Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False))
-        # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
-        config.declare(Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False))
+        made_again = self._keys  # one maker for all: a listing makes them once
+        for key in made_again():
+            config.declare(key, made_again)
         # Transaction messages, status notifications and security events, each a lane.
         self.outbound = Outbound(log=log, ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
                                  config=config)
@@ -126,15 +123,23 @@ class Station:
         # Board code adds its vendorId handlers to self.vendor.handlers.
         self.vendor = VendorExtensions(call=self.link.call)
         self.vendor.register(self.handlers)
-        made_again = self._phase_rotation_keys  # one maker for both: a listing makes them once
-        for key in made_again():
-            config.declare(key, made_again)
         self.handlers[ANY_ACTION] = self._handler
         self._boot_reported = False
         self._tasks = []
 
-    def _phase_rotation_keys(self):  # the configuration's maker of them
-        return on_demand.call("firmware.core.phase_rotation", "keys", len(self.board.connectors))
+    def _keys(self):
+        """The station's configuration keys and ConnectorPhaseRotation's, the configuration's
+        maker of them: made at boot to declare them and again when the configuration needs
+        them, so that in between only their values take heap (the phase rotation's code is
+        loaded for them)."""
+        count = len(self.board.connectors)
+        return (Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600),
+                Key("NumberOfConnectors", INTEGER, count, writable=False),
+                Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True),
+                Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False),
+                # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
+                Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False)) + \
+            on_demand.call("firmware.core.phase_rotation", "keys", count)
 
     def _time_known(self):
         self.messages.correct_times(self.clock)
