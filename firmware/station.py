@@ -76,7 +76,7 @@ class Station:
                          on_connect_failed=security.connect_failed,
                          on_security_event=security.record_limited)
         self.registration = Registration(call=self.link.call, clock=self.clock,
-                                         boot_payload=board.boot_payload(), log=log,
+                                         boot_payload=board.boot_payload, log=log,
                                          on_accepted=self._accepted)
         self.status = StatusService(connector_count=len(board.connectors), clock=self.clock,
                                     ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
