@@ -43,6 +43,7 @@ class Session:
         send_text raises."""
         async with self._lock:
             text = self.rpc.call(action, payload)
+            payload = None  # not held while the answer is awaited: the caller keeps it if need be
             message_id = self.rpc.pending_id
             done = asyncio.Event()
             self._done = done
