@@ -34,6 +34,10 @@ class NotConnected(Exception):
     """A request was made while there is no connection to the Central System."""
 
 
+async def _not_connected(action):
+    raise NotConnected(action)
+
+
 class Link:
     def __init__(self, *, board, config, handlers, on_online, response_timeout_s=30,
                  ssl_context=None, password=None, silent=None, url=None,
@@ -70,11 +74,14 @@ class Link:
         # out of heap.
         self._on_security_event = on_security_event
 
-    async def call(self, action, payload):
+    def call(self, action, payload):
+        """A coroutine: the answer's payload. The session's own, not one that awaits it: such
+        a coroutine would hold the payload while the answer is awaited (1.1 KB for a
+        MeterValues of five values), which the session lets go once the frame is made."""
         session = self._session
         if session is None:
-            raise NotConnected(action)
-        return await session.call(action, payload)
+            return _not_connected(action)
+        return session.call(action, payload)
 
     def _ping_interval_changed(self, interval_s):
         connection = self._connection

@@ -54,6 +54,26 @@ def allowed_failures(action, error, attempts):
     return 1 if error.message_id is None else attempts
 
 
+def keys():
+    """The retry keys, the configuration's maker of them: made at boot to declare them and
+    again when the configuration needs them, so that in between only their values take heap."""
+    return (Key("TransactionMessageAttempts", INTEGER, ATTEMPTS, minimum=1,
+                maximum=MAX_ATTEMPTS_LIMIT),
+            Key("TransactionMessageRetryInterval", INTEGER, RETRY_INTERVAL_S, minimum=1,
+                maximum=3600))
+
+
+def _sending(call, lane, message):
+    """(action, the coroutine of its call) for the lane's request of `message`, None for none.
+    Made here, not in Outbound._deliver: the payload is then held by the call alone, which
+    lets it go once its frame is made, not by the coroutine that awaits the answer (a lane
+    makes it again to send it again)."""
+    request = lane.request(message)
+    if request is None:
+        return None
+    return request[0], call(request[0], request[1])
+
+
 class _Entry:
     """A lane, its head as last seen, and that head's failures and wait to be tried again."""
 
@@ -77,10 +97,8 @@ class Outbound:
         self._entries = []  # in turn: the one served last goes to the end
         self._config = config
         if config is not None:
-            config.declare(Key("TransactionMessageAttempts", INTEGER, ATTEMPTS, minimum=1,
-                               maximum=MAX_ATTEMPTS_LIMIT))
-            config.declare(Key("TransactionMessageRetryInterval", INTEGER, RETRY_INTERVAL_S,
-                               minimum=1, maximum=3600))
+            for key in keys():
+                config.declare(key, keys)
 
     def _policy(self):
         """(TransactionMessageAttempts, TransactionMessageRetryInterval): the keys' values,
@@ -135,16 +153,16 @@ class Outbound:
     async def _deliver(self, call, entry):
         message = entry.message
         try:
-            request = entry.lane.request(message)
+            sending = _sending(call, entry.lane, message)
         except Exception as error:  # no heap, a flash read failed: one lane must not stop all
             self._log("outbound: a message not made (%s: %s)" % (type(error).__name__, error))
             self._again(entry, RETRY_S)
             return
         answer = None
-        if request is not None:
-            action = request[0]
+        if sending is not None:
+            action, waiting = sending
             try:
-                answer = await call(action, request[1])
+                answer = await waiting
             except Exception as error:  # asyncio's CancelledError is not one: it ends here
                 attempts, retry_interval_s = self._policy()
                 allowed = allowed_failures(action, error, attempts)

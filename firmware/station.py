@@ -59,12 +59,9 @@ class Station:
         self.emergency_stop = False  # the board's (optional) emergency stop, as last read
         self.config = config = Configuration(path=board.state_dir + "/config.json", log=log)
         config.register(self.handlers)
-        config.declare(Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600))
-        config.declare(Key("NumberOfConnectors", INTEGER, len(board.connectors), writable=False))
-        config.declare(Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True))
-        config.declare(Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False))
-        # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
-        config.declare(Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False))
+        made_again = self._keys  # one maker for all: a listing makes them once
+        for key in made_again():
+            config.declare(key, made_again)
         # Transaction messages, status notifications and security events, each a lane.
         self.outbound = Outbound(log=log, ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
                                  config=config)
@@ -78,8 +75,12 @@ class Station:
                          silent=self._rejected, url=url,
                          on_connect_failed=security.connect_failed,
                          on_security_event=security.record_limited)
-        self.registration = Registration(call=self.link.call, clock=self.clock,
-                                         boot_payload=board.boot_payload(), log=log,
+        # One bound method for all their holders: each evaluation of self.link.call or
+        # self.refresh makes another (16 bytes on a 32-bit board).
+        call = self.link.call
+        refresh = self.refresh
+        self.registration = Registration(call=call, clock=self.clock,
+                                         boot_payload=board.boot_payload, log=log,
                                          on_accepted=self._accepted)
         self.status = StatusService(connector_count=len(board.connectors), clock=self.clock,
                                     ticks_ms=board.ticks_ms, ticks_diff=board.ticks_diff,
@@ -90,7 +91,7 @@ class Station:
         self.outbound.add(self.messages)
         self.transactions = Transactions(config=config, connectors_io=board.connectors,
                                          clock=self.clock, messages=self.messages, log=log,
-                                         on_change=self.refresh, ticks_ms=board.ticks_ms,
+                                         on_change=refresh, ticks_ms=board.ticks_ms,
                                          ticks_diff=board.ticks_diff)
         self.smart_charging = SmartCharging(station=self)
         # What was stamped before the time was known (no RTC, offline) is corrected once it
@@ -100,7 +101,7 @@ class Station:
             self._time_known()
         self.authorization = Authorization(config=config,
                                            cache_path=board.state_dir + "/auth_cache.json",
-                                           call=self.link.call, online=self.online,
+                                           call=call, online=self.online,
                                            clock=self.clock, log=log)
         self.authorization.register(self.handlers)
         self.transactions.on_id_tag_info = self.authorization.update
@@ -110,13 +111,13 @@ class Station:
         self.identification = Identification(config=config, authorization=self.authorization,
                                              transactions=self.transactions, inputs=self.inputs,
                                              may_start_on=self._may_start_on,
-                                             may_charge=self.may_charge, on_change=self.refresh,
+                                             may_charge=self.may_charge, on_change=refresh,
                                              ticks_ms=board.ticks_ms,
                                              ticks_diff=board.ticks_diff, log=log)
         self.availability = Availability(path=board.state_dir + "/availability.json",
                                          connector_count=len(board.connectors),
                                          in_transaction=self.transactions.on_connector,
-                                         on_change=self.refresh, log=log)
+                                         on_change=refresh, log=log)
         self.availability.register(self.handlers)
         # ResetOrReboot is critical: in flash before the restart, which waits for its delivery.
         self.reset = ResetService(config=config, board_reset=board.reset,
@@ -124,17 +125,25 @@ class Station:
                                   log=log, on_accepted=security.reset_accepted)
         self.reset.register(self.handlers)
         # Board code adds its vendorId handlers to self.vendor.handlers.
-        self.vendor = VendorExtensions(call=self.link.call)
+        self.vendor = VendorExtensions(call=call)
         self.vendor.register(self.handlers)
-        made_again = self._phase_rotation_keys  # one maker for both: a listing makes them once
-        for key in made_again():
-            config.declare(key, made_again)
         self.handlers[ANY_ACTION] = self._handler
         self._boot_reported = False
         self._tasks = []
 
-    def _phase_rotation_keys(self):  # the configuration's maker of them
-        return on_demand.call("firmware.core.phase_rotation", "keys", len(self.board.connectors))
+    def _keys(self):
+        """The station's configuration keys and ConnectorPhaseRotation's, the configuration's
+        maker of them: made at boot to declare them and again when the configuration needs
+        them, so that in between only their values take heap (the phase rotation's code is
+        loaded for them)."""
+        count = len(self.board.connectors)
+        return (Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600),
+                Key("NumberOfConnectors", INTEGER, count, writable=False),
+                Key("StopTransactionOnEVSideDisconnect", BOOLEAN, True),
+                Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False),
+                # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
+                Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False)) + \
+            on_demand.call("firmware.core.phase_rotation", "keys", count)
 
     def _time_known(self):
         self.messages.correct_times(self.clock)

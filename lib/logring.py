@@ -8,7 +8,7 @@ each line happened to land, and on a small heap those scattered lines are what k
 # A log line longer than this (in UTF-8 bytes) is cut: the ring holds slots x this. 160
 # holds every line but the OCPP frames whole (a StatusNotification's is about 150), and
 # 2.5 KB for 16 lines is what a 128 KB board can spare (the heap budget test: a quarter
-# free while both connectors charge).
+# free while both connectors charge). At most 255: each line's length is kept in a byte.
 LOG_LINE_MAX = 160
 LOG_SLOTS_DEFAULT = 16
 _CUT = b"..."
@@ -19,7 +19,7 @@ class LogRing:
 
     def __init__(self, slots=LOG_SLOTS_DEFAULT):
         self._buffer = bytearray(slots * LOG_LINE_MAX)
-        self._lengths = [0] * slots
+        self._lengths = bytearray(slots)  # a byte each: 16 bytes, not a list of 16 ints
         self._next = 0
         self.count = 0  # lines appended since start, including those overwritten
 

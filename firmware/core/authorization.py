@@ -162,18 +162,25 @@ class Authorization:
     one can be answered now; `clock` gives the time expiry dates are judged by."""
 
     def __init__(self, *, config, cache_path, call, online, clock, log):
-        config.declare(Key("AuthorizeRemoteTxRequests", BOOLEAN, True))
-        config.declare(Key("LocalPreAuthorize", BOOLEAN, False))
-        config.declare(Key("LocalAuthorizeOffline", BOOLEAN, True))
-        config.declare(Key("AllowOfflineTxForUnknownId", BOOLEAN, False))
-        config.declare(Key("AuthorizationCacheEnabled", BOOLEAN, True,
-                           on_change=self._cache_switched))
+        made_again = self._keys  # one maker for all: a listing makes them once
+        for key in made_again():
+            config.declare(key, made_again)
         self._config = config
         self._call = call
         self._online = online
         self._clock = clock
         self._log = log
         self.cache = AuthorizationCache(cache_path, log)
+
+    def _keys(self):
+        """Its configuration keys, the configuration's maker of them: made at boot to declare
+        them and again when the configuration needs them, so that in between only their
+        values take heap."""
+        return (Key("AuthorizeRemoteTxRequests", BOOLEAN, True),
+                Key("LocalPreAuthorize", BOOLEAN, False),
+                Key("LocalAuthorizeOffline", BOOLEAN, True),
+                Key("AllowOfflineTxForUnknownId", BOOLEAN, False),
+                Key("AuthorizationCacheEnabled", BOOLEAN, True, on_change=self._cache_switched))
 
     def register(self, handlers):
         handlers["ClearCache"] = self.clear_cache

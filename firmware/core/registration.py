@@ -28,6 +28,8 @@ RETRY_WHEN_UNSPECIFIED_S = 30
 
 class Registration:
     def __init__(self, *, call, clock, boot_payload, log, on_accepted, sleep=None):
+        """`boot_payload()`: the BootNotification.req payload (the board's), made for each
+        one sent rather than kept between them."""
         self._on_accepted = on_accepted
         self._asked = asyncio.Event()
         self._refused = asyncio.Event()
@@ -72,7 +74,7 @@ class Registration:
 
     async def _boot_notification(self):
         try:
-            conf = await self._call("BootNotification", self._boot_payload)
+            conf = await self._call("BootNotification", self._boot_payload())
         except Exception as error:  # CALLERROR, time-out, lost link: ask again later
             self._log("boot: no answer (%s: %s)" % (type(error).__name__, error))
             return

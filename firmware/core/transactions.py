@@ -38,13 +38,20 @@ TICK_S = 0.25
 KEEP_READING_S = 60
 
 
+def keys():
+    """Its keys, the configuration's maker of them: made at boot to declare them and again
+    when the configuration needs them, so that in between only their values take heap."""
+    return (Key("StopTransactionOnInvalidId", BOOLEAN, True),
+            Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
+
+
 class Transactions:
     def __init__(self, *, config, connectors_io, clock, messages, log, on_change, ticks_ms,
                  ticks_diff):
         """`on_change()`: the statuses and outputs are to be recomputed (the station's
         refresh, which calls switch_output)."""
-        config.declare(Key("StopTransactionOnInvalidId", BOOLEAN, True))
-        config.declare(Key("MaxEnergyOnInvalidId", INTEGER, 0, minimum=0))
+        for key in keys():
+            config.declare(key, keys)
         self.metering = Metering(config)
         self._config = config
         self._io = connectors_io

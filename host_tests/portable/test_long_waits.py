@@ -41,7 +41,8 @@ async def test_boot_pending_with_a_week_long_interval_still_answers_a_trigger():
         status = "Pending" if len(boots) == 1 else "Accepted"
         return {"status": status, "interval": LONG_S, "currentTime": "2026-11-25T10:00:00Z"}
 
-    registration = Registration(call=call, clock=clock(), boot_payload={"chargePointVendor": "V"},
+    registration = Registration(call=call, clock=clock(),
+                                boot_payload=lambda: {"chargePointVendor": "V"},
                                 log=lambda line: None, on_accepted=lambda interval_s: None)
     task = asyncio.create_task(registration.register())
     await turns()

@@ -121,6 +121,25 @@ async def test_a_message_waiting_to_be_tried_again_holds_up_no_other_lane():
     assert [m for m, _ in statuses.settled] == [0, 1, 2]
 
 
+async def test_a_message_given_up_is_settled_without_an_answer():
+    time = FakeTime()
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: time.ms,
+                        ticks_diff=lambda a, b: a - b, wait=time.wait)
+    statuses = Lane("StatusNotification", 2)
+    outbound.add(statuses)
+
+    async def call(action, payload):
+        if payload["n"] == 0:
+            raise refused("NotSupported")  # what the message is: not sent again
+        return {}
+
+    task = asyncio.create_task(outbound.send_forever(call))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    task.cancel()
+    assert statuses.settled == [(0, None), (1, {})]
+
+
 class FailingLane(Lane):
     """Its first request and its first settle raise, as a load out of heap would."""
 

@@ -32,7 +32,8 @@ async def test_rejected_pending_and_failures_wait_as_told_then_accept_once():
 
     clock = Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b)
     registration = Registration(call=central.call, clock=clock,
-                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                boot_payload=lambda: {"chargePointVendor": "V"},
+                                log=lambda line: None,
                                 on_accepted=accepted.append, sleep=sleep)
     await registration.register()
     assert slept == [7, RETRY_WHEN_UNSPECIFIED_S, RETRY_WHEN_UNSPECIFIED_S]
@@ -55,7 +56,8 @@ async def test_a_triggered_boot_cuts_the_pending_wait_short_even_when_asked_mid_
 
     registration = Registration(call=call,
                                 clock=Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b),
-                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                boot_payload=lambda: {"chargePointVendor": "V"},
+                                log=lambda line: None,
                                 on_accepted=lambda s: None)
     task = asyncio.create_task(registration.register())
     for _ in range(20):
@@ -73,7 +75,8 @@ def registered(answers, accepted=None, slept=None):
     central = CentralSystem(answers)
     registration = Registration(call=central.call,
                                 clock=Clock(ticks_ms=lambda: 0, ticks_diff=lambda a, b: a - b),
-                                boot_payload={"chargePointVendor": "V"}, log=lambda line: None,
+                                boot_payload=lambda: {"chargePointVendor": "V"},
+                                log=lambda line: None,
                                 on_accepted=(accepted if accepted is not None else []).append,
                                 sleep=sleep if slept is not None else None)
     return central, registration

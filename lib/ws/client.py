@@ -13,20 +13,6 @@ from ws.handshake import OCPP16, ClientHandshake
 from ws.protocol import Protocol
 from ws.url import parse_url
 
-# mbedTLS's codes for the failures a wss:// connection meets, by name. A MicroPython
-# firmware built without mbedTLS's error strings (MBEDTLS_ERROR_C, about 1.5 KB of flash),
-# and MicroPython 1.25 on a TLS read, raise OSError with the bare code: the name goes with it
-# into the reason, for the operator and for the station's security events.
-MBEDTLS_ERRORS = {
-    -0x2700: "MBEDTLS_ERR_X509_CERT_VERIFY_FAILED",
-    -0x6E00: "MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE",
-    -0x6E80: "MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION",
-    -0x7280: "MBEDTLS_ERR_SSL_CONN_EOF",
-    -0x7480: "MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE",
-    -0x7780: "MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE",
-    -0x7880: "MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY",
-    -0x7A00: "MBEDTLS_ERR_SSL_BAD_CERTIFICATE",
-}
 _READ_CHUNK = 1024
 # Linux's values, for a socket module that does not name them (the unix port's). lwIP's
 # socket module (a board's) names them, and its TCP_NODELAY is lwIP's flag 0x40, not 1.
@@ -110,6 +96,9 @@ def _describe(error):
     if type(error).__name__ not in text:
         text = "%s: %s" % (type(error).__name__, text)
     code = error.args[0] if type(error) is OSError and len(error.args) == 1 else None
-    if type(code) is int and code in MBEDTLS_ERRORS:
-        text += " " + MBEDTLS_ERRORS[code]
+    if type(code) is int and code < 0:  # mbedTLS's: named by a module loaded for them
+        from ws.mbedtls_errors import NAMES
+
+        if code in NAMES:
+            text += " " + NAMES[code]
     return text[:200]
