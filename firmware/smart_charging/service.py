@@ -27,7 +27,10 @@ def _path(smart):
 def load(smart):
     """The profiles kept in flash (not TxProfiles: section 7.10)."""
     try:
-        smart.profiles = [from_stored(fields) for fields in read_json_or_none(_path(smart)) or ()]
+        stored = read_json_or_none(_path(smart))
+        if stored is not None and type(stored) is not list:  # a list is all _save writes
+            raise ValueError("not a list")
+        smart.profiles = [from_stored(fields) for fields in stored or ()]
     except (OSError, ValueError, TypeError, IndexError) as e:
         log(smart, "%s unreadable (%s): no profiles" % (_path(smart), e))
     _changed(smart)
