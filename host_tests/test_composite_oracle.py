@@ -32,7 +32,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sc_fakes import MAX_PERIODS, MAX_PROFILES, MAX_STACK_LEVEL, composites, profile
+from sc_fakes import MAX_PERIODS, MAX_PROFILES, MAX_STACK_LEVEL, composites, hourly_days, \
+    profile
 from tc import MICROPYTHON32
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -230,11 +231,13 @@ class Oracle:
         return self.station_volts if connector_id == 0 else \
             self.connectors[connector_id - 1].volts
 
-    def changes(self, t0, t1):
+    def changes(self, t0, t1, purpose=None):
+        """The instants in (t0, t1) at which a limit (of a profile of `purpose`) may change."""
         tx_starts = [self.now] + [c.tx_start for c in self.connectors if c.tx_start is not None]
         found = set()
         for p in self.profiles:
-            found |= p.changes(t0, t1, tx_starts)
+            if purpose in (None, p.purpose):
+                found |= p.changes(t0, t1, tx_starts)
         return sorted(found)
 
 
@@ -295,8 +298,9 @@ def check_shape(case, request, answer):
 
 
 def expected_runs(oracle, connector_id, unit, duration):
-    """[(offset, tenths)] of the oracle's limit over the window, equal neighbours merged,
-    and whether it is exact throughout (no share's rounding allowed for)."""
+    """[(offset, tenths)] of the oracle's limit over the window, equal neighbours merged, up
+    to the first beyond the 48 an answer may have; and whether it is exact throughout (no
+    share's rounding allowed for)."""
     now = oracle.now
     runs = []
     exact = True
@@ -306,6 +310,8 @@ def expected_runs(oracle, connector_id, unit, duration):
         tenths = reported_tenths(watts, unit, oracle.volts(connector_id))
         if not runs or runs[-1][1] != tenths:
             runs.append((t - now, tenths))
+            if len(runs) > COMPOSITE_MAX_PERIODS:
+                break
     return runs, exact
 
 
@@ -342,8 +348,11 @@ def check_station_max_holds(case, oracle, answers):
     charging = [i for i, c in enumerate(oracle.connectors, 1) if c.tx_start is not None]
     if len(charging) < 2 or not all(i in in_watts for i in charging):
         return
-    duration = case["requests"][0]["duration"]
-    for t in [oracle.now] + oracle.changes(oracle.now, oracle.now + duration):
+    # Where an answer or the ChargePointMaxProfile changes.
+    instants = {oracle.now + start for i in charging for start, _ in in_watts[i]}
+    instants.update(oracle.changes(oracle.now, oracle.now + case["requests"][0]["duration"],
+                                   CP_MAX))
+    for t in sorted(instants):
         station = oracle.station_max(t)
         if station is None:
             continue
@@ -388,11 +397,11 @@ def limits(unit):
 
 
 @st.composite
-def schedules(draw, now, kind, every):
-    """A chargingSchedule, and the unit it is in. Its periods' starts and its duration are
-    near the window's instants: a recurrence's restart, the first hours of a run."""
+def schedules(draw, now, kind, every, reach):
+    """A chargingSchedule. Its periods' starts and its duration are near the window's
+    instants, `reach` s around now: a recurrence's restart, the first hours of a run."""
     unit = draw(st.sampled_from(["A", "W"]))
-    near = st.one_of(st.integers(1, 4 * HOUR_S), st.integers(1, HOUR_S // 2))
+    near = st.one_of(st.integers(1, reach), st.integers(1, HOUR_S // 2))
     if every is not None:  # also around and beyond the restart (errata 3.44)
         near = st.one_of(near, st.integers(every - 4 * HOUR_S, every + HOUR_S))
     count = draw(st.one_of(st.integers(1, 4), st.integers(1, MAX_PERIODS)))
@@ -417,7 +426,7 @@ def schedules(draw, now, kind, every):
         runs = draw(st.integers(-3, 3))
         start = now + runs * every + draw(st.integers(-4 * HOUR_S, 4 * HOUR_S))
     elif draw(st.booleans()):  # Absolute: none is "from its arrival"; ignored for Relative
-        start = now + draw(st.integers(-6 * HOUR_S, 3 * HOUR_S))
+        start = now + draw(st.integers(-reach - 2 * HOUR_S, reach - HOUR_S))
     else:
         start = None
     if start is not None:
@@ -428,9 +437,10 @@ def schedules(draw, now, kind, every):
 
 
 @st.composite
-def profiles(draw, now, connector_count, transactions):
+def profiles(draw, now, connector_count, transactions, reach):
     """{"connectorId", "arrived", "csChargingProfiles"} of a profile SetChargingProfile
-    would accept; `transactions`: {connector id: (transactionId, start)}."""
+    would accept; `transactions`: {connector id: (transactionId, start)}; its instants
+    `reach` s around now."""
     purposes = [CP_MAX, TX_DEFAULT] + ([TX_PROFILE] if transactions else [])
     purpose = draw(st.sampled_from(purposes))
     arrived = now - draw(st.integers(0, DAY_S))
@@ -450,14 +460,14 @@ def profiles(draw, now, connector_count, transactions):
     if kind == "Recurring":
         body["recurrencyKind"] = draw(st.sampled_from(sorted(RECURRENCE_S)))
         every = RECURRENCE_S[body["recurrencyKind"]]
-    body["chargingSchedule"] = draw(schedules(now, kind, every))
-    valid_from = draw(st.one_of(st.none(), st.integers(-4 * HOUR_S, 4 * HOUR_S)))
+    body["chargingSchedule"] = draw(schedules(now, kind, every, reach))
+    valid_from = draw(st.one_of(st.none(), st.integers(-reach, reach)))
     if valid_from is not None:
         body["validFrom"] = iso(now + valid_from, draw(st.sampled_from(OFFSETS_MIN)))
-    valid_to = draw(st.one_of(st.none(), st.integers(-2 * HOUR_S, 6 * HOUR_S)))
+    valid_to = draw(st.one_of(st.none(), st.integers(-reach // 2, reach * 3 // 2)))
     if valid_to is not None:
         if valid_from is not None and valid_to <= valid_from:
-            valid_to = valid_from + draw(st.integers(1, 4 * HOUR_S))
+            valid_to = valid_from + draw(st.integers(1, reach))
         body["validTo"] = iso(now + valid_to, draw(st.sampled_from(OFFSETS_MIN)))
     if purpose == TX_PROFILE and draw(st.booleans()):
         body["transactionId"] = transactions[connector_id][0]
@@ -512,12 +522,16 @@ def cases(draw):
         value = draw(st.one_of(st.none(), values))
         if value is not None:
             board[name] = value
-    entries = draw(st.lists(profiles(now, count, transactions), min_size=1,
+    # One in eight asks for weeks: schedules that begin and end days apart, with weeks
+    # between them in which only recurrences change the limits.
+    weeks = draw(st.integers(0, 7)) == 0
+    reach = 40 * DAY_S if weeks else 4 * HOUR_S
+    entries = draw(st.lists(profiles(now, count, transactions, reach), min_size=1,
                             max_size=MAX_PROFILES,
                             unique_by=installed_together))
     for profile_id, entry in enumerate(entries, 1):
         entry["csChargingProfiles"]["chargingProfileId"] = profile_id
-    duration = draw(st.one_of(st.integers(1, 900), st.integers(1, 4 * HOUR_S)))
+    duration = draw(st.one_of(st.integers(1, 900), st.integers(1, reach)))
     requests = []
     for connector_id in range(count + 1):
         requests.append({"connectorId": connector_id, "duration": duration,
@@ -593,8 +607,61 @@ def a_week_restarts_across_sunday_midnight():
         (0, "A"): ([(0, 320), (1800, UNRATED_W * 10 // NOMINAL_V), (5400, 320)], window)}
 
 
+def a_year_of_hourly_days_is_its_first_48_periods():
+    # Eight Daily schedules of 24 hourly periods: a year's changes would not fit a board's
+    # heap, its first 48 periods do.
+    now = BASE_S + 2 * DAY_S + 1234
+    return written_case(now, hourly_days(MAX_PROFILES, BASE_S), 365 * DAY_S), {}
+
+
+def a_month_without_change_then_five_days_of_another():
+    # A week without a change: none until a schedule that does not recur begins.
+    now = BASE_S + 4 * DAY_S + 600
+    window = 60 * DAY_S
+    return written_case(now, [
+        (1, profile(1, TX_DEFAULT, 0, [(0, 16)], start_s=BASE_S, kind="Recurring",
+                    recurrency="Daily")),
+        (0, profile(2, CP_MAX, 0, [(0, 8)], duration=5 * DAY_S, start_s=now + 30 * DAY_S))],
+        window), {
+        (1, "A"): ([(0, 160), (30 * DAY_S, 80), (35 * DAY_S, 160)], window),
+        (0, "A"): ([(0, UNRATED_W * 10 // NOMINAL_V), (30 * DAY_S, 80),
+                    (35 * DAY_S, UNRATED_W * 10 // NOMINAL_V)], window)}
+
+
+def a_weekly_schedule_changes_twice_a_week_for_five_weeks():
+    # Days without a change, and weeks with one: all of them in the answer.
+    monday = BASE_S + DAY_S
+    now = monday + WEEK_S + HOUR_S
+    window = 5 * WEEK_S
+    weekly = profile(1, TX_DEFAULT, 0, [(0, 10), (3 * DAY_S, 20), (5 * DAY_S, 10)],
+                     start_s=monday, kind="Recurring", recurrency="Weekly")
+    changes = [(7 * DAY_S * week + day * DAY_S - HOUR_S, limit)
+               for week in range(5) for day, limit in ((3, 200), (5, 100))]
+    return written_case(now, [(1, weekly)], window, connectors=1), {
+        (1, "A"): ([(0, 100)] + changes, window)}
+
+
+def a_schedule_begins_unseen_and_changes_a_week_later():
+    # Three days on, a Weekly schedule becomes valid at the limit there was; its first change
+    # comes five days later, eight days after the window's start.
+    now = BASE_S + 2 * DAY_S
+    begins = now + 3 * DAY_S
+    window = 20 * DAY_S
+    return written_case(now, [
+        (1, profile(1, TX_DEFAULT, 0, [(0, 16)], start_s=now - HOUR_S)),
+        (1, profile(2, TX_DEFAULT, 1, [(0, 16), (5 * DAY_S, 8)], start_s=begins,
+                    valid_s=(begins, begins + 365 * DAY_S), kind="Recurring",
+                    recurrency="Weekly"))], window, connectors=1), {
+        (1, "A"): ([(0, 160), (8 * DAY_S, 80), (10 * DAY_S, 160), (15 * DAY_S, 80),
+                    (17 * DAY_S, 160)], window)}
+
+
 WRITTEN_CASES = [at_the_same_level_the_connectors_own_wins, more_than_48_changes_are_cut,
-                 a_week_restarts_across_sunday_midnight]
+                 a_week_restarts_across_sunday_midnight,
+                 a_year_of_hourly_days_is_its_first_48_periods,
+                 a_month_without_change_then_five_days_of_another,
+                 a_weekly_schedule_changes_twice_a_week_for_five_weeks,
+                 a_schedule_begins_unseen_and_changes_a_week_later]
 
 
 @pytest.mark.parametrize("written", WRITTEN_CASES, ids=lambda f: f.__name__)

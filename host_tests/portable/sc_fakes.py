@@ -50,6 +50,16 @@ def profile(profile_id, purpose, stack, periods, unit="A", duration=None, start_
     return body
 
 
+def hourly_days(count, start_s):
+    """[(connectorId, csChargingProfiles)] of `count` Daily TxDefaultProfiles of 24 hourly
+    periods from `start_s`, on connectors 0, 1 and 2 in turn, their hours a minute apart:
+    the most profiles and periods the station holds, a change every few minutes."""
+    return [(i % 3, profile(i + 1, "TxDefaultProfile", i,
+                            [(3600 * hour, 10 + hour + i) for hour in range(MAX_PERIODS)],
+                            start_s=start_s + 60 * i, kind="Recurring", recurrency="Daily"))
+            for i in range(count)]
+
+
 def state_folder(name):
     """An empty flash folder for one test."""
     path = ROOT + "/" + name

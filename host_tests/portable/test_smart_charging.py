@@ -13,9 +13,10 @@ from firmware.smart_charging.requests import clear_profiles, composite_schedule,
 from firmware.smart_charging.schedule import water_fill
 from ocppj.errors import PropertyConstraintViolation
 from sc_fakes import MAX_PERIODS, MAX_PROFILES, MAX_STACK_LEVEL, Board, Io, Station, \
-    Transaction, profile, scale, state_folder
+    Transaction, hourly_days, profile, scale, state_folder
 
 NOW = 1795593600  # 2026-11-25T08:00:00Z
+DAY_S = 86400
 CP_MAX = "ChargePointMaxProfile"
 TX_DEFAULT = "TxDefaultProfile"
 TX_PROFILE = "TxProfile"
@@ -260,13 +261,16 @@ class Rig:
     def clear(self, **fields):
         return clear_profiles(self.smart, fields)["status"]
 
-    def composite(self, connector_id, duration, unit):
+    def answer(self, connector_id, duration, unit):
         answer = composite_schedule(self.smart, {"connectorId": connector_id,
                                                  "duration": duration,
                                                  "chargingRateUnit": unit})
         assert answer["status"] == "Accepted"
-        return [(p["startPeriod"], p["limit"])
-                for p in answer["chargingSchedule"]["chargingSchedulePeriod"]]
+        return answer
+
+    def composite(self, connector_id, duration, unit):
+        return [(p["startPeriod"], p["limit"]) for p in self.answer(
+            connector_id, duration, unit)["chargingSchedule"]["chargingSchedulePeriod"]]
 
     def ids(self):
         return sorted(r[records.ID] for r in self.smart.profiles)
@@ -321,6 +325,34 @@ def test_TC_072_stacked_composite():
     assert rig.set(1, profile(32, TX_DEFAULT, 1, [(0, 7), (100, 9)], "W", 150, NOW,
                               window)) == "Accepted"
     assert rig.composite(1, 350, "W") == [(0, 7000), (100, 9000), (150, 8000), (200, 10000)]
+
+
+def test_a_composite_of_a_year_is_its_first_48_periods():
+    # A board's heap holds a day's changes, not a year's (about 73000 here).
+    rig = Rig(state_folder("year"))
+    for connector_id, body in hourly_days(MAX_PROFILES, NOW - 7 * DAY_S):
+        assert rig.set(connector_id, body) == "Accepted"
+    answer = rig.answer(1, 365 * DAY_S, "A")
+    periods = answer["chargingSchedule"]["chargingSchedulePeriod"]
+    assert len(periods) == 48  # and it ends where the 49th would begin:
+    assert answer["chargingSchedule"]["duration"] > periods[-1]["startPeriod"]
+    assert rig.answer(1, 2 * DAY_S, "A")["chargingSchedule"]["chargingSchedulePeriod"] == \
+        periods
+
+
+def test_a_composite_that_never_changes_covers_the_whole_window():
+    rig = Rig(state_folder("never"))
+    assert rig.set(1, profile(1, TX_DEFAULT, 0, [(0, 16)], start_s=NOW - DAY_S,
+                              kind="Recurring", recurrency="Daily")) == "Accepted"
+    # A month on, another profile for five days; the longest window the schema allows.
+    later = NOW + 30 * DAY_S
+    assert rig.set(1, profile(2, TX_DEFAULT, 1, [(0, 8)], duration=5 * DAY_S,
+                              start_s=later)) == "Accepted"
+    answer = rig.answer(1, 2147483647, "A")
+    assert answer["chargingSchedule"]["duration"] == 2147483647
+    assert [(p["startPeriod"], p["limit"])
+            for p in answer["chargingSchedule"]["chargingSchedulePeriod"]] == \
+        [(0, 16), (30 * DAY_S, 8), (35 * DAY_S, 16)]
 
 
 def test_tx_profiles_need_their_transaction():  # OCTT TC_058_1, TC_058_2
