@@ -2,10 +2,12 @@
 requests, sent as raw frames by the Central System: each gets the CALLERROR code OCPP-J and
 the errata give (3.24, 3.38, 3.39) or the answer docs/smart_charging.md gives, nothing
 installed or removed changes a composite schedule, and the session under way charges on.
-The station runs as on a board (host_tests/tc.py)."""
+And the longest composite schedules asked of the most profiles the station holds, which a
+board's heap must answer too. The station runs as on a board (host_tests/tc.py)."""
 import json
+import time
 
-from sc_fakes import profile
+from sc_fakes import hourly_days, profile
 from tc import CentralThread, booted, charging, tc_station, wait_until
 from test_bad_input import answer_to
 from test_tc_smart_charging import composite, set_profile
@@ -175,4 +177,25 @@ def test_bad_charging_profile_requests_change_nothing_and_charging_goes_on():
                    <= station.control("status")["connectors"][1]["limitW"], 5,
                    "energy flowing within the limit")
         assert cs.requests("StopTransaction") == []
+        assert station.alive
+
+
+def test_composites_of_a_month_and_of_68_years_fit_a_boards_heap():
+    with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
+        link = booted(cs)
+        charging(cs, station, 1, tag="CARD-SC2")
+        for connector_id, body in hourly_days(MAX_PROFILES, int(time.time()) - 86400):
+            assert set_profile(cs, link, connector_id, body) == "Accepted"
+        for number, duration in enumerate((30 * 86400, 2147483647)):
+            frame = send(cs, link, "long%d" % number, "GetCompositeSchedule",
+                         {"connectorId": 1, "duration": duration})
+            assert frame[0] == 3 and frame[2]["status"] == "Accepted", frame
+            schedule = frame[2]["chargingSchedule"]
+            # The first 48 periods, the schedule ending where the 49th would begin.
+            assert len(schedule["chargingSchedulePeriod"]) == 48
+            assert schedule["chargingSchedulePeriod"][-1]["startPeriod"] < \
+                schedule["duration"] < duration
+        assert not [p for p in cs.requests("SecurityEventNotification")
+                    if p["type"] == "MemoryExhaustion"]
+        assert station.control("status")["connectors"][1]["status"] == "Charging"
         assert station.alive
