@@ -18,6 +18,9 @@ VOLTAGE_STEP_V = 2
 # A board that states no power rating (board contract `max_power_w`): more than any DC
 # connector delivers, so only the profiles limit it.
 UNRATED_W = 1000000
+# A remote start's transaction begins within ConnectionTimeOut of its idTag's authorization,
+# which takes at most this long (firmware.link's response timeout).
+AUTHORIZING_S = 30
 
 
 def _path(smart):
@@ -97,7 +100,10 @@ def take_remote_profile(smart, id_tag, connector_id, profile):
     except Refused as e:
         log(smart, "the remote start's profile: %s" % e)
         return False
-    smart.remote_profile = (id_tag, connector_id, new[:CONNECTOR] + (None,) + new[CONNECTOR + 1:])
+    until_s = smart.station.clock.now_s() + AUTHORIZING_S + \
+        smart.station.config.get("ConnectionTimeOut")
+    smart.remote_profile = (id_tag, connector_id, new[:CONNECTOR] + (None,) + new[CONNECTOR + 1:],
+                            until_s)
     return True
 
 
@@ -127,6 +133,9 @@ def _follow_transactions(smart):
             _changed(smart)
         smart.seen[i] = transaction
         remote = smart.remote_profile
+        if transaction is not None and remote is not None and \
+                smart.station.clock.corrected_s(transaction.started_s) > remote[3]:
+            smart.remote_profile = remote = None  # its remote start began no transaction
         if transaction is not None and remote is not None and remote[0] == \
                 transaction.id_tag and remote[1] in (None, i + 1):
             smart.remote_profile = None
