@@ -8,7 +8,7 @@ import binascii
 import os
 
 from firmware.clock import format_iso8601
-from firmware.config import Configuration
+from firmware.config import INTEGER, Configuration, Key
 from firmware.smart_charging import SmartCharging
 from firmware.smart_charging.records import TX_PROFILE, record
 from firmware.smart_charging.requests import composite_schedule
@@ -144,6 +144,8 @@ class Station:
         self.board = board
         self.config = Configuration(path=board.state_dir + "/config.json",
                                     log=board.log)
+        # A core key the profile reads, declared by firmware.core.identification.
+        self.config.declare(Key("ConnectionTimeOut", INTEGER, 60, minimum=1, maximum=3600))
         self.clock = Clock(now)
         self.transactions = Transactions()
         self.refreshes = 0

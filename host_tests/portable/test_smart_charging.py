@@ -244,9 +244,9 @@ class Rig:
             self.start(connector_id, transaction_id)
         self.smart = SmartCharging(station=self.station)
 
-    def start(self, connector_id, transaction_id, started_s=NOW - 30):
+    def start(self, connector_id, transaction_id, started_s=NOW - 30, id_tag="TAG"):
         self.station.transactions.running[connector_id] = Transaction(transaction_id,
-                                                                      started_s)
+                                                                      started_s, id_tag)
 
     def stop(self, connector_id):
         del self.station.transactions.running[connector_id]
@@ -417,6 +417,40 @@ def test_a_tx_profile_ends_with_its_transaction():  # 7.10
     rig.start(1, 102)  # the next transaction does not inherit it
     rig.smart.update()
     assert rig.ios[0].limits_w == [10 * NOMINAL_V, None]
+
+
+def remote_start_with_a_profile(rig, connector_id):
+    """RemoteStartTransaction for TAG with a Relative TxProfile of 6 A: taken?"""
+    return rig.smart.call("take_remote_profile", "TAG", connector_id,
+                          profile(41, TX_PROFILE, 0, [(0, 6)], kind="Relative"))
+
+
+def test_a_remote_starts_profile_goes_to_the_transaction_it_starts():  # errata 3.42
+    rig = Rig(state_folder("remote_start"))
+    assert remote_start_with_a_profile(rig, None)
+    rig.smart.update()
+    assert rig.ids() == []  # until its transaction starts
+    rig.start(2, 101, started_s=NOW + 20, id_tag="OTHER")  # not its transaction
+    rig.smart.update()
+    assert rig.ids() == []
+    rig.station.clock.now = NOW + 30
+    rig.start(1, 102, started_s=NOW + 30)
+    rig.smart.update()
+    assert [(r[records.ID], r[records.CONNECTOR], r[records.TX]) for r in rig.smart.profiles] \
+        == [(41, 1, None)]
+    assert rig.composite(1, 60, "A") == [(0, 6)]
+
+
+def test_a_remote_start_that_started_nothing_leaves_no_profile_behind():  # errata 3.42
+    # Nobody plugged in within ConnectionTimeOut: the card's next session, started at the
+    # station an hour later, is not the transaction the request started.
+    rig = Rig(state_folder("remote_lapsed"))
+    assert remote_start_with_a_profile(rig, 1)
+    rig.smart.update()
+    rig.station.clock.now = NOW + 3600
+    rig.start(1, 103, started_s=NOW + 3600)
+    rig.smart.update()
+    assert rig.ids() == [] and rig.ios[0].limits_w == []
 
 
 def test_limits_reach_the_outputs_of_connectors_in_a_transaction():
