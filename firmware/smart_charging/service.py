@@ -55,12 +55,21 @@ def _save(smart):
                                      for p in smart.profiles if p[PURPOSE] != TX_PROFILE])
 
 
+def _kept_beside(smart, profile):
+    """The installed profiles `profile` would not replace (records.replaces), or None when
+    with it there would be more than MaxChargingProfilesInstalled."""
+    kept = [p for p in smart.profiles if not replaces(profile, p)]
+    if len(kept) >= smart.station.config.get("MaxChargingProfilesInstalled"):
+        return None
+    return kept
+
+
 def install(smart, profile, refresh=True):
     """Adds `profile`, replacing the one it replaces (records.replaces); False, and nothing
     changed, when that would make more than MaxChargingProfilesInstalled. `refresh`: the
     outputs get the new limits at once (not when the station's refresh installs it)."""
-    kept = [p for p in smart.profiles if not replaces(profile, p)]
-    if len(kept) >= smart.station.config.get("MaxChargingProfilesInstalled"):
+    kept = _kept_beside(smart, profile)
+    if kept is None:
         return False
     replaced = [p for p in smart.profiles if p not in kept]
     smart.profiles = kept + [profile]
@@ -100,10 +109,14 @@ def take_remote_profile(smart, id_tag, connector_id, profile):
     except Refused as e:
         log(smart, "the remote start's profile: %s" % e)
         return False
+    # On connector_id, or one the station picks later: then it replaces by its id only.
+    new = new[:CONNECTOR] + (connector_id,) + new[CONNECTOR + 1:]
+    if _kept_beside(smart, new) is None:
+        log(smart, "no room for the remote start's profile")
+        return False
     until_s = smart.station.clock.now_s() + AUTHORIZING_S + \
         smart.station.config.get("ConnectionTimeOut")
-    smart.remote_profile = (id_tag, connector_id, new[:CONNECTOR] + (None,) + new[CONNECTOR + 1:],
-                            until_s)
+    smart.remote_profile = (id_tag, connector_id, new, until_s)
     return True
 
 
