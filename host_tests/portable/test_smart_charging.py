@@ -453,6 +453,17 @@ def test_a_remote_start_that_started_nothing_leaves_no_profile_behind():  # erra
     assert rig.ids() == [] and rig.ios[0].limits_w == []
 
 
+def test_a_remote_start_with_a_profile_there_is_no_room_for_is_rejected():
+    # Rejected unless its profile would be installed (docs/smart_charging.md).
+    rig = Rig(state_folder("remote_full"))
+    for level in range(MAX_PROFILES):
+        assert rig.set(0, profile(level + 1, TX_DEFAULT, level, [(0, 6)])) == "Accepted"
+    assert not remote_start_with_a_profile(rig, 1)
+    # One that would replace an installed profile (its chargingProfileId) has room.
+    assert rig.smart.call("take_remote_profile", "TAG", 1,
+                          profile(3, TX_PROFILE, 0, [(0, 6)], kind="Relative"))
+
+
 def test_limits_reach_the_outputs_of_connectors_in_a_transaction():
     rig = Rig(state_folder("outputs"), {2: 101})
     assert rig.set(0, profile(1, TX_DEFAULT, 0, [(0, 6)], "W")) == "Accepted"
