@@ -7,6 +7,7 @@ import time
 
 import pytest
 from ocpp.v16 import call
+from sc_fakes import profile, scale
 from tc import CentralThread, booted, charging, tc_station, wait_until
 
 DEVIATION_S = 2  # <Configured max time deviation>: schedules start this long before now
@@ -14,39 +15,8 @@ NOMINAL_V = 400  # the sim board's connectors before current flows
 RATING_W = 240000  # the sim board's station and each connector
 
 
-def iso(unix_s):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_s))
-
-
 def unix(text):
     return calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
-
-
-def scale(unit, limit):
-    """The cases' limits are amperes; in watts the tool multiplies them by 1000."""
-    return limit * 1000 if unit == "W" else limit
-
-
-def profile(profile_id, purpose, stack, periods, unit="A", duration=None, start_s=None,
-            valid_s=None, kind="Absolute", transaction_id=None, recurrency=None):
-    """A csChargingProfiles object: `periods` [(startPeriod, limit in A)], scaled to `unit`;
-    `valid_s` (validFrom, validTo)."""
-    schedule = {"chargingRateUnit": unit, "chargingSchedulePeriod": [
-        {"startPeriod": start, "limit": scale(unit, limit)} for start, limit in periods]}
-    if duration is not None:
-        schedule["duration"] = duration
-    if start_s is not None:
-        schedule["startSchedule"] = iso(start_s)
-    body = {"chargingProfileId": profile_id, "stackLevel": stack,
-            "chargingProfilePurpose": purpose, "chargingProfileKind": kind,
-            "chargingSchedule": schedule}
-    if valid_s is not None:
-        body["validFrom"], body["validTo"] = iso(valid_s[0]), iso(valid_s[1])
-    if transaction_id is not None:
-        body["transactionId"] = transaction_id
-    if recurrency is not None:
-        body["recurrencyKind"] = recurrency
-    return body
 
 
 def set_profile(cs, link, connector_id, body):

@@ -21,8 +21,8 @@ class SmartCharging:
     def __init__(self, *, station):
         self.station = station  # its board, configuration, clock, transactions and refresh
         self.profiles = []  # records; TxProfiles only while their transaction runs
-        # (idTag, connectorId or None, record) of a RemoteStartTransaction's TxProfile, until
-        # the transaction it asked for starts.
+        # (idTag, connectorId or None, record, until Unix s) of a RemoteStartTransaction's
+        # TxProfile, until the transaction it asked for starts, which is no later than until.
         self.remote_profile = None
         count = len(station.board.connectors)
         self.limits_w = [None] * count  # what each output is to be told: W, None: no limit

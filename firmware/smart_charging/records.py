@@ -91,13 +91,18 @@ def record(profile, connector_id, now_s, max_stack_level, max_periods, transacti
 
 def from_stored(fields):
     """A record from its JSON form (a list) as kept in flash. Raises ValueError when it is not
-    one (a damaged file)."""
+    one (a damaged file): every field must be of the kind record() gives it, or working out
+    the limits would fail on it later, at every refresh."""
     if type(fields) is not list or len(fields) != PERIODS + 1 or fields[PURPOSE] not in PURPOSES \
-            or fields[KIND] not in KINDS or fields[UNIT] not in ("A", "W") \
-            or type(fields[PERIODS]) is not list or len(fields[PERIODS]) < 2:
+            or fields[KIND] not in KINDS or fields[RECURRENCY] not in (None,) + RECURRENCIES \
+            or fields[UNIT] not in ("A", "W") or type(fields[PERIODS]) is not list \
+            or len(fields[PERIODS]) < 2 or len(fields[PERIODS]) % 2:
         raise ValueError("not a charging profile record")
     for value in fields[PERIODS] + [fields[ID], fields[CONNECTOR], fields[STACK], fields[START]]:
         if type(value) is not int:
+            raise ValueError("not a charging profile record")
+    for index in (TX, VALID_FROM, VALID_TO, DURATION, MIN_RATE):  # optional integers
+        if fields[index] is not None and type(fields[index]) is not int:
             raise ValueError("not a charging profile record")
     return tuple(fields[:PERIODS]) + (tuple(fields[PERIODS]),)
 

@@ -187,26 +187,59 @@ def changes(profile, t0, t1, starts):
     return found
 
 
+def fixed_changes(profile, t0, t1, starts):
+    """The instants in (t0, t1) at which the profile's limit may change that do not come back
+    every day or week: its validity's, and all of a schedule that does not recur."""
+    if recurrence_s(profile) is None:
+        return changes(profile, t0, t1, starts)
+    return [edge for edge in (profile[VALID_FROM], profile[VALID_TO])
+            if edge is not None and t0 < edge < t1]
+
+
 def composite(limit_dw_at, profiles, t0, duration_s, starts, max_periods):
     """([[offset s, dW], ...], duration s): `limit_dw_at(t)` over [t0, t0 + duration_s), one
     period per change, the same limit twice in a row merged. At most `max_periods` periods: a
-    schedule that needs more ends where the first left out would begin."""
-    edges = [t0]
+    schedule that needs more ends where the first left out would begin.
+
+    The window is gone through a day at a time: a board's heap holds a day's instants of
+    change, not a year's. Between two fixed instants (fixed_changes) the limits repeat every
+    week, so a week without a change means none until the next fixed instant, where it goes
+    on: a window of years takes a few days' work."""
+    end = t0 + duration_s
+    fixed = []
     for profile in profiles:
-        edges.extend(changes(profile, t0, t0 + duration_s, starts))
-    edges.sort()
+        fixed.extend(fixed_changes(profile, t0, end, starts))
+    fixed.sort()
+    fixed.append(end)
+    next_fixed = 0  # the first of `fixed` after `begin`
+    settled = t0  # neither the limit nor a fixed instant changed since
     periods = []
-    last = None
-    for t in edges:
-        if t == last:
+    begin = t0
+    while begin < end:
+        while fixed[next_fixed] <= begin:
+            settled = max(settled, fixed[next_fixed])
+            next_fixed += 1
+        if begin - settled >= WEEK_S:
+            begin = settled = fixed[next_fixed]
             continue
-        last = t
-        limit = limit_dw_at(t)
-        if periods and periods[-1][1] == limit:
-            continue
-        if len(periods) == max_periods:
-            return periods, t - t0
-        periods.append([t - t0, limit])
+        until = min(begin + DAY_S, end)
+        edges = [begin]
+        for profile in profiles:
+            edges.extend(changes(profile, begin, until, starts))
+        edges.sort()
+        last = None
+        for t in edges:
+            if t == last:
+                continue
+            last = t
+            limit = limit_dw_at(t)
+            if periods and periods[-1][1] == limit:
+                continue
+            if len(periods) == max_periods:
+                return periods, t - t0
+            periods.append([t - t0, limit])
+            settled = t
+        begin = until
     return periods, duration_s
 
 

@@ -18,6 +18,9 @@ VOLTAGE_STEP_V = 2
 # A board that states no power rating (board contract `max_power_w`): more than any DC
 # connector delivers, so only the profiles limit it.
 UNRATED_W = 1000000
+# A remote start's transaction begins within ConnectionTimeOut of its idTag's authorization,
+# which takes at most this long (firmware.link's response timeout).
+AUTHORIZING_S = 30
 
 
 def _path(smart):
@@ -27,7 +30,10 @@ def _path(smart):
 def load(smart):
     """The profiles kept in flash (not TxProfiles: section 7.10)."""
     try:
-        smart.profiles = [from_stored(fields) for fields in read_json_or_none(_path(smart)) or ()]
+        stored = read_json_or_none(_path(smart))
+        if stored is not None and type(stored) is not list:  # a list is all _save writes
+            raise ValueError("not a list")
+        smart.profiles = [from_stored(fields) for fields in stored or ()]
     except (OSError, ValueError, TypeError, IndexError) as e:
         log(smart, "%s unreadable (%s): no profiles" % (_path(smart), e))
     _changed(smart)
@@ -49,12 +55,21 @@ def _save(smart):
                                      for p in smart.profiles if p[PURPOSE] != TX_PROFILE])
 
 
+def _kept_beside(smart, profile):
+    """The installed profiles `profile` would not replace (records.replaces), or None when
+    with it there would be more than MaxChargingProfilesInstalled."""
+    kept = [p for p in smart.profiles if not replaces(profile, p)]
+    if len(kept) >= smart.station.config.get("MaxChargingProfilesInstalled"):
+        return None
+    return kept
+
+
 def install(smart, profile, refresh=True):
     """Adds `profile`, replacing the one it replaces (records.replaces); False, and nothing
     changed, when that would make more than MaxChargingProfilesInstalled. `refresh`: the
     outputs get the new limits at once (not when the station's refresh installs it)."""
-    kept = [p for p in smart.profiles if not replaces(profile, p)]
-    if len(kept) >= smart.station.config.get("MaxChargingProfilesInstalled"):
+    kept = _kept_beside(smart, profile)
+    if kept is None:
         return False
     replaced = [p for p in smart.profiles if p not in kept]
     smart.profiles = kept + [profile]
@@ -94,7 +109,14 @@ def take_remote_profile(smart, id_tag, connector_id, profile):
     except Refused as e:
         log(smart, "the remote start's profile: %s" % e)
         return False
-    smart.remote_profile = (id_tag, connector_id, new[:CONNECTOR] + (None,) + new[CONNECTOR + 1:])
+    # On connector_id, or one the station picks later: then it replaces by its id only.
+    new = new[:CONNECTOR] + (connector_id,) + new[CONNECTOR + 1:]
+    if _kept_beside(smart, new) is None:
+        log(smart, "no room for the remote start's profile")
+        return False
+    until_s = smart.station.clock.now_s() + AUTHORIZING_S + \
+        smart.station.config.get("ConnectionTimeOut")
+    smart.remote_profile = (id_tag, connector_id, new, until_s)
     return True
 
 
@@ -124,6 +146,9 @@ def _follow_transactions(smart):
             _changed(smart)
         smart.seen[i] = transaction
         remote = smart.remote_profile
+        if transaction is not None and remote is not None and \
+                smart.station.clock.corrected_s(transaction.started_s) > remote[3]:
+            smart.remote_profile = remote = None  # its remote start began no transaction
         if transaction is not None and remote is not None and remote[0] == \
                 transaction.id_tag and remote[1] in (None, i + 1):
             smart.remote_profile = None
