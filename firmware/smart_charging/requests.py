@@ -96,6 +96,6 @@ def composite_schedule(smart, payload):
     start = format_iso8601(now_s)
     return {"status": ACCEPTED, "connectorId": connector_id, "scheduleStart": start,
             "chargingSchedule": {
-                "duration": covered_s, "startSchedule": start, "chargingRateUnit": unit,
+                "duration": covered_s, "chargingRateUnit": unit,
                 "chargingSchedulePeriod": [{"startPeriod": offset, "limit": _number(limit)}
                                            for offset, limit in periods]}}
