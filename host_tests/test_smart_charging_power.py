@@ -4,7 +4,7 @@ launcher (boards/sim/hardware.py) read through the control port's `status`: per 
 limit the station told the output (`limitW`) and the power the hardware delivers (`powerW`).
 
 - After each SetChargingProfile and ClearChargingProfile, and at a schedule's period
-  boundary, the power is at the new limit within one second (the issue's requirement; the
+  boundary (online and offline), the power is at the new limit within one second (the issue's requirement; the
   power stage ramps down at 480 W/ms, boards/sim/power_stage.py).
 - A ChargePointMaxProfile is shared by the connectors charging, per the sharing rule.
 - The meter's energy is the integral of the limit applied.
@@ -14,7 +14,7 @@ import time
 
 from boards.sim.hardware import CONNECTORS
 from boards.sim.meter import SAVE_INTERVAL_MS
-from tc import CentralThread, booted, call, charging, tc_station
+from tc import CentralThread, booted, call, charging, tc_station, wait_until
 from test_tc_smart_charging import profile, set_profile, transaction_id_on, unix
 
 FOLLOW_S = 1.0  # the requirement: the power at a new limit within this long of the change
@@ -98,6 +98,9 @@ def test_power_follows_set_clear_and_period_boundaries(starter=tc_station):
             start_s=origin, transaction_id=transaction_id)) == "Accepted"
         follows(station, since, "TxProfile 20 kW", c1=at(20000))
         lag_s = clock_lag_s(cs)
+        # Offline: the schedule runs on the station's own clock (the issue: "and while
+        # offline").
+        assert station.control("net down")["ok"]
         for offset, limit_w in ((first, 10000), (second, 15000)):
             boundary = monotonic_of(origin + offset, lag_s)
             # The station also reads its inputs once a second, counted from the last input
@@ -106,6 +109,11 @@ def test_power_follows_set_clear_and_period_boundaries(starter=tc_station):
             sleep_until(boundary - 0.05)
             station.control("unplug 2" if offset == second else "plug 2")
             follows(station, boundary, "the period at %d s" % offset, c1=at(limit_w))
+        assert station.control("status")["connection"] != "online"
+        assert station.control("net up")["ok"]
+        wait_until(lambda: station.control("status")["connection"] == "online", 10,
+                   "back online")
+        link = cs.link("CP001")  # the new connection
 
         since = time.monotonic()
         assert cleared(cs, link, id=2) == "Accepted"
