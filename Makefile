@@ -10,8 +10,9 @@ export MICROPYTHON
 MICROPYTHON32_BIN := $(VENV)/bin/micropython32
 MICROPYTHON32 ?= $(CURDIR)/$(MICROPYTHON32_BIN)
 export MICROPYTHON32
-# How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and boards/.
-MP_PATH := .frozen:$(CURDIR)/lib:$(CURDIR)
+# How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and
+# boards/; from the folder a MicroPython runner works in, build/<runner> (see mptest).
+MP_PATH := .frozen:../../lib:../..
 
 # The Central Systems by others that the tests run the station against, from npm: the
 # second validator (ocpp-rpc, strictMode) and the interoperability suite's (tools/interop/).
@@ -75,10 +76,12 @@ pytest: setup
 # One interpreter runs every portable module: 8M keeps the large-frame tests clear of heap
 # fragmentation as the suite grows (the default 2M heap has about 0.5M live by the end).
 # The portable tests keep scratch files in build/ of the folder they run in: each runner has
-# its own (pytest's is the root), since `make test` runs them side by side.
+# its own (pytest's is the root), since `make test` runs them side by side. Paths relative to
+# it, not absolute: the interpreter interns them, and an absolute one would make the heap's
+# layout, so a 192 KB run's outcome, depend on where the tree was cloned.
 mptest: setup
 	mkdir -p build/mptest && cd build/mptest && MICROPYPATH=$(MP_PATH) $(MICROPYTHON) \
-		-X heapsize=8M $(CURDIR)/host_tests/mp_runner.py $(CURDIR)/host_tests/portable
+		-X heapsize=8M ../../host_tests/mp_runner.py ../../host_tests/portable
 
 # The same modules as a board runs them: the 32-bit interpreter (MicroPython 1.25, 32-bit
 # ticks and pointers) with the station frozen in, one process per module so each starts from
@@ -96,7 +99,7 @@ mptest32: frozen32
 			*) heap=$(MPTEST32_HEAP) ;; esac; \
 		echo "micropython32 (frozen, $$heap): $$f"; \
 		(cd build/mptest32 && MICROPYPATH=$(MP_PATH) $(FROZEN32) -X heapsize=$$heap \
-			$(CURDIR)/host_tests/mp_runner.py $(CURDIR)/$$f) || failed=1; \
+			../../host_tests/mp_runner.py ../../$$f) || failed=1; \
 	done; exit $$failed
 
 mpy: setup
