@@ -37,6 +37,17 @@ def both_charging(cs, station):
     return link
 
 
+def between_samples(cs, station):
+    """Once both connectors' first periodic MeterValues are answered, the next sample is
+    MeterValueSampleInterval (10 s) away: frames sent now meet the heap of two charging
+    sessions (at full speed they all come before the first sample), not a sample being
+    built, which on a loaded machine (pytest -n) they could meet, and beside which an 8 KB
+    frame found no room to be buffered (closed 1009)."""
+    wait_until(lambda: {p["connectorId"] for p in cs.requests("MeterValues")} == {1, 2}, 20,
+               "MeterValues of both connectors")
+    wait_until(lambda: station.control("status")["queued"] == 0, 10, "the MeterValues answered")
+
+
 def still_charging(cs, station):
     connectors = station.control("status")["connectors"][1:]
     assert [c["status"] for c in connectors] == ["Charging", "Charging"], connectors
@@ -54,6 +65,7 @@ def heap_in_use(station):
 def test_5k_frames_are_answered_and_nothing_of_8k_ones_stays_behind():
     with CentralThread(heartbeat_interval_s=60) as cs, tc_station(cs) as station:
         link = both_charging(cs, station)
+        between_samples(cs, station)
         before = heap_in_use(station)
         for i in range(4):
             message_id = "mid%d" % i
