@@ -10,8 +10,9 @@ export MICROPYTHON
 MICROPYTHON32_BIN := $(VENV)/bin/micropython32
 MICROPYTHON32 ?= $(CURDIR)/$(MICROPYTHON32_BIN)
 export MICROPYTHON32
-# How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and boards/.
-MP_PATH := .frozen:lib:.
+# How a board sees the tree: frozen modules, lib/ as a path entry, the root for firmware/ and
+# boards/; from the folder a MicroPython runner works in, build/<runner> (see mptest).
+MP_PATH := .frozen:../../lib:../..
 
 # The Central Systems by others that the tests run the station against, from npm: the
 # second validator (ocpp-rpc, strictMode) and the interoperability suite's (tools/interop/).
@@ -53,8 +54,11 @@ board: setup
 	cd $* && npm ci --no-audit --no-fund
 	touch $@
 
+# Side by side: pytest and the MicroPython runners mostly wait (about 50 s for the runners,
+# 15 s of it CPU), which on 2 cores saves that time. Each target's output is held until it
+# ends, so that it reads whole.
 test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32 board
-	$(MAKE) --no-print-directory imports pytest mptest mptest32 mpy
+	$(MAKE) --no-print-directory -j --output-sync=target imports pytest mptest mptest32 mpy
 
 # The import graph of firmware/, lib/ and boards/: no circle, no upward import, no import
 # between feature profiles (run tools/import_graph.py without -q to see the graph). The
@@ -62,30 +66,40 @@ test: setup $(NODE_STAMPS) $(MICROPYTHON32_BIN) frozen32 board
 imports:
 	$(PYTHON3) tools/import_graph.py -q
 
+# The suite mostly waits (subprocesses, sockets, timers): 4 workers on 2 cores took 3 min
+# where 1 took 11 (3 workers: 4); loadfile keeps each module, and a station its module's
+# fixture boots once, on one worker.
+PYTEST_WORKERS ?= 4
 pytest: setup
-	$(PY) -m pytest -q host_tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile host_tests
 
 # One interpreter runs every portable module: 8M keeps the large-frame tests clear of heap
 # fragmentation as the suite grows (the default 2M heap has about 0.5M live by the end).
+# The portable tests keep scratch files in build/ of the folder they run in: each runner has
+# its own (pytest's is the root), since `make test` runs them side by side. Paths relative to
+# it, not absolute: the interpreter interns them, and an absolute one would make the heap's
+# layout, so a 192 KB run's outcome, depend on where the tree was cloned.
 mptest: setup
-	MICROPYPATH=$(MP_PATH) $(MICROPYTHON) -X heapsize=8M host_tests/mp_runner.py host_tests/portable
+	mkdir -p build/mptest && cd build/mptest && MICROPYPATH=$(MP_PATH) $(MICROPYTHON) \
+		-X heapsize=8M ../../host_tests/mp_runner.py ../../host_tests/portable
 
 # The same modules as a board runs them: the 32-bit interpreter (MicroPython 1.25, 32-bit
 # ticks and pointers) with the station frozen in, one process per module so each starts from
 # an empty heap, at the 192 KB of the board's security build (the tests' own modules, compiled
 # into it, take about 18 KB; the station alone runs in 128 KB: host_tests/tc.py). Frames of
-# 64 KB and more cannot fit a board's heap: their module runs at a host's.
-FROZEN32 := $(VENV)/micropython-src/ports/unix/build-frozen32/micropython
+# 64 KB and more cannot fit a board's heap: their module runs at a host's. Scratch files: see
+# mptest.
+FROZEN32 := $(CURDIR)/$(VENV)/micropython-src/ports/unix/build-frozen32/micropython
 MPTEST32_HEAP ?= 192k
 MPTEST32_HOST_HEAP := 512k
 MPTEST32_HOST_MODULES := host_tests/portable/test_ws_frames_large.py
 mptest32: frozen32
-	@failed=0; for f in host_tests/portable/test_*.py; do \
+	@mkdir -p build/mptest32; failed=0; for f in host_tests/portable/test_*.py; do \
 		case " $(MPTEST32_HOST_MODULES) " in *" $$f "*) heap=$(MPTEST32_HOST_HEAP) ;; \
 			*) heap=$(MPTEST32_HEAP) ;; esac; \
 		echo "micropython32 (frozen, $$heap): $$f"; \
-		MICROPYPATH=$(MP_PATH) $(FROZEN32) -X heapsize=$$heap \
-			host_tests/mp_runner.py $$f || failed=1; \
+		(cd build/mptest32 && MICROPYPATH=$(MP_PATH) $(FROZEN32) -X heapsize=$$heap \
+			../../host_tests/mp_runner.py ../../$$f) || failed=1; \
 	done; exit $$failed
 
 mpy: setup

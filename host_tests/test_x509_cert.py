@@ -20,13 +20,17 @@ import certs
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE = os.path.join(ROOT, "host_tests", "mp_scripts", "x509_probe.py")
 MICROPYTHON = os.environ.get("MICROPYTHON") or os.path.join(ROOT, ".venv", "bin", "micropython")
-RUNTIMES = {"micropython": ([MICROPYTHON], {"MICROPYPATH": ".frozen:lib"}),
-            "cpython": ([sys.executable], {"PYTHONPATH": "lib"})}
+LIB = os.path.join(ROOT, "lib")
+RUNTIMES = {"micropython": ([MICROPYTHON], {"MICROPYPATH": ".frozen:" + LIB}),
+            "cpython": ([sys.executable], {"PYTHONPATH": LIB})}
 
 
-def probe(runtime, arguments):
+def probe(runtime, folder, arguments):
+    """Runs the probe in `folder`, so that its arguments name the files there by their names:
+    MicroPython's unix port aborts on an argument of 256 bytes or more, which two or three
+    absolute paths can reach under a deep temporary folder (pytest -n adds a level)."""
     command, env = RUNTIMES[runtime]
-    done = subprocess.run(command + [PROBE] + arguments, cwd=ROOT, capture_output=True,
+    done = subprocess.run(command + [PROBE] + arguments, cwd=folder, capture_output=True,
                           text=True, timeout=30, env=dict(os.environ, **env))
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
@@ -71,12 +75,9 @@ def pki(tmp_path_factory):
                                                     tzinfo=datetime.timezone.utc), False)
     chosen = {"rsa_root": rsa_root, "ec_root": ec_root, "leaf": leaf, "far": far,
               "long_serial": long_serial}
-    paths = {}
     for name, issued in chosen.items():
-        paths[name] = str(folder / (name + ".der"))
-        with open(paths[name], "wb") as f:
-            f.write(issued.cert_der)
-    return folder, chosen, paths
+        (folder / (name + ".der")).write_bytes(issued.cert_der)
+    return folder, chosen
 
 
 CASES = (("rsa_root", "rsa_root"), ("ec_root", "ec_root"), ("leaf", "rsa_root"),
@@ -85,8 +86,8 @@ CASES = (("rsa_root", "rsa_root"), ("ec_root", "ec_root"), ("leaf", "rsa_root"),
 
 @pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_hash_data_names_validity_and_ca_flag_match_cryptography(pki, runtime):
-    _, issued, paths = pki
-    results = probe(runtime, ["%s,%s" % (paths[c], paths[i]) for c, i in CASES])
+    folder, issued = pki
+    results = probe(runtime, folder, ["%s.der,%s.der" % (c, i) for c, i in CASES])
     for (name, issuer_name), result in zip(CASES, results):
         cert, issuer = issued[name].cert, issued[issuer_name].cert
         assert result["hash"] == expected_hash(cert, issuer), name
@@ -102,50 +103,47 @@ def test_hash_data_names_validity_and_ca_flag_match_cryptography(pki, runtime):
 
 @pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_malformed_certificates_are_refused_with_value_error(pki, runtime):
-    folder, issued, _ = pki
+    folder, issued = pki
     good = issued["leaf"].cert_der
     broken = {"empty": b"", "truncated": good[:len(good) // 2], "trailing": good + b"\x00",
               "not_der": b"-----BEGIN CERTIFICATE-----\n", "sequence_of_nothing": b"\x30\x00",
               "huge_length": b"\x30\x84\xff\xff\xff\xff" + good[4:],
               "inner_overrun": good[:4] + b"\x30\x82\xff\xff" + good[8:],
               "indefinite_length": b"\x30\x80" + good[4:]}
-    paths = []
+    names = []
     for name, data in broken.items():
-        path = folder / ("broken_%s.der" % name)
-        path.write_bytes(data)
-        paths.append(str(path))
-    for result in probe(runtime, paths):
+        names.append("broken_%s.der" % name)
+        (folder / names[-1]).write_bytes(data)
+    for result in probe(runtime, folder, names):
         assert list(result) == ["error"] and result["error"], result
 
 
 @pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_every_truncation_and_byte_flip_gives_an_answer_never_a_crash(pki, runtime):
-    folder, issued, _ = pki
+    folder, issued = pki
     good = issued["leaf"].cert_der
-    paths = []
+    names = []
     for cut in range(0, len(good), 7):
         variants = [good[:cut], good[:cut] + bytes([good[cut] ^ 0xFF]) + good[cut + 1:]]
         for n, data in enumerate(variants):
-            path = folder / ("mutant_%d_%d.der" % (cut, n))
-            path.write_bytes(data)
-            paths.append(str(path))
-    results = probe(runtime, paths)  # an escaping exception fails the probe
-    assert len(results) == len(paths)
+            names.append("mutant_%d_%d.der" % (cut, n))
+            (folder / names[-1]).write_bytes(data)
+    results = probe(runtime, folder, names)  # an escaping exception fails the probe
+    assert len(results) == len(names)
     assert all(r.get("error") for r in results[0::2])  # every truncation is refused
 
 
 @pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_a_signature_by_another_key_or_over_changed_bytes_is_refused(pki, runtime):
-    folder, issued, paths = pki
+    folder, issued = pki
     forged = bytearray(issued["leaf"].cert_der)
     at = forged.find(b"leaf.example")
     forged[at] ^= 0x01  # a changed subject under the old signature
-    forged_path = folder / "forged.der"
-    forged_path.write_bytes(bytes(forged))
+    (folder / "forged.der").write_bytes(bytes(forged))
     pairs = [("leaf", "ec_root"), ("far", "rsa_root"), ("rsa_root", "ec_root"),
              ("ec_root", "leaf")]
-    results = probe(runtime, ["%s,%s" % (paths[c], paths[i]) for c, i in pairs] +
-                    ["%s,%s" % (forged_path, paths["rsa_root"])])
+    results = probe(runtime, folder, ["%s.der,%s.der" % (c, i) for c, i in pairs] +
+                    ["forged.der,rsa_root.der"])
     assert [r["signedBy"] for r in results] == [False] * 5
 
 
@@ -175,20 +173,17 @@ def test_file_signatures_ecdsa_rsa_pss_and_pkcs1_and_what_must_fail(tmp_path, ru
     for name, (signer, signature) in signatures.items():
         (tmp_path / (name + ".der")).write_bytes(signer.cert_der)
         (tmp_path / (name + ".sig")).write_bytes(signature)
-        base = str(tmp_path / name)
-        arguments += ["%s.der,%s,%s.sig" % (base, tmp_path / "image.bin", base),
-                      "%s.der,%s,%s.sig" % (base, tmp_path / "other.bin", base)]
+        arguments += ["%s.der,image.bin,%s.sig" % (name, name),
+                      "%s.der,other.bin,%s.sig" % (name, name)]
     # A signature by the other key type, and a flipped byte.
     (tmp_path / "flipped.sig").write_bytes(bytes([der_signature[0]]) + bytes(
         [der_signature[1] ^ 1]) + der_signature[2:])
-    arguments += ["%s,%s,%s" % (tmp_path / "pkcs1.der", tmp_path / "image.bin",
-                                tmp_path / "ecdsa_der.sig"),
-                  "%s,%s,%s" % (tmp_path / "ecdsa_der.der", tmp_path / "image.bin",
-                                tmp_path / "flipped.sig")]
+    arguments += ["pkcs1.der,image.bin,ecdsa_der.sig", "ecdsa_der.der,image.bin,flipped.sig"]
     command, env = RUNTIMES[runtime]
+    # In tmp_path, the files by their names: see probe().
     done = subprocess.run(command + [os.path.join(ROOT, "host_tests", "mp_scripts",
                                                   "filesig_probe.py")] + arguments,
-                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, **env))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "False"] * len(signatures) + ["False", "False"]

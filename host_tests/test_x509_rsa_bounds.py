@@ -22,8 +22,9 @@ from x509 import der
 from x509.der_write import bit_string, encode, integer, oid, sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNTIMES = {"micropython": ([MICROPYTHON32], {"MICROPYPATH": ".frozen:lib"}),
-            "cpython": ([sys.executable], {"PYTHONPATH": "lib"})}
+LIB = os.path.join(ROOT, "lib")
+RUNTIMES = {"micropython": ([MICROPYTHON32], {"MICROPYPATH": ".frozen:" + LIB}),
+            "cpython": ([sys.executable], {"PYTHONPATH": LIB})}
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 NULL = b"\x05\x00"
 
@@ -88,10 +89,13 @@ def signed_with(cert_der, signer):
     return sequence(tbs, algorithm, bit_string(signer.sign_digest(hashlib.sha256(tbs).digest())))
 
 
-def run(runtime, script, arguments):
+def run(runtime, script, folder, arguments):
+    """Runs the probe in `folder`, so that its arguments name the files there by their names:
+    MicroPython's unix port aborts on an argument of 256 bytes or more, which two or three
+    absolute paths can reach under a deep temporary folder (pytest -n adds a level)."""
     command, env = RUNTIMES[runtime]
     done = subprocess.run(command + [os.path.join(ROOT, "host_tests", "mp_scripts", script)]
-                          + arguments, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          + arguments, cwd=folder, capture_output=True, text=True, timeout=120,
                           env=dict(os.environ, **env))
     assert done.returncode == 0, done.stderr
     return done.stdout.split("\n")[:-1]
@@ -118,12 +122,11 @@ def test_certificate_signatures_by_keys_out_of_bounds_are_refused(runtime, keys,
     leaf = certs.issue(ca, "leaf", hosts=(), kind="rsa")
     arguments = []
     for i, (public, _) in enumerate(keys.values()):
-        issuer, cert = tmp_path / ("issuer%d.der" % i), tmp_path / ("cert%d.der" % i)
-        issuer.write_bytes(with_public_key(ca.cert_der, public))
-        cert.write_bytes(signed_with(leaf.cert_der, public))
-        arguments.append("%s,%s" % (cert, issuer))
+        (tmp_path / ("issuer%d.der" % i)).write_bytes(with_public_key(ca.cert_der, public))
+        (tmp_path / ("cert%d.der" % i)).write_bytes(signed_with(leaf.cert_der, public))
+        arguments.append("cert%d.der,issuer%d.der" % (i, i))
     seen = [line.split('"signedBy": ')[1].split(",")[0]
-            for line in run(runtime, "x509_probe.py", arguments)]
+            for line in run(runtime, "x509_probe.py", tmp_path, arguments)]
     assert dict(zip(keys, seen)) == {name: "true" if accepted else "false"
                                      for name, (_, accepted) in keys.items()}
 
@@ -136,9 +139,8 @@ def test_file_signatures_by_keys_out_of_bounds_are_refused(runtime, keys, tmp_pa
     digest = hashlib.sha256(image.read_bytes()).digest()
     arguments = []
     for i, (public, _) in enumerate(keys.values()):
-        signer, signature = tmp_path / ("signer%d.der" % i), tmp_path / ("image%d.sig" % i)
-        signer.write_bytes(with_public_key(ca.cert_der, public))
-        signature.write_bytes(public.sign_digest(digest))
-        arguments.append("%s,%s,%s" % (signer, image, signature))
-    seen = run(runtime, "filesig_probe.py", arguments)
+        (tmp_path / ("signer%d.der" % i)).write_bytes(with_public_key(ca.cert_der, public))
+        (tmp_path / ("image%d.sig" % i)).write_bytes(public.sign_digest(digest))
+        arguments.append("signer%d.der,image.bin,image%d.sig" % (i, i))
+    seen = run(runtime, "filesig_probe.py", tmp_path, arguments)
     assert dict(zip(keys, seen)) == {name: str(accepted) for name, (_, accepted) in keys.items()}

@@ -18,6 +18,13 @@ venv=${1:-.venv}
 kind=${2:-frozen}
 root=$(cd "$(dirname "$0")/.." && pwd)
 port="$root/boards/mps2_an385/port"
+# One build at a time in VENV: launchers and tests run in parallel (pytest -n) may start
+# several together; the others wait here and then find the build up to date. Held until
+# this script exits (the descriptor closes), shared with tools/build_micropython.sh, which
+# builds from the same MicroPython source.
+mkdir -p "$venv"
+exec 9>"$venv/.build.lock"
+flock 9
 
 case $kind in
     frozen|frozen192) manifest="$root/tools/board_manifest.py" ;;

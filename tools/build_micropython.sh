@@ -19,6 +19,13 @@ set -e
 venv=${1:-.venv}
 kind=${2:-board32}
 root=$(cd "$(dirname "$0")/.." && pwd)
+# One build at a time in VENV: launchers and tests run in parallel (pytest -n) may start
+# several together; the others wait here and then find the build up to date. Held until
+# this script exits (the descriptor closes), shared with tools/build_board.sh, which builds
+# from the same MicroPython source.
+mkdir -p "$venv"
+exec 9>"$venv/.build.lock"
+flock 9
 
 case $kind in
     board32) manifest="$root/tools/asyncio_manifest.py" ;;

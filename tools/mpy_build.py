@@ -5,6 +5,7 @@ Usage: python tools/mpy_build.py [OUT_DIR]   (default build/mpy)
 Up-to-date modules are skipped and .mpy files whose source is gone are removed, so the tree
 always mirrors the sources. Exits non-zero naming every module that does not compile.
 """
+import fcntl
 import os
 import shutil
 import subprocess
@@ -84,5 +85,11 @@ def main(out_dir):
 
 if __name__ == "__main__":
     os.chdir(ROOT)
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join("build", "mpy")
-    sys.exit(main(os.path.abspath(out)))
+    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join("build", "mpy"))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    # One build of OUT_DIR at a time: launchers and tests run in parallel (pytest -n) may
+    # start several together; the others wait, then find it up to date. The lock file is
+    # beside the tree, not in it (tools/romfs_build.py reads the tree's times).
+    with open(out + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sys.exit(main(out))

@@ -6,6 +6,7 @@ Usage: python tools/romfs_build.py
 The image is packed again only when something in build/mpy is newer than it. Exits
 non-zero with the tool's output when a step fails.
 """
+import fcntl
 import os
 import subprocess
 import sys
@@ -41,4 +42,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    os.makedirs(os.path.dirname(IMAGE), exist_ok=True)
+    # One packing at a time: launchers and tests run in parallel (pytest -n) may start
+    # several together; the others wait, then find the image up to date.
+    with open(IMAGE + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        main()

@@ -59,6 +59,15 @@ class Rig:
         for _ in range(5):  # what the hardware sent has reached the board
             await asyncio.sleep(0.01)
 
+    async def until(self, predicate, timeout_ms=5000):
+        """Waits for what the hardware or the board sent to have reached the other end: a
+        fixed settle() can be too short on a loaded machine (pytest -n)."""
+        for _ in range(timeout_ms // 10):
+            if predicate():
+                return
+            await asyncio.sleep(0.01)
+        assert predicate()
+
     async def ok(self, line):
         reply = await self.control.execute(line)
         assert reply == {"ok": True}, (line, reply)
@@ -118,20 +127,18 @@ async def test_outputs_reach_the_hardware_and_readings_come_back():
         one = rig.board.connector(1)
         one.set_energize(True)
         one.set_limit_w(36000)
-        await rig.settle()
+        await rig.until(lambda: rig.hardware.connector(1).limit_w == 36000)
         assert rig.hardware.connector(1).energized
-        assert rig.hardware.connector(1).limit_w == 36000
         rig.hardware.step(250, 250)
-        await rig.settle()
-        assert one.power_w() == 36000 and 86 < one.current_a() < 110
+        await rig.until(lambda: one.power_w() == 36000)
+        assert 86 < one.current_a() < 110
         assert one.soc() == 20 and one.voltage_v() > 300
         one.set_energize(False)
         assert one.power_w() == 36000  # what the meter measures, until the ramp has ended
-        await rig.settle()
-        assert not rig.hardware.connector(1).energized
+        await rig.until(lambda: not rig.hardware.connector(1).energized)
         rig.hardware.step(250, 500)
-        await rig.settle()
-        assert one.power_w() == 0 and one.current_a() == 0.0
+        await rig.until(lambda: one.power_w() == 0)
+        assert one.current_a() == 0.0
     finally:
         rig.stop()
 
