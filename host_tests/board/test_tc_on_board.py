@@ -40,8 +40,12 @@ CASES = [
     remote_trigger.test_TC_054_trigger_message,
     smart_charging.test_TC_056_tx_default_profile,
     smart_charging.test_TC_057_tx_profile,
+    smart_charging.test_TC_058_1_tx_profile_without_a_transaction_is_rejected,
+    smart_charging.test_TC_058_2_tx_profile_for_another_transaction_is_rejected,
     smart_charging.test_TC_059_remote_start_transaction_with_charging_profile,
+    smart_charging.test_TC_060_remote_start_with_a_profile_not_tx_profile_is_rejected,
     smart_charging.test_TC_067_clear_charging_profile,
+    smart_charging.test_TC_072_stacking_charging_profiles,
     smart_charging.test_TC_082_tx_default_profile_with_ongoing_transaction,
 ]
 POWER_CUT_CASES = [
