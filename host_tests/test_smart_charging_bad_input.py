@@ -7,7 +7,7 @@ board's heap must answer too. The station runs as on a board (host_tests/tc.py).
 import json
 import time
 
-from sc_fakes import hourly_days, profile
+from sc_fakes import hourly_days, profile, spoil
 from tc import CentralThread, booted, charging, tc_station, wait_until
 from test_bad_input import answer_to
 from test_tc_smart_charging import composite, set_profile
@@ -33,17 +33,8 @@ def good():
 
 
 def spoiled(value, *path):
-    """good() with the field at `path` (keys and list indices) set to `value`, or removed
-    when `value` is None."""
-    body = good()
-    holder = body
-    for key in path[:-1]:
-        holder = holder[key]
-    if value is None:
-        del holder[path[-1]]
-    else:
-        holder[path[-1]] = value
-    return body
+    """good() with the field at `path` set to `value`, or removed when `value` is None."""
+    return spoil(good(), value, *path)
 
 
 def period(index, field):

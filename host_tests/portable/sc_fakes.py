@@ -50,6 +50,19 @@ def profile(profile_id, purpose, stack, periods, unit="A", duration=None, start_
     return body
 
 
+def spoil(body, value, *path):
+    """`body` with the field at `path` (keys and list indices) set to `value`, or removed
+    when `value` is None."""
+    holder = body
+    for key in path[:-1]:
+        holder = holder[key]
+    if value is None:
+        del holder[path[-1]]
+    else:
+        holder[path[-1]] = value
+    return body
+
+
 def hourly_days(count, start_s):
     """[(connectorId, csChargingProfiles)] of `count` Daily TxDefaultProfiles of 24 hourly
     periods from `start_s`, on connectors 0, 1 and 2 in turn, their hours a minute apart:

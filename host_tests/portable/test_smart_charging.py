@@ -13,7 +13,7 @@ from firmware.smart_charging.requests import clear_profiles, composite_schedule,
 from firmware.smart_charging.schedule import water_fill
 from ocppj.errors import PropertyConstraintViolation
 from sc_fakes import MAX_PERIODS, MAX_PROFILES, MAX_STACK_LEVEL, Board, Io, Station, \
-    Transaction, hourly_days, profile, scale, state_folder
+    Transaction, hourly_days, profile, scale, spoil, state_folder
 
 NOW = 1795593600  # 2026-11-25T08:00:00Z
 DAY_S = 86400
@@ -33,17 +33,8 @@ def good():
 
 
 def spoiled(value, *path):
-    """good() with the field at `path` (keys and list indices) set to `value`, or removed
-    when `value` is None."""
-    body = good()
-    holder = body
-    for key in path[:-1]:
-        holder = holder[key]
-    if value is None:
-        del holder[path[-1]]
-    else:
-        holder[path[-1]] = value
-    return body
+    """good() with the field at `path` set to `value`, or removed when `value` is None."""
+    return spoil(good(), value, *path)
 
 
 def recorded(body, connector_id=1, transaction_id=None):
