@@ -1,10 +1,12 @@
 """Whether an id tag may charge (OCPP 1.6 sections 3.5, 4.1 and 9.1), and the Authorization
 Cache that decision is made from when the Central System is not asked or cannot answer.
 
-Online, a tag is authorized by Authorize.req, unless LocalPreAuthorize lets a valid cache
-entry answer at once. Offline, a valid cache entry authorizes when LocalAuthorizeOffline is
-true, a tag the cache does not know is accepted when AllowOfflineTxForUnknownId is true, and
-a tag the cache knows as not valid (or valid but apparently expired) is always rejected.
+What the station knows locally of a tag is the Local Authorization List's entry when the
+station has one (a profile's lookup hook: 3.5.3, the list takes precedence), else the cache's.
+Online, a tag is authorized by Authorize.req, unless LocalPreAuthorize lets a valid local
+entry answer at once. Offline, a valid local entry authorizes when LocalAuthorizeOffline is
+true, a tag known to neither is accepted when AllowOfflineTxForUnknownId is true, and a tag
+known as not valid (or valid but apparently expired) is always rejected.
 
 The cache keeps the idTagInfo of every tag the Central System answered for (Authorize.conf,
 StartTransaction.conf, StopTransaction.conf), at most CACHE_MAX_ENTRIES of them, in one file
@@ -50,6 +52,15 @@ def _well_formed(id_tag, entry):
         and (entry[_PARENT] is None or (type(entry[_PARENT]) is str
                                          and len(entry[_PARENT]) <= MAX_ID_TAG_LENGTH)) \
         and _is_int(entry[_CHANGE])
+
+
+def _judged(info, now_s):
+    """`info` (or None), a valid status made Expired when its expiry_s has passed or, with
+    `now_s` None (clock unknown), may have (3.5.4)."""
+    if info is not None and "expiry_s" in info and info["status"] in VALID \
+            and (now_s is None or info["expiry_s"] <= now_s):
+        info["status"] = EXPIRED
+    return info
 
 
 class AuthorizationCache:
@@ -159,9 +170,11 @@ class AuthorizationCache:
 
 class Authorization:
     """`call(action, payload)` sends a request to the Central System; `online()` says whether
-    one can be answered now; `clock` gives the time expiry dates are judged by."""
+    one can be answered now; `clock` gives the time expiry dates are judged by;
+    `local_list(id_tag)`, when the station has a Local Authorization List, gives its idTagInfo
+    for id_tag (expiry as expiry_s) or None."""
 
-    def __init__(self, *, config, cache_path, call, online, clock, log):
+    def __init__(self, *, config, cache_path, call, online, clock, log, local_list=None):
         config.declare(Key("AuthorizeRemoteTxRequests", BOOLEAN, True))
         config.declare(Key("LocalPreAuthorize", BOOLEAN, False))
         config.declare(Key("LocalAuthorizeOffline", BOOLEAN, True))
@@ -173,6 +186,7 @@ class Authorization:
         self._online = online
         self._clock = clock
         self._log = log
+        self._local_list = local_list
         self.cache = AuthorizationCache(cache_path, log)
 
     def register(self, handlers):
@@ -197,6 +211,8 @@ class Authorization:
         (Authorize.conf, StartTransaction.conf, StopTransaction.conf)."""
         if not self._config.get("AuthorizationCacheEnabled") or type(info) is not dict:
             return
+        if self._listed(id_tag) is not None:  # 3.5.3: a listed id is never cached
+            return
         expiry_s = None
         if info.get("expiryDate") is not None:
             try:
@@ -213,19 +229,27 @@ class Authorization:
         if not self._config.get("AuthorizationCacheEnabled"):
             return None
         now_s = self._now_s()
-        info = self.cache.lookup(id_tag, now_s)
-        if info is not None and now_s is None and "expiry_s" in info \
-                and info["status"] in VALID:
-            info["status"] = EXPIRED
-        return info
+        return _judged(self.cache.lookup(id_tag, now_s), now_s)
+
+    def _listed(self, id_tag):
+        return None if self._local_list is None else self._local_list(id_tag)
+
+    def known(self, id_tag):
+        """The idTagInfo the station holds for id_tag: the Local Authorization List's, which
+        takes precedence (3.5.3), else the cache's; None when neither knows it. A valid
+        entry whose expiry passed, or may have (clock unknown), counts as Expired."""
+        listed = self._listed(id_tag)
+        if listed is None:
+            return self.cached(id_tag)
+        return _judged(listed, self._now_s())
 
     async def authorize(self, id_tag):
         """The idTagInfo this station goes by for id_tag now; None when nobody could
         authorize it. See accepted()."""
-        local = self.cached(id_tag)
+        local = self.known(id_tag)
         if self._online():
             if accepted(local) and self._config.get("LocalPreAuthorize"):
-                self._log("auth: %s Accepted from the cache" % id_tag)
+                self._log("auth: %s Accepted locally" % id_tag)
                 return local
             try:
                 conf = await self._call("Authorize", {"idTag": id_tag})
