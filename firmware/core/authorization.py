@@ -54,15 +54,6 @@ def _well_formed(id_tag, entry):
         and _is_int(entry[_CHANGE])
 
 
-def _judged(info, now_s):
-    """`info` (or None), a valid status made Expired when its expiry_s has passed or, with
-    `now_s` None (clock unknown), may have (3.5.4)."""
-    if info is not None and "expiry_s" in info and info["status"] in VALID \
-            and (now_s is None or info["expiry_s"] <= now_s):
-        info["status"] = EXPIRED
-    return info
-
-
 class AuthorizationCache:
     """id tag -> [status, expiry (Unix s) or None, parentIdTag or None, change number].
 
@@ -203,7 +194,7 @@ class Authorization:
             self.cache.clear()
 
     def _now_s(self):
-        # Before the clock is set, expiry dates cannot be judged: see cached().
+        # Before the clock is set, expiry dates cannot be judged: see known().
         return self._clock.now_s() if self._clock.synchronised else None
 
     def update(self, id_tag, info):
@@ -211,8 +202,8 @@ class Authorization:
         (Authorize.conf, StartTransaction.conf, StopTransaction.conf)."""
         if not self._config.get("AuthorizationCacheEnabled") or type(info) is not dict:
             return
-        if self._listed(id_tag) is not None:  # 3.5.3: a listed id is never cached
-            return
+        if self._local_list is not None and self._local_list(id_tag) is not None:
+            return  # 3.5.3: a listed id is never cached
         expiry_s = None
         if info.get("expiryDate") is not None:
             try:
@@ -222,26 +213,20 @@ class Authorization:
                 return
         self.cache.put(id_tag, info["status"], expiry_s, info.get("parentIdTag"))
 
-    def cached(self, id_tag):
-        """The idTagInfo the cache holds for id_tag, or None when it is off or has none. An
-        Accepted entry with an expiry date counts as Expired while the clock is unknown:
-        it may have passed (3.5.4: apparently expired ids are rejected)."""
-        if not self._config.get("AuthorizationCacheEnabled"):
-            return None
-        now_s = self._now_s()
-        return _judged(self.cache.lookup(id_tag, now_s), now_s)
-
-    def _listed(self, id_tag):
-        return None if self._local_list is None else self._local_list(id_tag)
-
     def known(self, id_tag):
         """The idTagInfo the station holds for id_tag: the Local Authorization List's, which
-        takes precedence (3.5.3), else the cache's; None when neither knows it. A valid
-        entry whose expiry passed, or may have (clock unknown), counts as Expired."""
-        listed = self._listed(id_tag)
-        if listed is None:
-            return self.cached(id_tag)
-        return _judged(listed, self._now_s())
+        takes precedence (3.5.3), else the cache's when it is on; None when neither knows
+        it. A valid entry whose expiry passed counts as Expired, as does one with an expiry
+        while the clock is unknown: it may have passed (3.5.4: apparently expired ids are
+        rejected)."""
+        now_s = self._now_s()
+        info = None if self._local_list is None else self._local_list(id_tag)
+        if info is None and self._config.get("AuthorizationCacheEnabled"):
+            info = self.cache.lookup(id_tag, now_s)
+        if info is not None and "expiry_s" in info and info["status"] in VALID \
+                and (now_s is None or info["expiry_s"] <= now_s):
+            info["status"] = EXPIRED
+        return info
 
     async def authorize(self, id_tag):
         """The idTagInfo this station goes by for id_tag now; None when nobody could

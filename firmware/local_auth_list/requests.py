@@ -13,7 +13,7 @@ TC_042_1, TC_043_1), and the list stays in flash, unused, until it is true again
 from firmware.clock import parse_iso8601
 from firmware.local_auth_list import store
 from firmware.local_auth_list.records import TAG_BYTES, Damaged, entry, key
-from firmware.local_auth_list.service import drop, log
+from firmware.local_auth_list.service import drop, log, path
 from ocppj.errors import NotSupported
 
 ACCEPTED = "Accepted"
@@ -65,15 +65,15 @@ def update(lst, version, full, items):
     changes = _changes(items, full)
     try:
         if full:
-            return len(changes), store.write(lst.path, version, [c[1] for c in changes],
+            return len(changes), store.write(path(lst), version, [c[1] for c in changes],
                                              len(changes))
-        old_count = store.installed(lst.path)[1] if lst.version else 0
-        return store.merge(lst.path, version, old_count, changes,
+        old_count = store.installed(path(lst))[1] if lst.version else 0
+        return store.merge(path(lst), version, old_count, changes,
                            config.get("LocalAuthListMaxLength"))
     except store.TooMany:
         raise Refused("more than LocalAuthListMaxLength entries")
     except Damaged as e:
-        drop(lst, "%s damaged (%s)" % (lst.path, e))
+        drop(lst, "%s damaged (%s)" % (path(lst), e))
         raise Refused("the installed list is damaged")
     except OSError as e:  # flash full or failing: the old list stays (store.atomic)
         raise Refused("not written (OSError %s)" % e.errno)

@@ -1,8 +1,12 @@
 """What the Local Authorization List does besides answering requests (requests.py): the list
 found at boot, lookups, and dropping a damaged list. Loaded for each call of
 firmware.local_auth_list.LocalAuthList and unloaded after."""
-from firmware.local_auth_list import store
+from firmware.local_auth_list import LIST_FILE, store
 from firmware.local_auth_list.records import Damaged, id_tag_info, key
+
+
+def path(lst):
+    return lst.station.board.state_dir + LIST_FILE
 
 
 def log(lst, text):
@@ -11,9 +15,9 @@ def log(lst, text):
 
 def load(lst):
     try:
-        lst.version = store.installed(lst.path)[0]
+        lst.version = store.installed(path(lst))[0]
     except (OSError, Damaged) as e:
-        drop(lst, "%s unreadable (%s: %s)" % (lst.path, type(e).__name__, e))
+        drop(lst, "%s unreadable (%s: %s)" % (path(lst), type(e).__name__, e))
         return
     log(lst, "version %d installed" % lst.version)
 
@@ -22,7 +26,7 @@ def drop(lst, why):
     """No list any more: the Central System, which finds version 0, sends a whole one."""
     log(lst, why + ": dropped, no list until the Central System sends one")
     lst.version = 0
-    store.remove(lst.path)
+    store.remove(path(lst))
 
 
 def lookup(lst, id_tag):
@@ -30,11 +34,11 @@ def lookup(lst, id_tag):
     if tag_key is None:  # no idTag the list can hold
         return None
     try:
-        entry = store.lookup(lst.path, tag_key)
+        entry = store.lookup(path(lst), tag_key)
     except Damaged as e:
-        drop(lst, "%s damaged (%s)" % (lst.path, e))
+        drop(lst, "%s damaged (%s)" % (path(lst), e))
         return None
     except OSError as e:  # flash failing: this time the list knows nothing
-        log(lst, "%s not read (OSError %s)" % (lst.path, e.errno))
+        log(lst, "%s not read (OSError %s)" % (path(lst), e.errno))
         return None
     return None if entry is None else id_tag_info(entry)

@@ -58,8 +58,12 @@ def statuses(station, *id_tags):
     return found
 
 
+def list_path(station):
+    return station.board.state_dir + "/local_list.dat"
+
+
 def list_file(station):
-    with open(station.local_auth_list.path, "rb") as f:
+    with open(list_path(station), "rb") as f:
         return f.read()
 
 
@@ -268,7 +272,7 @@ def test_a_damaged_file_is_no_list_and_says_so():
     folder = fresh_folder("test_local_list", "damaged")
     station = station_in(folder)
     assert send(station, "Full", 5, [item("TAG-%d" % i) for i in range(9)]) == "Accepted"
-    path = station.local_auth_list.path
+    path = list_path(station)
     whole = list_file(station)
     for damaged in (whole[:16 + 49 * 3 + 7],  # torn
                     b"garbage" * 40,
