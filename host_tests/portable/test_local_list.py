@@ -403,10 +403,19 @@ def write_list(folder, count):
 
 
 def test_an_idle_station_holds_as_much_heap_with_10000_entries_as_without():
-    if not hasattr(gc, "mem_alloc"):
+    tracing = not hasattr(gc, "mem_alloc")
+    if tracing:  # CPython: its allocations, counted while this test runs
         import tracemalloc
 
         tracemalloc.start()
+    try:
+        idle_heap_figures()
+    finally:
+        if tracing:
+            tracemalloc.stop()
+
+
+def idle_heap_figures():
     for name in LIST_CODE:
         sys.modules.pop(name, None)
     empty = fresh_folder("test_local_list", "heap_empty")
