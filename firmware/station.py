@@ -18,6 +18,7 @@ from firmware.core.transactions import Transactions
 from firmware.core.tx_messages import TransactionMessages
 from firmware.core.vendor import VendorExtensions
 from firmware.link import ONLINE, Link
+from firmware.local_auth_list import LocalAuthList
 from firmware.outbound import Outbound
 from firmware.security import Security
 from firmware.smart_charging import SmartCharging
@@ -36,13 +37,16 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "UnlockConnector": "firmware.core.unlock",
              "SetChargingProfile": "firmware.smart_charging.requests",
              "GetCompositeSchedule": "firmware.smart_charging.requests",
-             "ClearChargingProfile": "firmware.smart_charging.requests"}
+             "ClearChargingProfile": "firmware.smart_charging.requests",
+             "SendLocalList": "firmware.local_auth_list.requests",
+             "GetLocalListVersion": "firmware.local_auth_list.requests"}
 # SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
 # services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
 # its name is written here rather than read from a package kept loaded for it: 290 bytes
-# of a 128 KB board's heap) and Smart Charging (firmware/smart_charging/). The security
-# extension adds no name: OCPP 1.6 has none for it.
-PROFILES = ("Core", "RemoteTrigger", "SmartCharging")
+# of a 128 KB board's heap), Smart Charging (firmware/smart_charging/) and Local Auth List
+# Management (firmware/local_auth_list/). The security extension adds no name: OCPP 1.6
+# has none for it.
+PROFILES = ("Core", "RemoteTrigger", "SmartCharging", "LocalAuthListManagement")
 
 
 class Station:
@@ -99,10 +103,14 @@ class Station:
         self.clock.on_known = self._time_known
         if self.clock.synchronised:
             self._time_known()
+        # Its keys and the version of its list; the list stays in flash, its code is loaded
+        # per lookup and per request.
+        self.local_auth_list = LocalAuthList(station=self)
         self.authorization = Authorization(config=config,
                                            cache_path=board.state_dir + "/auth_cache.json",
                                            call=call, online=self.online,
-                                           clock=self.clock, log=log)
+                                           clock=self.clock, log=log,
+                                           local_list=self.local_auth_list.lookup)
         self.authorization.register(self.handlers)
         self.transactions.on_id_tag_info = self.authorization.update
         self.inputs = [Inputs() for _ in board.connectors]

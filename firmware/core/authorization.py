@@ -1,10 +1,12 @@
 """Whether an id tag may charge (OCPP 1.6 sections 3.5, 4.1 and 9.1), and the Authorization
 Cache that decision is made from when the Central System is not asked or cannot answer.
 
-Online, a tag is authorized by Authorize.req, unless LocalPreAuthorize lets a valid cache
-entry answer at once. Offline, a valid cache entry authorizes when LocalAuthorizeOffline is
-true, a tag the cache does not know is accepted when AllowOfflineTxForUnknownId is true, and
-a tag the cache knows as not valid (or valid but apparently expired) is always rejected.
+What the station knows locally of a tag is the Local Authorization List's entry when the
+station has one (a profile's lookup hook: 3.5.3, the list takes precedence), else the cache's.
+Online, a tag is authorized by Authorize.req, unless LocalPreAuthorize lets a valid local
+entry answer at once. Offline, a valid local entry authorizes when LocalAuthorizeOffline is
+true, a tag known to neither is accepted when AllowOfflineTxForUnknownId is true, and a tag
+known as not valid (or valid but apparently expired) is always rejected.
 
 The cache keeps the idTagInfo of every tag the Central System answered for (Authorize.conf,
 StartTransaction.conf, StopTransaction.conf), at most CACHE_MAX_ENTRIES of them, in one file
@@ -159,9 +161,11 @@ class AuthorizationCache:
 
 class Authorization:
     """`call(action, payload)` sends a request to the Central System; `online()` says whether
-    one can be answered now; `clock` gives the time expiry dates are judged by."""
+    one can be answered now; `clock` gives the time expiry dates are judged by;
+    `local_list(id_tag)`, when the station has a Local Authorization List, gives its idTagInfo
+    for id_tag (expiry as expiry_s) or None."""
 
-    def __init__(self, *, config, cache_path, call, online, clock, log):
+    def __init__(self, *, config, cache_path, call, online, clock, log, local_list=None):
         made_again = self._keys  # one maker for all: a listing makes them once
         for key in made_again():
             config.declare(key, made_again)
@@ -170,6 +174,7 @@ class Authorization:
         self._online = online
         self._clock = clock
         self._log = log
+        self._local_list = local_list
         self.cache = AuthorizationCache(cache_path, log)
 
     def _keys(self):
@@ -196,7 +201,7 @@ class Authorization:
             self.cache.clear()
 
     def _now_s(self):
-        # Before the clock is set, expiry dates cannot be judged: see cached().
+        # Before the clock is set, expiry dates cannot be judged: see known().
         return self._clock.now_s() if self._clock.synchronised else None
 
     def update(self, id_tag, info):
@@ -204,6 +209,8 @@ class Authorization:
         (Authorize.conf, StartTransaction.conf, StopTransaction.conf)."""
         if not self._config.get("AuthorizationCacheEnabled") or type(info) is not dict:
             return
+        if self._local_list is not None and self._local_list(id_tag) is not None:
+            return  # 3.5.3: a listed id is never cached
         expiry_s = None
         if info.get("expiryDate") is not None:
             try:
@@ -213,26 +220,28 @@ class Authorization:
                 return
         self.cache.put(id_tag, info["status"], expiry_s, info.get("parentIdTag"))
 
-    def cached(self, id_tag):
-        """The idTagInfo the cache holds for id_tag, or None when it is off or has none. An
-        Accepted entry with an expiry date counts as Expired while the clock is unknown:
-        it may have passed (3.5.4: apparently expired ids are rejected)."""
-        if not self._config.get("AuthorizationCacheEnabled"):
-            return None
+    def known(self, id_tag):
+        """The idTagInfo the station holds for id_tag: the Local Authorization List's, which
+        takes precedence (3.5.3), else the cache's when it is on; None when neither knows
+        it. A valid entry whose expiry passed counts as Expired, as does one with an expiry
+        while the clock is unknown: it may have passed (3.5.4: apparently expired ids are
+        rejected)."""
         now_s = self._now_s()
-        info = self.cache.lookup(id_tag, now_s)
-        if info is not None and now_s is None and "expiry_s" in info \
-                and info["status"] in VALID:
+        info = None if self._local_list is None else self._local_list(id_tag)
+        if info is None and self._config.get("AuthorizationCacheEnabled"):
+            info = self.cache.lookup(id_tag, now_s)
+        if info is not None and "expiry_s" in info and info["status"] in VALID \
+                and (now_s is None or info["expiry_s"] <= now_s):
             info["status"] = EXPIRED
         return info
 
     async def authorize(self, id_tag):
         """The idTagInfo this station goes by for id_tag now; None when nobody could
         authorize it. See accepted()."""
-        local = self.cached(id_tag)
+        local = self.known(id_tag)
         if self._online():
             if accepted(local) and self._config.get("LocalPreAuthorize"):
-                self._log("auth: %s Accepted from the cache" % id_tag)
+                self._log("auth: %s Accepted locally" % id_tag)
                 return local
             try:
                 conf = await self._call("Authorize", {"idTag": id_tag})

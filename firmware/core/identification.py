@@ -204,9 +204,9 @@ class Identification:
             if known is not None and known[0] == transaction.id_tag and known[1] is not None:
                 groups[connector_id] = known[1]
                 continue
-            cached = self._authorization.cached(transaction.id_tag)
-            if cached is not None and cached.get("parentIdTag") is not None:
-                groups[connector_id] = cached["parentIdTag"]
+            local = self._authorization.known(transaction.id_tag)
+            if local is not None and local.get("parentIdTag") is not None:
+                groups[connector_id] = local["parentIdTag"]
         return groups
 
     # ---- RemoteStartTransaction ------------------------------------------------------------

@@ -86,8 +86,8 @@ async def test_online_authorize_asks_the_central_system_and_caches_the_answer():
     assert accepted(await rig.auth.authorize("GOOD"))
     assert not accepted(await rig.auth.authorize("BAD"))
     assert rig.cs.asked == ["GOOD", "BAD"]
-    assert rig.auth.cached("GOOD")["status"] == "Accepted"
-    assert rig.auth.cached("BAD")["status"] == "Blocked"  # NOT-valid ids are cached too
+    assert rig.auth.known("GOOD")["status"] == "Accepted"
+    assert rig.auth.known("BAD")["status"] == "Blocked"  # NOT-valid ids are cached too
 
 
 async def test_cached_valid_id_is_asked_again_unless_local_pre_authorize():
@@ -144,7 +144,7 @@ async def test_expiry_date_makes_the_entry_expired_when_it_passes():
     rig.cs.online = False
     assert accepted(await rig.auth.authorize("SOON"))
     rig.ticks.ms = 61 * 1000
-    assert rig.auth.cached("SOON")["status"] == "Expired"
+    assert rig.auth.known("SOON")["status"] == "Expired"
     rig.set("AllowOfflineTxForUnknownId", "true")
     assert not accepted(await rig.auth.authorize("SOON"))  # 3.5.4: apparently expired
     # 3.5.1: changed to expired in the cache itself, across a reboot too.
@@ -168,11 +168,11 @@ async def test_expiry_cannot_be_judged_before_the_clock_is_set():
 def test_parent_id_tag_and_updates_from_transaction_answers():
     rig = Rig("parent")
     rig.auth.update("CHILD", {"status": "Accepted", "parentIdTag": "FAMILY"})
-    assert rig.auth.cached("CHILD") == {"status": "Accepted", "parentIdTag": "FAMILY"}
+    assert rig.auth.known("CHILD") == {"status": "Accepted", "parentIdTag": "FAMILY"}
     rig.auth.update("CHILD", {"status": "Blocked"})  # e.g. a StopTransaction.conf
-    assert rig.auth.cached("CHILD") == {"status": "Blocked"}
+    assert rig.auth.known("CHILD") == {"status": "Blocked"}
     rig.auth.update("ODD", {"status": "Accepted", "expiryDate": "not a date"})
-    assert rig.auth.cached("ODD") is None
+    assert rig.auth.known("ODD") is None
 
 
 def test_cache_persists_and_writes_flash_only_on_change():
@@ -185,7 +185,7 @@ def test_cache_persists_and_writes_flash_only_on_change():
     rig.auth.update("A", {"status": "Accepted", "parentIdTag": "P"})
     assert cache.flash_writes == 2
     reboot = Rig("persist", keep=True)
-    assert reboot.auth.cached("A") == {"status": "Accepted", "parentIdTag": "P"}
+    assert reboot.auth.known("A") == {"status": "Accepted", "parentIdTag": "P"}
 
 
 def test_cache_bound_evicts_not_valid_entries_then_the_oldest_valid():
@@ -212,14 +212,14 @@ def test_clear_cache_and_switching_the_cache_off():
     handlers = {}
     rig.auth.register(handlers)
     assert handlers["ClearCache"]({}) == {"status": "Accepted"}
-    assert rig.auth.cached("A") is None
-    assert Rig("clear", keep=True).auth.cached("A") is None  # cleared in flash too
+    assert rig.auth.known("A") is None
+    assert Rig("clear", keep=True).auth.known("A") is None  # cleared in flash too
     rig.auth.update("A", {"status": "Accepted"})
     rig.set("AuthorizationCacheEnabled", "false")
     rig.auth.update("B", {"status": "Accepted"})
-    assert rig.auth.cached("A") is None and len(rig.auth.cache) == 0
+    assert rig.auth.known("A") is None and len(rig.auth.cache) == 0
     rig.set("AuthorizationCacheEnabled", "true")
-    assert rig.auth.cached("B") is None
+    assert rig.auth.known("B") is None
 
 
 def test_damaged_cache_file_is_survived():
@@ -245,6 +245,6 @@ def test_flash_failure_keeps_the_cache_in_ram():
     rig = Rig("flash_fail")
     rig.auth.cache._path = ROOT + "/no/such/folder/cache.json"
     rig.auth.update("A", {"status": "Accepted"})
-    assert rig.auth.cached("A") == {"status": "Accepted"}
+    assert rig.auth.known("A") == {"status": "Accepted"}
     assert rig.auth.cache.flash_writes == 0
     assert [line for line in rig.lines if "not saved" in line]

@@ -55,6 +55,13 @@ REQUESTS = (
                               {"connectorId": 1, "duration": 60, "chargingRateUnit": "A"},
                               {"connectorId": 9, "duration": 60}]),
     ("ClearChargingProfile", [{"id": 1}, {"id": 1}]),
+    ("GetLocalListVersion", [{}]),
+    ("SendLocalList", [{"listVersion": 1, "updateType": "Full", "localAuthorizationList": [
+        {"idTag": "TAG1", "idTagInfo": {"status": "Accepted", "expiryDate": "2030-01-01T00:00:00Z",
+                                        "parentIdTag": "P"}}]},
+        {"listVersion": 2, "updateType": "Differential"},
+        {"listVersion": 2, "updateType": "Differential"}]),
+    ("GetLocalListVersion", [{}]),
     ("Reset", [{"type": "Soft"}]),
 )
 # What the Central System answers the station's own requests.
