@@ -36,6 +36,14 @@ def target_of(module):
     return module[len("lib/"):] if module.startswith("lib/") else module
 
 
+def module_name(target):
+    """The dotted name a module is imported by: the name a traceback gives its file (mpy-cross
+    -s). The import has interned that name already, where a path would be one name more in a
+    board's heap for good (MicroPython never frees one), for every module loaded."""
+    name = target[:-len(".py")].replace("/", ".")
+    return name[:-len(".__init__")] if name.endswith(".__init__") else name
+
+
 def mpy_cross_path():
     beside = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     in_venv = os.path.join(ROOT, ".venv", "bin", "mpy-cross")
@@ -65,7 +73,7 @@ def main(out_dir):
         if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(module):
             continue
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        result = subprocess.run([mpy_cross, "-o", out, "-s", target, module], cwd=ROOT,
+        result = subprocess.run([mpy_cross, "-o", out, "-s", module_name(target), module], cwd=ROOT,
                                 capture_output=True, text=True)
         if result.returncode != 0:
             failures.append("%s: %s" % (module, result.stderr.strip()))
