@@ -20,6 +20,7 @@ from firmware.core.vendor import VendorExtensions
 from firmware.link import ONLINE, Link
 from firmware.local_auth_list import LocalAuthList
 from firmware.outbound import Outbound
+from firmware.reservation import Reservations
 from firmware.security import Security
 from firmware.smart_charging import SmartCharging
 from firmware.supervisor import Supervisor
@@ -39,14 +40,17 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "GetCompositeSchedule": "firmware.smart_charging.requests",
              "ClearChargingProfile": "firmware.smart_charging.requests",
              "SendLocalList": "firmware.local_auth_list.requests",
-             "GetLocalListVersion": "firmware.local_auth_list.requests"}
+             "GetLocalListVersion": "firmware.local_auth_list.requests",
+             "ReserveNow": "firmware.reservation.requests",
+             "CancelReservation": "firmware.reservation.requests"}
 # SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
 # services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
 # its name is written here rather than read from a package kept loaded for it: 290 bytes
-# of a 128 KB board's heap), Smart Charging (firmware/smart_charging/) and Local Auth List
-# Management (firmware/local_auth_list/). The security extension adds no name: OCPP 1.6
-# has none for it.
-PROFILES = ("Core", "RemoteTrigger", "SmartCharging", "LocalAuthListManagement")
+# of a 128 KB board's heap), Smart Charging (firmware/smart_charging/), Local Auth List
+# Management (firmware/local_auth_list/) and Reservation (firmware/reservation/). The
+# security extension adds no name: OCPP 1.6 has none for it.
+PROFILES = ("Core", "RemoteTrigger", "SmartCharging", "LocalAuthListManagement",
+            "Reservation")
 
 
 class Station:
@@ -116,9 +120,12 @@ class Station:
         self.inputs = [Inputs() for _ in board.connectors]
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
             self.inputs[connector_id - 1].finishing = True
+        # The reservations in force; their rules are loaded while there are any.
+        self.reservations = Reservations(station=self)
         self.identification = Identification(config=config, authorization=self.authorization,
                                              transactions=self.transactions, inputs=self.inputs,
-                                             may_start_on=self._may_start_on,
+                                             reservations=self.reservations,
+                                             may_start_on=self.may_start_on,
                                              may_charge=self.may_charge, on_change=refresh,
                                              ticks_ms=board.ticks_ms,
                                              ticks_diff=board.ticks_diff, log=log)
@@ -229,7 +236,7 @@ class Station:
         self._tasks = [t for t in self._tasks if not t.done()]
         self._tasks.append(asyncio.create_task(coroutine))
 
-    def _may_start_on(self, connector_id):
+    def may_start_on(self, connector_id):
         """No fault (TC_041), no emergency stop, operative (ChangeAvailability), no
         transaction there yet."""
         inputs = self.inputs[connector_id - 1]
@@ -302,6 +309,7 @@ class Station:
         self.smart_charging.update()
         # An emergency stop makes the station Unavailable at its discretion (4.9, 7.7).
         operative = self.availability.operative(0) and not self.emergency_stop
+        reserved = self.reservations.reserved()
         self.status.update(0, AVAILABLE if operative else UNAVAILABLE, NO_ERROR, None,
                            coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):
@@ -318,6 +326,7 @@ class Station:
                 inputs.finishing = False  # an Unavailable connector has no session to finish
             inputs.in_transaction = in_transaction
             inputs.limit_w = self.smart_charging.limits_w[connector_id - 1]
+            inputs.reserved = connector_id in reserved
             self.transactions.switch_output(connector_id, inputs)
             info = EV_SIDE_DISCONNECTED if in_transaction and not inputs.plugged else None
             self.status.update(connector_id, derive_status(inputs), inputs.error_code, info,

@@ -2,7 +2,10 @@
 # tools/build_board.sh). MicroPython regenerates its frozen modules only when a frozen file
 # is newer than the generated C file: a file added with an older time, moved or removed, or
 # a manifest changed, would go unseen and the firmware would keep the old modules. These
-# remove the generated file when the device tree's files (names, sizes, times) changed.
+# remove the generated file when the device tree's files (names, sizes, times) changed, and
+# the .mpy files compiled for it: makemanifest compiles a file again only when it is newer
+# than its .mpy, and a build of another tree (a worktree sharing this build folder) leaves
+# newer .mpy files of other sources, which this tree's older files would never replace.
 #   frozen_inputs_check FROZEN_C   before the build
 #   frozen_inputs_done FROZEN_C    after a build that succeeded
 _frozen_listing() {
@@ -12,7 +15,7 @@ _frozen_listing() {
 
 frozen_inputs_check() {
     if [ "$(cat "$1.inputs" 2>/dev/null)" != "$(_frozen_listing)" ]; then
-        rm -f "$1"
+        rm -rf "$1" "$(dirname "$1")/frozen_mpy"
     fi
 }
 

@@ -12,6 +12,9 @@ A card presented at the reader goes
    (faulted, inoperative: the card is for that one, TC_041), it is authorized and held for
    the next connector plugged within ConnectionTimeOut seconds; the free connectors show
    Preparing meanwhile.
+A connector reserved (firmware.reservation) takes only the reservation's idTag, or one with
+its parentIdTag, at steps 3 and 5: another card is refused there, without an Authorize.req
+when no parentIdTag could let it in (section 5.13).
 A RemoteStartTransaction for a connector without an EV holds its authorization the same way,
 for that connector (or for any, when the request named none).
 
@@ -30,10 +33,11 @@ _TAG, _INFO, _SINCE_MS = 0, 1, 2
 
 class Identification:
     def __init__(self, *, config, authorization, transactions, inputs, may_start_on, may_charge,
-                 on_change, ticks_ms, ticks_diff, log):
+                 on_change, ticks_ms, ticks_diff, log, reservations=None):
         """`inputs`: the connectors' Inputs; `may_start_on(connector_id)`: no fault, operative
         and no transaction there; `may_charge()`: the station may start transactions at all;
-        `on_change()`: the statuses are to be recomputed."""
+        `on_change()`: the statuses are to be recomputed; `reservations`: the Reservation
+        profile's, when the station has it."""
         config.declare(Key("ConnectionTimeOut", INTEGER, 60, minimum=1, maximum=3600))
         self._config = config
         self._authorization = authorization
@@ -45,6 +49,7 @@ class Identification:
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
         self._log = log
+        self._reservations = reservations
         self._lock = asyncio.Lock()
         # connector id (ANY_CONNECTOR: the next plugged) -> [id tag, idTagInfo, since ms]
         self._holds = {}
@@ -81,6 +86,25 @@ class Identification:
                 return True
         return False
 
+    # ---- reservations ----------------------------------------------------------------------
+
+    def _reservation_rule(self, name, *args):
+        """firmware.reservation.service.<name>(...) while a reservation is in force, else
+        True: without one every idTag may start everywhere."""
+        reservations = self._reservations
+        return not (reservations and reservations.entries) or reservations.call(name, *args)
+
+    def admits(self, connector_id, id_tag, info):
+        """id_tag, authorized with idTagInfo `info` (None: not asked), may start there."""
+        return self._reservation_rule("admits", connector_id, id_tag, info)
+
+    def may_try(self, connector_id, id_tag):
+        """id_tag may start there, or may once its parentIdTag is known."""
+        return self._reservation_rule("may_try", connector_id, id_tag)
+
+    def _refused(self, id_tag, where):
+        self._log("auth: %s refused, %s reserved for another idTag" % (id_tag, where))
+
     # ---- timing ----------------------------------------------------------------------------
 
     def _timed_out(self, since_ms):
@@ -97,11 +121,13 @@ class Identification:
 
     def update_inputs(self):
         """Sets each connector's `authorized` and `connection_timed_out` inputs for now."""
-        any_hold = self._live_hold(ANY_CONNECTOR) is not None
+        any_hold = self._live_hold(ANY_CONNECTOR)
         for connector_id in range(1, len(self._inputs) + 1):
             inputs = self._inputs[connector_id - 1]
-            held = self._live_hold(connector_id) is not None
-            inputs.authorized = (held or any_hold) and self.free(connector_id)
+            held = self._live_hold(connector_id) is not None or (
+                any_hold is not None and self.admits(connector_id, any_hold[_TAG],
+                                                     any_hold[_INFO]))
+            inputs.authorized = held and self.free(connector_id)
             plugged_ms = self._plugged_ms.get(connector_id)
             inputs.connection_timed_out = plugged_ms is not None \
                 and self._transactions.on_connector(connector_id) is None \
@@ -116,7 +142,7 @@ class Identification:
             return  # a hold stays for a connector that can start
         for key in (connector_id, ANY_CONNECTOR):
             hold = self._live_hold(key)
-            if hold is not None:
+            if hold is not None and self.admits(connector_id, hold[_TAG], hold[_INFO]):
                 del self._holds[key]
                 self._start(connector_id, hold[_TAG], hold[_INFO])
                 return
@@ -127,7 +153,10 @@ class Identification:
     def _start(self, connector_id, id_tag, info):
         self._plugged_ms.pop(connector_id, None)
         self._parents[connector_id] = (id_tag, info.get("parentIdTag") if info else None)
-        self._transactions.start(connector_id, id_tag)
+        reservations = self._reservations
+        reservation_id = reservations.call("take", connector_id, id_tag, info) \
+            if reservations and reservations.entries else None
+        self._transactions.start(connector_id, id_tag, reservation_id)
 
     def _hold(self, key, id_tag, info):
         self._holds[key] = [id_tag, info, self._ticks_ms()]
@@ -157,9 +186,15 @@ class Identification:
             return
         connector_id = self.waiting_connector()
         if connector_id is not None:
+            if not self.may_try(connector_id, id_tag):
+                self._refused(id_tag, "connector %d is" % connector_id)
+                return
             info = await self._authorization.authorize(id_tag)
             if accepted(info) and self.waiting(connector_id):
-                self._start(connector_id, id_tag, info)
+                if self.admits(connector_id, id_tag, info):
+                    self._start(connector_id, id_tag, info)
+                else:
+                    self._refused(id_tag, "connector %d is" % connector_id)
             return
         info = None
         groups = self._running_groups()
@@ -180,9 +215,22 @@ class Identification:
                                                                                      stuck))
             return
         if info is None:
+            if not self._free_for(self.may_try, id_tag):
+                self._refused(id_tag, "every free connector is")
+                return
             info = await self._authorization.authorize(id_tag)
         if accepted(info):
-            self._hold(ANY_CONNECTOR, id_tag, info)
+            if self._free_for(lambda c, tag: self.admits(c, tag, info), id_tag):
+                self._hold(ANY_CONNECTOR, id_tag, info)
+            else:
+                self._refused(id_tag, "every free connector is")
+
+    def _free_for(self, rule, id_tag):
+        """A free connector whose reservations' `rule(connector_id, id_tag)` lets id_tag in."""
+        for connector_id in range(1, len(self._inputs) + 1):
+            if self.free(connector_id) and rule(connector_id, id_tag):
+                return True
+        return False
 
     def _stuck_connector(self):
         """A connector an EV is plugged at that cannot start (faulted, inoperative)."""
@@ -216,14 +264,19 @@ class Identification:
         once when an EV waits there, else when one is plugged within ConnectionTimeOut."""
         async with self._lock:
             info = None
-            if authorize_first:
+            # 5.13: only its parentIdTag may let it use a reserved connector.
+            connectors = range(1, len(self._inputs) + 1) if connector_id == ANY_CONNECTOR \
+                else (connector_id,)
+            if authorize_first or not any(self.admits(c, id_tag, None) for c in connectors):
                 info = await self._authorization.authorize(id_tag)
-                if not accepted(info):
+                if authorize_first and not accepted(info):
                     self._log("auth: remote start for %s not authorized" % id_tag)
                     return
             if connector_id == ANY_CONNECTOR and self.waiting_connector() is not None:
                 connector_id = self.waiting_connector()
-            if connector_id != ANY_CONNECTOR and self.waiting(connector_id):
+            if connector_id != ANY_CONNECTOR and not self.admits(connector_id, id_tag, info):
+                self._refused(id_tag, "connector %d is" % connector_id)
+            elif connector_id != ANY_CONNECTOR and self.waiting(connector_id):
                 self._start(connector_id, id_tag, info)
             elif (connector_id == ANY_CONNECTOR and self._any_free()) or \
                     (connector_id != ANY_CONNECTOR and self.free(connector_id)):

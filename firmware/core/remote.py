@@ -4,7 +4,7 @@ done right after the answer has been sent.
 
 A remote start is Rejected for connector 0 or one the station does not have, for a connector
 with a transaction, a fault, an inoperative state or another remote start waiting for its
-plug, and while the station is not accepted by the Central System. Without a connectorId
+plug, or reserved for another idTag (firmware.reservation), and while the station is not accepted by the Central System. Without a connectorId
 the station takes the connector an EV waits at, else the next one plugged. With
 AuthorizeRemoteTxRequests true the idTag is authorized as for a card at the reader first.
 A remote stop is Rejected unless a running transaction has the given transactionId.
@@ -39,10 +39,11 @@ class Remote:
         handlers["RemoteStartTransaction"] = self.remote_start
         handlers["RemoteStopTransaction"] = self.remote_stop
 
-    def _startable(self, connector_id):
+    def _startable(self, connector_id, id_tag):
         identification = self._identification
         return (identification.waiting(connector_id) or identification.free(connector_id)) \
-            and identification.held_for(connector_id) is None
+            and identification.held_for(connector_id) is None \
+            and identification.may_try(connector_id, id_tag)
 
     def remote_start(self, payload):
         id_tag = payload["idTag"]
@@ -51,10 +52,10 @@ class Remote:
             connector_id = ANY_CONNECTOR
             possible = False
             for candidate in range(1, self._connector_count + 1):
-                possible = possible or self._startable(candidate)
+                possible = possible or self._startable(candidate, id_tag)
         else:
             possible = 1 <= connector_id <= self._connector_count \
-                and self._startable(connector_id)
+                and self._startable(connector_id, id_tag)
         if not possible or not self._may_charge() or not self._takes_profile(id_tag, payload):
             self._log("remote: start for %s on connector %s Rejected" % (id_tag, connector_id))
             return {"status": REJECTED}

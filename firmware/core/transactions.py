@@ -89,7 +89,7 @@ class Transactions:
 
     # ---- start and stop -----------------------------------------------------------------
 
-    def start(self, connector_id, id_tag):
+    def start(self, connector_id, id_tag, reservation_id=None):
         io = self._io[connector_id - 1]
         now_s = self._clock.now_s()
         timestamp = format_iso8601(now_s)
@@ -106,10 +106,12 @@ class Transactions:
             transaction.keep_stop_value(begin)
             record["x"] = [transaction.ref, begin]
         self.active[connector_id] = transaction
-        self._messages.push("StartTransaction", {
-            "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
-            "timestamp": timestamp}, transaction, lambda conf: self._started(transaction, conf),
-            record)
+        payload = {"connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
+                   "timestamp": timestamp}
+        if reservation_id is not None:  # the reservation it ends (section 4.8)
+            payload["reservationId"] = reservation_id
+        self._messages.push("StartTransaction", payload, transaction,
+                            lambda conf: self._started(transaction, conf), record)
         self._log("tx: started on connector %d for %s at %d Wh" % (connector_id, id_tag,
                                                                  meter_start))
         self._on_change()

@@ -11,7 +11,7 @@ import os
 
 from firmware.local_auth_list.records import ENTRY_BYTES, HEADER_BYTES, TAG_BYTES, Damaged, \
     checked, header, read_header
-from store.atomic import TEMP_SUFFIX, replace, temp_for
+from store.atomic import TEMP_SUFFIX, remove, replace, temp_for
 
 # Entries read at once while a Differential update streams the old list through.
 _CHUNK_ENTRIES = 8
@@ -54,16 +54,6 @@ def lookup(path, tag_key):
             else:
                 high = middle
     return None
-
-
-def remove(path):
-    """No list any more. The temporary file goes first: left alone beside no target, it
-    would be taken for the list by store.atomic's restore (its FAT rule)."""
-    for name in (path + TEMP_SUFFIX, path):
-        try:
-            os.remove(name)
-        except OSError:  # not there
-            pass
 
 
 def write(path, version, entries, count):

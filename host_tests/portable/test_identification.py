@@ -32,7 +32,7 @@ class Transactions:
                 return transaction
         return None
 
-    def start(self, connector_id, id_tag):
+    def start(self, connector_id, id_tag, reservation_id=None):
         self._ids += 1
         self.active[connector_id] = Transaction(connector_id, id_tag, self._ids)
 

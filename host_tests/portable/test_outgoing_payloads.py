@@ -62,6 +62,9 @@ REQUESTS = (
         {"listVersion": 2, "updateType": "Differential"},
         {"listVersion": 2, "updateType": "Differential"}]),
     ("GetLocalListVersion", [{}]),
+    ("ReserveNow", [{"connectorId": c, "expiryDate": "2099-01-01T00:00:00Z", "idTag": "TAG2",
+                     "reservationId": 5, "parentIdTag": "P"} for c in (2, 0, 9)]),
+    ("CancelReservation", [{"reservationId": 5}, {"reservationId": 5}]),
     ("Reset", [{"type": "Soft"}]),
 )
 # What the Central System answers the station's own requests.

@@ -137,10 +137,10 @@ def test_a_stuck_power_switch_faults_the_connector_until_a_restart():
     hardware(board, 1)  # the current stops (the EV opened its own contactor)
     station._read_inputs()
     assert shown(station, 1) == ("Faulted", "PowerSwitchFailure")
-    assert not station._may_start_on(1) and station._may_start_on(2)
+    assert not station.may_start_on(1) and station.may_start_on(2)
     restarted = type(station)(board)
     restarted._read_inputs()
-    assert restarted._may_start_on(1) and shown(restarted, 1)[1] == NO_ERROR
+    assert restarted.may_start_on(1) and shown(restarted, 1)[1] == NO_ERROR
 
 
 def test_current_through_an_idle_output_is_a_power_switch_failure():
@@ -152,7 +152,7 @@ def test_current_through_an_idle_output_is_a_power_switch_failure():
     hardware(board, 2, current_a=290.0)  # never switched on, and yet
     station._read_inputs()
     assert shown(station, 2) == ("Faulted", "PowerSwitchFailure")
-    assert not station._may_start_on(2) and station._may_start_on(1)
+    assert not station.may_start_on(2) and station.may_start_on(1)
 
 
 def test_emergency_stop_ends_every_transaction_and_holds_the_connectors():
@@ -171,7 +171,7 @@ def test_emergency_stop_ends_every_transaction_and_holds_the_connectors():
     assert sorted([(stop["reason"], stop["meterStop"]) for stop in stops(station)]) == [
         ("EmergencyStop", 5010), ("EmergencyStop", 5012)]
     assert shown(station, 1) == ("Unavailable", NO_ERROR)
-    assert not station._may_start_on(1) and not station._may_start_on(2)
+    assert not station.may_start_on(1) and not station.may_start_on(2)
     pressed[0] = False
     station._read_inputs()
-    assert station._may_start_on(1) and shown(station, 1)[0] != "Unavailable"
+    assert station.may_start_on(1) and shown(station, 1)[0] != "Unavailable"

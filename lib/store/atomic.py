@@ -47,6 +47,16 @@ def replace(path):
     os.rename(path + TEMP_SUFFIX, path)
 
 
+def remove(path):
+    """No file any more. The temporary file goes first: left alone beside no target, it
+    would be taken for the file by restore (the FAT rule above)."""
+    for name in (path + TEMP_SUFFIX, path):
+        try:
+            os.remove(name)
+        except OSError:  # not there
+            pass
+
+
 def write_atomic(path, data):
     with open(temp_for(path), "wb") as f:
         f.write(data)
