@@ -17,7 +17,11 @@ measured on (tools/bench_report.py says what a figure holds).
 6. Smart Charging (tools/bench_smart_charging.py): the heap of eight profiles of 24 periods
    (ROMFS and frozen, 32-bit), GetCompositeSchedule for 24 h over them (frozen 32-bit), and
    SetChargingProfile -> its answer and -> the power stage at the new limit.
-7. the emulated board (tools/bench_board.py): heap free idle and while both connectors
+7. the Local Authorization List (tools/bench_local_list.py): flash written by a Full update
+   of 32 entries and by building 10,000 in updates of 32; the heap of an idle station
+   without a list and with 10,000 entries, and of a lookup (ROMFS and frozen, 32-bit); lookup
+   times at 10,000 entries (frozen 32-bit, 64-bit, CPython).
+8. the emulated board (tools/bench_board.py): heap free idle and while both connectors
    charge, frozen and ROMFS, 128 and 192 KB, over ws:// and wss://, whether the scripted
    session completes; the budget of issue 18; instructions per OCPP request (QEMU -icount).
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
@@ -35,6 +39,7 @@ sys.path.insert(0, ROOT)
 from tools.bench_board import board_figures  # noqa: E402
 from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
+from tools.bench_local_list import local_list_figures  # noqa: E402
 from tools.bench_report import figure, not_measured, show  # noqa: E402
 from tools.bench_smart_charging import smart_charging_figures  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
@@ -150,7 +155,8 @@ def main():
     figures = []
     for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
-                  lambda: [fleet_figure()], smart_charging_figures, board_figures):
+                  lambda: [fleet_figure()], smart_charging_figures, local_list_figures,
+                  board_figures):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)

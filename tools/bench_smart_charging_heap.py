@@ -27,55 +27,17 @@ import json
 import sys
 import time
 
-if sys.argv[1] == "frozen":  # the modules are in the interpreter (a board's firmware)
-    sys.path[:] = [".frozen"]
-else:
-    import vfs  # a unix port built without it (the frozen one) has no ROMFS
+from bench_station import Central, boot_from, idle_station, in_use
 
-    with open(sys.argv[1], "rb") as f:
-        image = f.read()
-    vfs.mount(vfs.VfsRom(image), "/rom")
-    sys.path.insert(0, "/rom")
-
+boot_from(sys.argv[1])
 gc.collect()
 BASE = gc.mem_alloc()  # the image (read into the heap here, a board's flash) and the script
-import firmware.station  # noqa: E402
-from boards.sim.board import SimBoard  # noqa: E402
 from firmware.clock import format_iso8601  # noqa: E402
-from ocppj.rpc import Rpc  # noqa: E402
 
 PROFILES = 8  # MaxChargingProfilesInstalled
 PERIODS = 24  # ChargingScheduleMaxPeriods
 DAY_S = 86400
 COMPOSITES = 20
-
-
-def _overwrite_stack(depth=60):
-    # MicroPython's collector takes any word on the C stack for a pointer: calls of our own
-    # write over what the last ones left there (here, the profiles' JSON, 10 KB).
-    if depth:
-        _overwrite_stack(depth - 1)
-
-
-def in_use():
-    _overwrite_stack()
-    gc.collect()
-    gc.collect()
-    return gc.mem_alloc()
-
-
-def idle_station(folder):
-    """A station that came up and has nothing to do: no link, its outputs idle."""
-    station = firmware.station.Station(SimBoard("CP001", "ws://127.0.0.1:9/ocpp", None, None,
-                                                folder))
-
-    async def accepted(action, payload):
-        return {}
-
-    station.link.call = accepted
-    station.online = lambda: True
-    station.refresh()
-    return station
 
 
 def schedule(unit, step_s, seed):
@@ -110,22 +72,6 @@ def worst_case(now_s):
             body["recurrencyKind"] = recurrency
         made.append((connector_id, body))
     return made
-
-
-class Central:
-    """Frames to the station's RPC core, as its link hands them on."""
-
-    def __init__(self, station):
-        self.rpc = Rpc(station.handlers)
-        self.sent = 0
-
-    def call(self, action, payload):
-        self.sent += 1
-        reply = self.rpc.receive(json.dumps([2, "b%d" % self.sent, action, payload]))
-        frame = json.loads(reply.text)
-        if frame[0] != 3:
-            raise RuntimeError("%s: %s" % (action, frame))
-        return frame[2]
 
 
 def composite_times_us(central):
