@@ -11,7 +11,7 @@ import os
 
 from firmware.local_auth_list.records import ENTRY_BYTES, HEADER_BYTES, TAG_BYTES, Damaged, \
     checked, header, read_header
-from store.atomic import TEMP_SUFFIX, remove, replace, temp_for
+from store.atomic import remove, replace, temp_for
 
 # Entries read at once while a Differential update streams the old list through.
 _CHUNK_ENTRIES = 8
@@ -86,46 +86,52 @@ def _old_entries(path, count):
             left -= len(chunk) // ENTRY_BYTES
 
 
+def _count_after(path, old_count, changes):
+    """The entries `changes` leave: each looked up in the old list (a binary search), so
+    that the header is written once, with its count (on littlefs a write back at the start
+    of a file rewrites all of it)."""
+    count = old_count
+    for tag_key, entry in changes:
+        present = old_count > 0 and lookup(path, tag_key) is not None
+        if present and entry is None:
+            count -= 1
+        elif not present and entry is not None:
+            count += 1
+    return count
+
+
 def merge(path, version, old_count, changes, max_entries):
     """Applies a Differential update: `changes` sorted by key, each (key, the new entry or
     None to remove it), to the `old_count` entries in `path`. (entries now, flash bytes
     written). Raises TooMany (nothing changed) past `max_entries`; Damaged when an old entry
     is."""
-    count = 0
-    with open(temp_for(path), "wb") as f:
-        f.write(header(version, 0))  # written again once the count is known
-        i = 0
-        for old in _old_entries(path, old_count):
-            old_key = old[:TAG_BYTES]
-            while i < len(changes) and changes[i][0] < old_key:
-                count += _put(f, changes[i][1])
-                i += 1
-            if i < len(changes) and changes[i][0] == old_key:
-                count += _put(f, changes[i][1])  # replaced, or removed
-                i += 1
-            else:
-                count += _put(f, old)
-            if count > max_entries:
-                break
-        while i < len(changes) and count <= max_entries:
-            count += _put(f, changes[i][1])
-            i += 1
-        if count <= max_entries:
-            f.seek(0)
-            f.write(header(version, count))
-            f.flush()
+    count = _count_after(path, old_count, changes)
     if count > max_entries:
-        os.remove(path + TEMP_SUFFIX)
         raise TooMany()
     if count == 0:
         remove(path)
         return 0, 0
+    with open(temp_for(path), "wb") as f:
+        f.write(header(version, count))
+        i = 0
+        for old in _old_entries(path, old_count):
+            old_key = old[:TAG_BYTES]
+            while i < len(changes) and changes[i][0] < old_key:
+                _put(f, changes[i][1])
+                i += 1
+            if i < len(changes) and changes[i][0] == old_key:
+                _put(f, changes[i][1])  # replaced, or removed
+                i += 1
+            else:
+                _put(f, old)
+        while i < len(changes):
+            _put(f, changes[i][1])
+            i += 1
+        f.flush()
     replace(path)
     return count, HEADER_BYTES + count * ENTRY_BYTES
 
 
 def _put(f, entry):
-    if entry is None:
-        return 0
-    f.write(entry)
-    return 1
+    if entry is not None:
+        f.write(entry)
