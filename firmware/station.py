@@ -116,6 +116,7 @@ class Station:
                                            clock=self.clock, log=log,
                                            local_list=self.local_auth_list.lookup)
         self.authorization.register(self.handlers)
+        self.authorization.on_conflict = self._list_conflict
         self.transactions.on_id_tag_info = self.authorization.update
         self.inputs = [Inputs() for _ in board.connectors]
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
@@ -159,6 +160,10 @@ class Station:
                 # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
                 Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False)) + \
             on_demand.call("firmware.core.phase_rotation", "keys", count)
+
+    def _list_conflict(self, info):
+        self.board.log("auth: LocalListConflict, " + info)
+        self.status.notify(0, "LocalListConflict", info[:50])  # a CiString50
 
     def _time_known(self):
         self.messages.correct_times(self.clock)

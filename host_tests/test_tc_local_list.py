@@ -6,6 +6,7 @@ import json
 from ocpp.v16 import call
 
 from tc import CentralThread, booted, charging, tc_station, wait_until
+from test_tc_authorization import Answering
 
 TAG = "CARD-LIST-1"
 MAX_ITEMS = 32  # SendLocalListMaxLength
@@ -180,3 +181,29 @@ def test_bad_local_list_updates_change_nothing_and_charging_goes_on():
         assert list_version(cs, link) == 3
         assert station.control("status")["connectors"][1]["status"] == "Charging"
         assert cs.requests("StopTransaction") == [] and station.alive
+
+
+def test_a_central_system_contradicting_the_list_is_told_local_list_conflict():
+    """Section 3.5.2: a StatusNotification of connector 0 with LocalListConflict; the list
+    stays as it is (only SendLocalList changes it)."""
+    with CentralThread(link_class=Answering) as cs, tc_station(cs) as station:
+        cs.central.start_info = {TAG: {"status": "Blocked"}}
+        link = booted(cs)
+        configure(cs, link, "LocalPreAuthorize", "true")
+        assert send_list(cs, link, "Full", 1, [item(TAG)]) == "Accepted"
+        station.control("plug 1")
+        cs.wait_status(1, "Preparing")
+        station.control("tap " + TAG)  # started, then refused by StartTransaction.conf
+        conflict = wait_until(lambda: [p for p in cs.requests("StatusNotification")
+                                       if p["errorCode"] == "LocalListConflict"], 10,
+                              "StatusNotification LocalListConflict")
+        assert conflict[0]["connectorId"] == 0 and conflict[0]["status"] == "Available"
+        assert len(conflict[0]["info"]) <= 50
+        wait_until(lambda: cs.requests("StopTransaction"), 10, "the DeAuthorized stop")
+        station.control("unplug 1")
+        cs.wait_status(1, "Available")
+        station.control("plug 1")
+        cs.wait_status(1, "Preparing")
+        station.control("tap " + TAG)  # the list, not the Central System's Blocked, decides
+        wait_until(lambda: len(cs.requests("StartTransaction")) == 2, 10, "a second start")
+        assert cs.requests("Authorize") == []

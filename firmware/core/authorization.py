@@ -175,6 +175,7 @@ class Authorization:
         self._clock = clock
         self._log = log
         self._local_list = local_list
+        self.on_conflict = None  # on_conflict(info): the list contradicted, info says how
         self.cache = AuthorizationCache(cache_path, log)
 
     def _keys(self):
@@ -206,11 +207,18 @@ class Authorization:
 
     def update(self, id_tag, info):
         """Keeps the cache in step with an idTagInfo the Central System sent for id_tag
-        (Authorize.conf, StartTransaction.conf, StopTransaction.conf)."""
-        if not self._config.get("AuthorizationCacheEnabled") or type(info) is not dict:
+        (Authorize.conf, StartTransaction.conf, StopTransaction.conf); tells `on_conflict`
+        when it contradicts the Local Authorization List (3.5.2)."""
+        if type(info) is not dict:
             return
-        if self._local_list is not None and self._local_list(id_tag) is not None:
-            return  # 3.5.3: a listed id is never cached
+        listed = None if self._local_list is None else self._judged(self._local_list(id_tag))
+        if listed is not None:  # 3.5.3: a listed id is never cached
+            if listed["status"] != info.get("status") and self.on_conflict is not None:
+                self.on_conflict("idTag %s: %s in the list, %s from the Central System" % (
+                    id_tag, listed["status"], info.get("status")))
+            return
+        if not self._config.get("AuthorizationCacheEnabled"):
+            return
         expiry_s = None
         if info.get("expiryDate") is not None:
             try:
@@ -226,10 +234,13 @@ class Authorization:
         it. A valid entry whose expiry passed counts as Expired, as does one with an expiry
         while the clock is unknown: it may have passed (3.5.4: apparently expired ids are
         rejected)."""
-        now_s = self._now_s()
         info = None if self._local_list is None else self._local_list(id_tag)
         if info is None and self._config.get("AuthorizationCacheEnabled"):
-            info = self.cache.lookup(id_tag, now_s)
+            info = self.cache.lookup(id_tag, self._now_s())
+        return self._judged(info)
+
+    def _judged(self, info):
+        now_s = self._now_s()
         if info is not None and "expiry_s" in info and info["status"] in VALID \
                 and (now_s is None or info["expiry_s"] <= now_s):
             info["status"] = EXPIRED

@@ -69,6 +69,12 @@ class StatusService:
             self._queue(self._notification(connector_id, step, connector.error_code, info),
                         coalesce)
 
+    def notify(self, connector_id, error_code, info):
+        """Queues a notification of an error the status itself does not carry: its present
+        status with `error_code` (LocalListConflict, on connector 0: section 3.5.2)."""
+        self._queue(self._notification(connector_id, self.connectors[connector_id].status,
+                                       error_code, info), False)
+
     def report_all(self):
         """After an accepted boot: the present status of connector 0 and every connector."""
         self._outbox = []

@@ -10,7 +10,8 @@ configuration, reset, unlock, trigger message, offline (the board's Ethernet cab
 the control port's `net down`, QEMU's link switch), a power cut; and of Smart Charging the
 cases whose code the others leave unrun on the board: profiles of each purpose in flash,
 the limits told to the power stage over the board's UART, the composite schedule in A and
-W, a remote start's profile, clearing.
+W, a remote start's profile, clearing; of the Local Authorization List, its file on the
+board's littlefs authorizing a start; of Reservation, a reserved connector and connector 0.
 """
 import os
 import sys
@@ -22,8 +23,10 @@ from emulator import ROOT
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 import test_tc_authorization as authorization  # noqa: E402
 import test_tc_boot as boot  # noqa: E402
+import test_tc_local_list as local_list  # noqa: E402
 import test_tc_remote_control as remote_control  # noqa: E402
 import test_tc_remote_trigger as remote_trigger  # noqa: E402
+import test_tc_reservation as reservation  # noqa: E402
 import test_tc_smart_charging as smart_charging  # noqa: E402
 import test_tc_transactions as transactions  # noqa: E402
 from tc import CentralThread, board_station, booted  # noqa: E402
@@ -47,6 +50,10 @@ CASES = [
     smart_charging.test_TC_067_clear_charging_profile,
     smart_charging.test_TC_072_stacking_charging_profiles,
     smart_charging.test_TC_082_tx_default_profile_with_ongoing_transaction,
+    local_list.test_TC_008_regular_start_charging_session_id_in_local_list,
+    reservation.test_TC_046_1_reservation_of_a_connector_local_start,
+    reservation.test_TC_049_reservation_of_a_charge_point_transaction,
+    reservation.test_TC_053_use_a_reserved_connector_with_parent_id_tag,
 ]
 POWER_CUT_CASES = [
     transactions.test_TC_032_2_power_failure_stops_the_transaction_after_power_returns,
