@@ -96,7 +96,10 @@ class Configuration:
     def __init__(self, *, path, log):
         self._path = path
         self._log = log
+        # The Keys declared as they are, by name; the others by their makers, in a list: a
+        # table of every name beside the values' took 376 bytes of a 32-bit board's heap.
         self._keys = {}
+        self._makers = []
         self._values = {}
         self._stored = {}
         self.flash_writes = 0
@@ -115,7 +118,10 @@ class Configuration:
         With `on_demand()`, which makes its owner's Keys again, only the value stays: the Key
         and the code of its checks are made when needed (a service loaded on demand), once
         for all of them in a listing or a save."""
-        self._keys[key.name] = key if on_demand is None else on_demand
+        if on_demand is None:
+            self._keys[key.name] = key
+        elif on_demand not in self._makers:
+            self._makers.append(on_demand)
         value = key.default
         text = self._stored.get(key.name)
         if text is not None:
@@ -131,34 +137,40 @@ class Configuration:
         return self._values[name]
 
     def names(self):
-        return sorted(self._keys)
+        return sorted(self._values)
 
     def _key(self, name, made=None):
         """The Key of `name` (None if unknown); `made` keeps the keys made on demand for
-        the rest of one operation."""
+        the rest of one operation, by maker."""
         key = self._keys.get(name)
-        if key is None or isinstance(key, Key):
+        if key is not None or name not in self._values:
             return key
         made = {} if made is None else made
-        if key not in made:
-            made[key] = {each.name: each for each in key()}
-        return made[key][name]
+        for maker in self._makers:
+            if maker not in made:
+                made[maker] = {each.name: each for each in maker()}
+            key = made[maker].get(name)
+            if key is not None:
+                return key
+        return None
 
-    def set(self, name, value):
-        """Sets a key from inside the station (e.g. HeartbeatInterval from BootNotification)."""
+    def set(self, name, value, made=None):
+        """Sets a key from inside the station (e.g. HeartbeatInterval from BootNotification);
+        `made`: as for _key."""
         if self._values[name] == value:
             return
         self._values[name] = value
-        made = {}
+        made = {} if made is None else made
         self._save(made)
         key = self._key(name, made)
         if key.on_change is not None:
             key.on_change(value)
 
-    def change(self, name, text):
+    def change(self, name, text, made=None):
         """ChangeConfiguration: the status to answer; the value is unchanged unless Accepted
-        or RebootRequired."""
-        key = self._key(name)
+        or RebootRequired. `made`: as for _key."""
+        made = {} if made is None else made
+        key = self._key(name, made)
         if key is None:
             return NOT_SUPPORTED
         if not key.writable:
@@ -166,7 +178,7 @@ class Configuration:
         value = key.parse(text)
         if value is None:
             return REJECTED
-        self.set(name, value)
+        self.set(name, value, made)
         return REBOOT_REQUIRED if key.reboot else ACCEPTED
 
     def listing(self, names=None):
@@ -187,7 +199,7 @@ class Configuration:
     def _save(self, made):
         """`made`: the keys made on demand for this change (Configuration._key)."""
         stored = {}
-        for name in self._keys:
+        for name in self._values:
             key = self._key(name, made)
             if self._values[name] != key.default:
                 stored[name] = key.format(self._values[name])
@@ -217,8 +229,9 @@ class Configuration:
 
     def change_configuration(self, payload):
         name = payload["key"]
-        status = self.change(name, payload["value"])
-        key = self._key(name)
+        made = {}
+        status = self.change(name, payload["value"], made)
+        key = self._key(name, made)
         # A write-only key's value (AuthorizationKey) never goes to the log (A01.FR.12).
         shown = payload["value"] if key is None or key.readable else "(hidden)"
         self._log("config: %s=%s %s" % (name, shown, status))

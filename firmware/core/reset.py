@@ -4,19 +4,15 @@ bounded time, then have the board restart (soft: the application, hard: all the 
 
 The board's reset does not return when it works. If it does, it is tried again after
 RETRY_S, ResetRetries more times, then given up: the station goes on running and
-charging may start again.
+charging may start again. That way down is loaded for it (firmware.core.restart).
 """
 import asyncio
 
+from firmware import on_demand
 from firmware.config import INTEGER, Key
 
-HARD = "Hard"
-# How long the queued messages may take to go out before the restart. A hard reset is a
-# last resort (errata 3.36: queued information may get lost), so it waits less.
-DRAIN_S = {"Soft": 20, HARD: 5}
-DRAIN_POLL_S = 0.1
-RETRY_S = 5
 MAX_RESET_RETRIES = 10
+RESTART = "firmware.core.restart"
 
 
 class ResetService:
@@ -42,24 +38,8 @@ class ResetService:
         self._log("reset: %s reset accepted" % self.pending)
         if self._on_accepted is not None:
             self._on_accepted(self.pending)
-        return {"status": "Accepted"}, self._restart
-
-    async def _restart(self):
-        kind = self.pending
-        reason = "HardReset" if kind == HARD else "SoftReset"
-        for connector_id in list(self._transactions.active):
-            self._transactions.stop(connector_id, reason)
-        waited_s = 0
-        while not self._drained() and waited_s < DRAIN_S[kind]:
-            await self._sleep(DRAIN_POLL_S)
-            waited_s += DRAIN_POLL_S
-        attempts = 1 + self._config.get("ResetRetries")
-        for attempt in range(1, attempts + 1):
-            self._log("reset: %s reset, attempt %d of %d" % (kind, attempt, attempts))
-            self._board_reset(kind == HARD)
-            await self._sleep(RETRY_S)
-        self._log("reset: the board did not restart; %s reset given up" % kind)
-        self.pending = None
+        # The way down's coroutine holds its code: unloaded, the module stays until it ends.
+        return {"status": "Accepted"}, lambda: on_demand.call(RESTART, "restart", self)
 
     def register(self, handlers):
         handlers["Reset"] = self.reset

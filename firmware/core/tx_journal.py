@@ -1,7 +1,8 @@
 """The transaction journal's rare work (firmware.core.tx_messages), loaded for it and unloaded
 after it (firmware.on_demand): the replay at boot, each record checked first
 (firmware.core.tx_codec); the compaction; the correction of the times stamped before the time
-was known. Each function works on the state of the TransactionMessages it is given.
+was known; the queue's listing. Each function works on the state of the TransactionMessages
+it is given.
 """
 from firmware.core import tx_codec
 from firmware.clock import UNSET_BEFORE_S, format_iso8601
@@ -172,3 +173,18 @@ def _snapshot(transaction):
     if transaction.ended:
         record["end"] = ref
     return record
+
+
+def shown(messages):
+    """The queue as the console lists it, one payload at a time: read back from flash, 200
+    of them would not fit a board's heap. The generator holds this code while it runs."""
+    for message in messages._queue:
+        yield _Shown(message.action, messages.payload(message))
+
+
+class _Shown:
+    """A queued message as the console lists it."""
+
+    def __init__(self, action, payload):
+        self.action = action
+        self.payload = payload

@@ -30,7 +30,8 @@ Once the time is known, correct_times() corrects every one in RAM and, with one 
 flash; a message is corrected again when sent, for what a failed rewrite left.
 
 The replay, the compaction and the time correction run seldom (at boot, when the journal
-has doubled, once the time is known): their code is loaded for them (firmware.core.tx_journal).
+has doubled, once the time is known), and so does the listing of the queue: their code is
+loaded for them (firmware.core.tx_journal).
 """
 import asyncio
 import json
@@ -42,7 +43,7 @@ from store.journal import Journal
 MAX_QUEUED = 200
 # The journal records' format (firmware.core.tx_codec), in each record as "v".
 VERSION = 1
-# The replay, the compaction and the time correction: loaded only for them.
+# The replay, the compaction, the time correction, the listing: loaded only for them.
 RARE_WORK = "firmware.core.tx_journal"
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
@@ -137,9 +138,8 @@ class TransactionMessages:
         return len(self._queue)
 
     def __iter__(self):
-        # One payload at a time: read back from flash, 200 of them would not fit a board's heap.
-        for message in self._queue:
-            yield _Shown(message.action, self.payload(message))
+        # The console's and the tests' listing: its code is loaded for it.
+        return on_demand.call(RARE_WORK, "shown", self)
 
     @property
     def flash_writes(self):
@@ -329,14 +329,6 @@ def shifted(text, shift_s):
         return format_iso8601(parse_iso8601(text) + shift_s)
     except ValueError:
         return text
-
-
-class _Shown:
-    """A queued message as the console lists it."""
-
-    def __init__(self, action, payload):
-        self.action = action
-        self.payload = payload
 
 
 def _context(meter_value):

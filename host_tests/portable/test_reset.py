@@ -3,7 +3,8 @@
 import asyncio
 
 from firmware.config import Configuration
-from firmware.core.reset import DRAIN_S, ResetService
+from firmware.core.reset import ResetService
+from firmware.core.restart import DRAIN_S
 from store.atomic import ensure_dir
 
 
