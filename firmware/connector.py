@@ -80,7 +80,6 @@ class Inputs:
         self.evse_allows = True
         self.tx_authorized = True      # not an invalid idTag past MaxEnergyOnInvalidId
         self.emergency_stop = False    # the board's emergency stop is pressed
-        self.reserved_for_other = False  # the Reservation profile's, when there is one
         self.limit_w = None            # the Smart Charging profile's limit, None: no limit
         self.ev_demand = False         # the EV asks for energy
         self.finishing = False         # the transaction ended; the user has yet to unplug
@@ -173,8 +172,7 @@ def evse_allows(inputs):
     ChangeAvailability to Inoperative is none of them: it waits for the transaction's end
     (Scheduled, C8/D8/E8), and without a transaction nothing is energized anyway."""
     return inputs.error_code == NO_ERROR and not inputs.emergency_stop \
-        and inputs.tx_authorized and not inputs.reserved_for_other \
-        and (inputs.limit_w is None or inputs.limit_w > 0)
+        and inputs.tx_authorized and (inputs.limit_w is None or inputs.limit_w > 0)
 
 
 def stop_reason(inputs):

@@ -20,7 +20,6 @@ from firmware.core.vendor import VendorExtensions
 from firmware.link import ONLINE, Link
 from firmware.local_auth_list import LocalAuthList
 from firmware.outbound import Outbound
-from firmware.reservation import Reservations
 from firmware.security import Security
 from firmware.smart_charging import SmartCharging
 from firmware.supervisor import Supervisor
@@ -29,6 +28,7 @@ from ocppj.rpc import ANY_ACTION
 # The board signals input changes at once; this only bounds how stale a missed one can get.
 HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
+RESERVATION_RULES = "firmware.reservation.service"
 # Requests whose handlers keep no state of their own: the module's answer(station, action,
 # payload) is loaded for each one and unloaded after it (firmware.on_demand).
 ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
@@ -116,16 +116,17 @@ class Station:
                                            clock=self.clock, log=log,
                                            local_list=self.local_auth_list.lookup)
         self.authorization.register(self.handlers)
-        self.authorization.on_conflict = self._list_conflict
         self.transactions.on_id_tag_info = self.authorization.update
         self.inputs = [Inputs() for _ in board.connectors]
         for connector_id in self.transactions.interrupted:  # stopped at boot: PowerLoss
             self.inputs[connector_id - 1].finishing = True
-        # The reservations in force; their rules are loaded while there are any.
-        self.reservations = Reservations(station=self)
+        # The Reservation profile's reservations in force (firmware/reservation/), kept
+        # through a reboot; their rules are loaded while there are any (reservation_rule).
+        self.reservations = []
+        on_demand.call(RESERVATION_RULES, "load", self)
         self.identification = Identification(config=config, authorization=self.authorization,
                                              transactions=self.transactions, inputs=self.inputs,
-                                             reservations=self.reservations,
+                                             reservation_rule=self.reservation_rule,
                                              may_start_on=self.may_start_on,
                                              may_charge=self.may_charge, on_change=refresh,
                                              ticks_ms=board.ticks_ms,
@@ -148,10 +149,10 @@ class Station:
         self._tasks = []
 
     def _keys(self):
-        """The station's configuration keys and ConnectorPhaseRotation's, the configuration's
-        maker of them: made at boot to declare them and again when the configuration needs
-        them, so that in between only their values take heap (the phase rotation's code is
-        loaded for them)."""
+        """The station's configuration keys, ConnectorPhaseRotation's and the Reservation
+        profile's, the configuration's maker of them: made at boot to declare them and again
+        when the configuration needs them, so that in between only their values take heap
+        (the phase rotation's and reservation's code is loaded for them)."""
         count = len(self.board.connectors)
         return (Key("HeartbeatInterval", INTEGER, 300, minimum=5, maximum=3600),
                 Key("NumberOfConnectors", INTEGER, count, writable=False),
@@ -159,11 +160,8 @@ class Station:
                 Key("SupportedFeatureProfiles", CSL, list(PROFILES), writable=False),
                 # Errata 3.84: a fixed cable (firmware.core.unlock) reports false and keeps it.
                 Key("UnlockConnectorOnEVSideDisconnect", BOOLEAN, False, writable=False)) + \
-            on_demand.call("firmware.core.phase_rotation", "keys", count)
-
-    def _list_conflict(self, info):
-        self.board.log("auth: LocalListConflict, " + info)
-        self.status.notify(0, "LocalListConflict", info[:50])  # a CiString50
+            on_demand.call("firmware.core.phase_rotation", "keys", count) + \
+            on_demand.call("firmware.reservation.keys", "keys", self.board)
 
     def _time_known(self):
         self.messages.correct_times(self.clock)
@@ -238,8 +236,17 @@ class Station:
     # ---- hardware ------------------------------------------------------------------------
 
     def _spawn(self, coroutine):
-        self._tasks = [t for t in self._tasks if not t.done()]
-        self._tasks.append(asyncio.create_task(coroutine))
+        # Forgotten once done: a finished task still holds the code it ran (a card's rules,
+        # loaded for it: firmware.core.reader).
+        self._tasks.append(asyncio.create_task(on_demand.forgotten_when_done(self._tasks,
+                                                                             coroutine)))
+
+    def reservation_rule(self, name, *args):
+        """firmware.reservation.service.<name>(station, *args); None while no reservation is
+        in force."""
+        if self.reservations:
+            return on_demand.call(RESERVATION_RULES, name, self, *args)
+        return None
 
     def may_start_on(self, connector_id):
         """No fault (TC_041), no emergency stop, operative (ChangeAvailability), no
@@ -314,7 +321,7 @@ class Station:
         self.smart_charging.update()
         # An emergency stop makes the station Unavailable at its discretion (4.9, 7.7).
         operative = self.availability.operative(0) and not self.emergency_stop
-        reserved = self.reservations.reserved()
+        reserved = self.reservation_rule("update") or ()
         self.status.update(0, AVAILABLE if operative else UNAVAILABLE, NO_ERROR, None,
                            coalesce)
         for connector_id, inputs in enumerate(self.inputs, 1):

@@ -162,8 +162,9 @@ class AuthorizationCache:
 class Authorization:
     """`call(action, payload)` sends a request to the Central System; `online()` says whether
     one can be answered now; `clock` gives the time expiry dates are judged by;
-    `local_list(id_tag)`, when the station has a Local Authorization List, gives its idTagInfo
-    for id_tag (expiry as expiry_s) or None."""
+    `local_list(id_tag, reported=None)`, when the station has a Local Authorization List,
+    gives its idTagInfo for id_tag (expiry as expiry_s) or None; `reported`: the Central
+    System's, to check the list's against."""
 
     def __init__(self, *, config, cache_path, call, online, clock, log, local_list=None):
         made_again = self._keys  # one maker for all: a listing makes them once
@@ -175,7 +176,6 @@ class Authorization:
         self._clock = clock
         self._log = log
         self._local_list = local_list
-        self.on_conflict = None  # on_conflict(info): the list contradicted, info says how
         self.cache = AuthorizationCache(cache_path, log)
 
     def _keys(self):
@@ -207,16 +207,12 @@ class Authorization:
 
     def update(self, id_tag, info):
         """Keeps the cache in step with an idTagInfo the Central System sent for id_tag
-        (Authorize.conf, StartTransaction.conf, StopTransaction.conf); tells `on_conflict`
-        when it contradicts the Local Authorization List (3.5.2)."""
+        (Authorize.conf, StartTransaction.conf, StopTransaction.conf); the Local
+        Authorization List checks it against its own (3.5.2, LocalListConflict)."""
         if type(info) is not dict:
             return
-        listed = None if self._local_list is None else self._judged(self._local_list(id_tag))
-        if listed is not None:  # 3.5.3: a listed id is never cached
-            if listed["status"] != info.get("status") and self.on_conflict is not None:
-                self.on_conflict("idTag %s: %s in the list, %s from the Central System" % (
-                    id_tag, listed["status"], info.get("status")))
-            return
+        if self._local_list is not None and self._local_list(id_tag, info) is not None:
+            return  # 3.5.3: a listed id is never cached
         if not self._config.get("AuthorizationCacheEnabled"):
             return
         expiry_s = None
@@ -234,13 +230,10 @@ class Authorization:
         it. A valid entry whose expiry passed counts as Expired, as does one with an expiry
         while the clock is unknown: it may have passed (3.5.4: apparently expired ids are
         rejected)."""
+        now_s = self._now_s()
         info = None if self._local_list is None else self._local_list(id_tag)
         if info is None and self._config.get("AuthorizationCacheEnabled"):
-            info = self.cache.lookup(id_tag, self._now_s())
-        return self._judged(info)
-
-    def _judged(self, info):
-        now_s = self._now_s()
+            info = self.cache.lookup(id_tag, now_s)
         if info is not None and "expiry_s" in info and info["status"] in VALID \
                 and (now_s is None or info["expiry_s"] <= now_s):
             info["status"] = EXPIRED

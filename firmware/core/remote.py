@@ -19,15 +19,16 @@ def answer(station, action, payload):
     """The station's handler of both requests, loaded for each (firmware.on_demand)."""
     handlers = {}
     Remote(station.config, station.identification, station.transactions, len(station.inputs),
-           station.may_charge, station.board.log,
-           getattr(station, "smart_charging", None)).register(handlers)
+           station.may_charge, station.board.log, getattr(station, "smart_charging", None),
+           getattr(station, "reservation_rule", None)).register(handlers)
     return handlers[action](payload)
 
 
 class Remote:
     def __init__(self, config, identification, transactions, connector_count, may_charge, log,
-                 smart_charging=None):
+                 smart_charging=None, reservation_rule=None):
         self._smart_charging = smart_charging  # None: a station built without the profile
+        self._reservation_rule = reservation_rule  # the same (firmware.station's)
         self._config = config
         self._identification = identification
         self._transactions = transactions
@@ -43,7 +44,8 @@ class Remote:
         identification = self._identification
         return (identification.waiting(connector_id) or identification.free(connector_id)) \
             and identification.held_for(connector_id) is None \
-            and identification.may_try(connector_id, id_tag)
+            and (self._reservation_rule is None or self._reservation_rule(
+                "may_try", connector_id, id_tag, None) is not False)
 
     def remote_start(self, payload):
         id_tag = payload["idTag"]

@@ -36,9 +36,11 @@ class LocalAuthList:
         as what the configuration keeps must not hold on to code loaded on demand)."""
         return on_demand.call("firmware.local_auth_list.keys", "keys")
 
-    def lookup(self, id_tag):
+    def lookup(self, id_tag, reported=None):
         """The idTagInfo the list holds for id_tag (its expiry as expiry_s, Unix seconds), or
-        None: not in the list, no list, or LocalAuthListEnabled false."""
+        None: not in the list, no list, or LocalAuthListEnabled false. `reported`: the
+        idTagInfo the Central System just sent for it, which the list's is checked against
+        (service.py: LocalListConflict)."""
         if not self.version or not self.station.config.get("LocalAuthListEnabled"):
             return None
-        return on_demand.call(SERVICE, "lookup", self, id_tag)
+        return on_demand.call(SERVICE, "lookup", self, id_tag, reported)

@@ -1,5 +1,5 @@
-"""The Reservation profile's configuration keys (OCPP 1.6 section 9.3), made at boot and again
-whenever the configuration needs them (firmware.config `declare` with a maker)."""
+"""The Reservation profile's configuration keys (OCPP 1.6 section 9.3), made with the station's
+own by its maker (firmware.station), at boot and whenever the configuration needs them."""
 from firmware.config import BOOLEAN, Key
 
 

@@ -22,30 +22,31 @@ UNAVAILABLE = "Unavailable"
 
 def answer(station, action, payload):
     """The station's handler of both requests (firmware.station ON_DEMAND)."""
-    res = station.reservations
     reservation_id = payload["reservationId"]
-    kept = [e for e in res.entries if e[0] != reservation_id]
+    kept = [e for e in station.reservations if e[0] != reservation_id]
     if action == "CancelReservation":
-        if len(kept) == len(res.entries):
-            log(res, "cancel of %d Rejected: none in force" % reservation_id)
+        if len(kept) == len(station.reservations):
+            log(station, "cancel of %d Rejected: none in force" % reservation_id)
             return {"status": REJECTED}
-        end(res, [e for e in res.entries if e[0] == reservation_id][0], "cancelled")
+        end(station, [e for e in station.reservations if e[0] == reservation_id][0],
+            "cancelled")
         return {"status": ACCEPTED}, station.refresh
     connector_id = payload["connectorId"]
     status, why = _judge(station, connector_id, payload["expiryDate"], kept)
     if status != ACCEPTED:
-        log(res, "%d on connector %d %s: %s" % (reservation_id, connector_id, status, why))
+        log(station, "%d on connector %d %s: %s" % (reservation_id, connector_id, status, why))
         return {"status": status}
     entry = [reservation_id, connector_id, payload["idTag"], payload.get("parentIdTag"),
              parse_iso8601(payload["expiryDate"])]
-    res.entries = kept + [entry]
+    before = station.reservations
+    station.reservations = kept + [entry]
     try:
-        save(res)
+        save(station)
     except OSError as e:
-        res.entries = [e for e in res.entries if e is not entry]
-        log(res, "%d Rejected: not saved (OSError %s)" % (reservation_id, e.errno))
+        station.reservations = before
+        log(station, "%d Rejected: not saved (OSError %s)" % (reservation_id, e.errno))
         return {"status": REJECTED}
-    log(res, "%d for %s on connector %d until %s" % (reservation_id, payload["idTag"],
+    log(station, "%d for %s on connector %d until %s" % (reservation_id, payload["idTag"],
                                                     connector_id, payload["expiryDate"]))
     return {"status": ACCEPTED}, station.refresh
 

@@ -1,5 +1,5 @@
-"""The rules of reservations in force (OCPP 1.6 section 5.13), loaded for each call of
-firmware.reservation.Reservations and unloaded after.
+"""The rules of reservations in force (OCPP 1.6 section 5.13), loaded for each use and
+unloaded after (firmware.station's reservation_rule). Each function takes the station.
 
 A reservation for connector 1 or 2 keeps that connector from every idTag but its own (or one
 with the same parentIdTag); one for connector 0 keeps the last usable connector so, while
@@ -14,12 +14,12 @@ from store.atomic import read_json_or_none, remove, write_json_atomic
 _ID, _CONNECTOR, _TAG, _PARENT, _EXPIRY_S = 0, 1, 2, 3, 4
 
 
-def _path(res):
-    return res.station.board.state_dir + RESERVATIONS_FILE
+def _path(station):
+    return station.board.state_dir + RESERVATIONS_FILE
 
 
-def log(res, text):
-    res.station.board.log("reservation: " + text)
+def log(station, text):
+    station.board.log("reservation: " + text)
 
 
 def _well_formed(entry, connector_count):
@@ -30,38 +30,38 @@ def _well_formed(entry, connector_count):
         and type(entry[_EXPIRY_S]) is int
 
 
-def load(res):
-    """The reservations in force before the boot (they outlive it until they end)."""
+def load(station):
+    """The reservations in force before the boot (they outlive it until they end), if any."""
     try:
-        entries = read_json_or_none(_path(res)) or []
+        entries = read_json_or_none(_path(station))
     except (OSError, ValueError) as e:
-        entries = None
-        log(res, "%s unreadable (%s), none in force" % (_path(res), e))
-    count = len(res.station.board.connectors)
+        entries = e
+    if entries is None:
+        return
+    count = len(station.board.connectors)
     if type(entries) is not list or not all(_well_formed(e, count) for e in entries):
-        if entries is not None:
-            log(res, "%s damaged, none in force" % _path(res))
-        entries = []
-        remove(_path(res))
-    res.entries = entries
-    log(res, "%d in force" % len(entries))
+        log(station, "%s damaged (%s), none in force" % (_path(station), entries))
+        remove(_path(station))
+        return
+    station.reservations = entries
+    log(station, "%d in force" % len(entries))
 
 
-def save(res):
-    if res.entries:
-        write_json_atomic(_path(res), res.entries)
+def save(station):
+    if station.reservations:
+        write_json_atomic(_path(station), station.reservations)
     else:
-        remove(_path(res))
+        remove(_path(station))
 
 
-def end(res, entry, why):
-    res.entries = [e for e in res.entries if e is not entry]
-    log(res, "%d for %s on connector %d ended: %s" % (entry[_ID], entry[_TAG],
+def end(station, entry, why):
+    station.reservations = [e for e in station.reservations if e is not entry]
+    log(station, "%d for %s on connector %d ended: %s" % (entry[_ID], entry[_TAG],
                                                    entry[_CONNECTOR], why))
     try:
-        save(res)
+        save(station)
     except OSError as e:  # at the next boot it is in force again until it expires
-        log(res, "not saved (OSError %s)" % e.errno)
+        log(station, "not saved (OSError %s)" % e.errno)
 
 
 def _same(a, b):
@@ -78,65 +78,60 @@ def _holds(entry, id_tag, info):
         (info is not None and _same(entry[_PARENT], info.get("parentIdTag")))
 
 
-def _own(res, connector_id, id_tag, info):
+def _own(station, connector_id, id_tag, info):
     """The reservation id_tag holds that a start on connector_id would use, or None."""
-    for entry in res.entries:
+    for entry in station.reservations:
         if entry[_CONNECTOR] in (0, connector_id) and _holds(entry, id_tag, info):
             return entry
     return None
 
 
-def _usable(res, connector_id):
-    return res.station.may_start_on(connector_id)
-
-
-def against(res, connector_id):
+def against(station, connector_id):
     """The reservation that keeps connector_id from other idTags, or None: one for it, or
     one for connector 0 when connector_id is the only usable connector no reservation
     names."""
-    for entry in res.entries:
+    for entry in station.reservations:
         if entry[_CONNECTOR] == connector_id:
             return entry
-    named = [e[_CONNECTOR] for e in res.entries]
-    for entry in res.entries:
+    named = [e[_CONNECTOR] for e in station.reservations]
+    for entry in station.reservations:
         if entry[_CONNECTOR] == 0:
-            left = [c for c in range(1, len(res.station.inputs) + 1)
-                    if c not in named and _usable(res, c)]
+            left = [c for c in range(1, len(station.inputs) + 1)
+                    if c not in named and station.may_start_on(c)]
             if left == [connector_id]:
                 return entry
     return None
 
 
-def admits(res, connector_id, id_tag, info):
+def admits(station, connector_id, id_tag, info):
     """id_tag (with its idTagInfo `info`, or None) may start on connector_id."""
-    return _own(res, connector_id, id_tag, info) is not None or \
-        against(res, connector_id) is None
+    return _own(station, connector_id, id_tag, info) is not None or \
+        against(station, connector_id) is None
 
 
-def may_try(res, connector_id, id_tag):
+def may_try(station, connector_id, id_tag, info=None):
     """id_tag may start on connector_id, or may once its parentIdTag is known (5.13: the
     station authorizes it to learn it). False: refused there whatever its parent, and so
-    not worth an Authorize.req."""
-    if admits(res, connector_id, id_tag, None):
+    not worth an Authorize.req. (`info`: unused, as admits' is not known yet.)"""
+    if admits(station, connector_id, id_tag, None):
         return True
-    for entry in res.entries:
+    for entry in station.reservations:
         if entry[_CONNECTOR] in (0, connector_id) and entry[_PARENT] is not None:
             return True
     return False
 
 
-def take(res, connector_id, id_tag, info):
+def take(station, connector_id, id_tag, info):
     """The reservationId a start of id_tag on connector_id ends (section 4.8), or None."""
-    entry = _own(res, connector_id, id_tag, info)
+    entry = _own(station, connector_id, id_tag, info)
     if entry is None:
         return None
-    end(res, entry, "used by %s on connector %d" % (id_tag, connector_id))
+    end(station, entry, "used by %s on connector %d" % (id_tag, connector_id))
     return entry[_ID]
 
 
-def _unusable(res, connector_id):
+def _unusable(station, connector_id):
     """Why a reservation for connector_id ends now (section 5.13 (3)), or None."""
-    station = res.station
     if not station.availability.operative(0):
         return "the station is unavailable"
     if connector_id == 0:
@@ -149,15 +144,15 @@ def _unusable(res, connector_id):
     return None
 
 
-def update(res):
+def update(station):
     """The connectors that show Reserved, once the reservations that expired or can no longer
     be used have ended."""
-    clock = res.station.clock
+    clock = station.clock
     now_s = clock.now_s() if clock.synchronised else None
-    for entry in list(res.entries):
-        why = _unusable(res, entry[_CONNECTOR])
+    for entry in list(station.reservations):
+        why = _unusable(station, entry[_CONNECTOR])
         if why is None and now_s is not None and entry[_EXPIRY_S] <= now_s:
             why = "expired"
         if why is not None:
-            end(res, entry, why)
-    return [c for c in range(1, len(res.station.inputs) + 1) if against(res, c) is not None]
+            end(station, entry, why)
+    return [c for c in range(1, len(station.inputs) + 1) if against(station, c) is not None]

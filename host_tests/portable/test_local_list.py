@@ -425,13 +425,16 @@ def idle_heap_figures():
     assert station.local_auth_list.lookup("TAG0004711")["status"] == "Accepted"
     assert station.local_auth_list.lookup("TAG0010000") is None
     station = None
-    figures = []
-    for folder in (empty, full, empty, full):
+    figures = {empty: [], full: []}
+    for folder in (empty, full) * 4:
         before = heap_in_use()
         station = station_in(folder)
-        figures.append(heap_in_use() - before)
+        figures[folder].append(heap_in_use() - before)
         station = None
-    print("idle station heap: %d B without a list, %d B with 10,000 entries" % (
-        figures[2], figures[3]))
-    assert abs(figures[3] - figures[2]) <= 1024, figures
+    # The least of the last three: CPython's own tables settle over the first rounds, and
+    # another thread of the process may allocate while one is taken.
+    without, with_list = min(figures[empty][1:]), min(figures[full][1:])
+    print("idle station heap: %d B without a list, %d B with 10,000 entries" % (without,
+                                                                             with_list))
+    assert abs(with_list - without) <= 1024, figures
     assert list_code() == []

@@ -92,13 +92,11 @@ def test_a_fault_on_one_connector_leaves_the_other_charging():
     assert [stop["reason"] for stop in stops(station)] == ["Other"]
 
 
-def test_a_zero_limit_or_a_reservation_for_another_suspends_the_output():
-    # The Smart Charging profile's limit (a TxDefaultProfile of 0 W, then 11 kW) and the input
-    # the Reservation profile will set (allowed by default).
+def test_a_zero_limit_suspends_the_output():
+    # The Smart Charging profile's limit: a TxDefaultProfile of 0 W, then 11 kW.
     station, board = make("permissives")
     one = board.connectors[0]
     charging(station, board, 1)
-    inputs = station.inputs[0]
     limited = []
     one.set_limit_w = limited.append  # what the output is told
     for limit_w in (0, 11000):
@@ -112,12 +110,6 @@ def test_a_zero_limit_or_a_reservation_for_another_suspends_the_output():
         assert shown(station, 1) == ("Charging" if limit_w else "SuspendedEVSE", NO_ERROR)
     assert answer(station, "ClearChargingProfile", {}) == {"status": "Accepted"}
     assert limited[-1] is None and one.energized and shown(station, 1) == ("Charging", NO_ERROR)
-    inputs.reserved_for_other = True
-    station.refresh()
-    assert not one.energized and shown(station, 1) == ("SuspendedEVSE", NO_ERROR)
-    inputs.reserved_for_other = False
-    station.refresh()
-    assert one.energized and shown(station, 1) == ("Charging", NO_ERROR)
 
 
 def answer(station, action, payload):
