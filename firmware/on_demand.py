@@ -45,12 +45,11 @@ def call(module, name, *args):
 
 
 async def forgotten_when_done(holder, coroutine):
-    """Runs `coroutine` as a task of `holder` (a list its caller keeps, to cancel them) and
-    takes it out of the holder when it ends: a finished task still holds the code it ran, so
-    a task that code loaded on demand ran in must not outlive its use."""
+    """Runs `coroutine` as the task `holder[0]` (a list its caller keeps, to cancel it) and
+    empties the holder when it ends: a finished task still holds the code it ran, so a task
+    that code loaded on demand starts must not outlive its use."""
     try:
         return await coroutine
     finally:
-        task = asyncio.current_task()
-        if task in holder:
-            holder.remove(task)
+        if holder and holder[0] is asyncio.current_task():
+            del holder[:]

@@ -236,10 +236,12 @@ class Station:
     # ---- hardware ------------------------------------------------------------------------
 
     def _spawn(self, coroutine):
-        # Forgotten once done: a finished task still holds the code it ran (a card's rules,
-        # loaded for it: firmware.core.reader).
-        self._tasks.append(asyncio.create_task(on_demand.forgotten_when_done(self._tasks,
-                                                                             coroutine)))
+        # Each task in a holder of its own that empties when it ends: a finished task still
+        # holds the code it ran (a card's rules, loaded for it: firmware.core.reader).
+        self._tasks = [holder for holder in self._tasks if holder]
+        holder = []
+        holder.append(asyncio.create_task(on_demand.forgotten_when_done(holder, coroutine)))
+        self._tasks.append(holder)
 
     def reservation_rule(self, name, *args):
         """firmware.reservation.service.<name>(station, *args); None while no reservation is

@@ -12,9 +12,9 @@ The cache keeps the idTagInfo of every tag the Central System answered for (Auth
 StartTransaction.conf, StopTransaction.conf), at most CACHE_MAX_ENTRIES of them, in one file
 of the board's flash that is rewritten only when an entry actually changes.
 """
+from firmware import on_demand
 from firmware.clock import parse_iso8601
 from firmware.config import BOOLEAN, Key
-from store.atomic import read_json_or_none, write_json_atomic
 
 ACCEPTED = "Accepted"
 BLOCKED = "Blocked"
@@ -33,130 +33,31 @@ CACHE_MAX_ENTRIES = 32
 # IdToken is CiString20.
 MAX_ID_TAG_LENGTH = 20
 
-_STATUS, _EXPIRY_S, _PARENT, _CHANGE = 0, 1, 2, 3
-
-
 def accepted(info):
     """True when an idTagInfo (or None: no authorization obtained) lets a transaction start."""
     return info is not None and info.get("status") == ACCEPTED
 
 
-def _is_int(value):
-    return type(value) is int  # bool is not int here: MicroPython and CPython agree
-
-
-def _well_formed(id_tag, entry):
-    return type(id_tag) is str and 0 < len(id_tag) <= MAX_ID_TAG_LENGTH \
-        and type(entry) is list and len(entry) == 4 and entry[_STATUS] in STATUSES \
-        and (entry[_EXPIRY_S] is None or _is_int(entry[_EXPIRY_S])) \
-        and (entry[_PARENT] is None or (type(entry[_PARENT]) is str
-                                         and len(entry[_PARENT]) <= MAX_ID_TAG_LENGTH)) \
-        and _is_int(entry[_CHANGE])
-
-
 class AuthorizationCache:
-    """id tag -> [status, expiry (Unix s) or None, parentIdTag or None, change number].
+    """id tag -> [status, expiry (Unix s) or None, parentIdTag or None, change number], as
+    `entries`: the state; the code that keeps it (firmware.core.auth_cache: lookup, put,
+    clear) is loaded for each use.
 
     The change number orders entries by their last change: the oldest valid entry is the
     one evicted when the cache is full and holds no NOT-valid entry.
     """
 
     def __init__(self, path, log):
-        self._path = path
-        self._log = log
-        self._entries = {}
-        self._changes = 0
+        self.path = path
+        self.log = log
+        self.entries = {}
+        self.changes = 0
         self.flash_writes = 0
-        self._load()
+        self.call("load")
 
-    def _load(self):
-        try:
-            stored = read_json_or_none(self._path)
-        except ValueError:
-            self._log("auth: cache %s unreadable, starting empty" % self._path)
-            return
-        if stored is None:
-            return
-        tags = stored.get("tags") if type(stored) is dict else None
-        if type(tags) is not dict:
-            self._log("auth: cache %s malformed, starting empty" % self._path)
-            return
-        dropped = 0
-        for id_tag in tags:
-            entry = tags[id_tag]
-            if _well_formed(id_tag, entry):
-                self._entries[id_tag] = entry
-                self._changes = max(self._changes, entry[_CHANGE])
-            else:
-                dropped += 1
-        while len(self._entries) > CACHE_MAX_ENTRIES:
-            self._evict()
-        if dropped:
-            self._log("auth: %d malformed cache entries dropped" % dropped)
-
-    def __len__(self):
-        return len(self._entries)
-
-    def __contains__(self, id_tag):
-        return id_tag in self._entries
-
-    def lookup(self, id_tag, now_s):
-        """The entry's idTagInfo, or None. A valid entry whose expiry has passed is changed
-        to Expired first (3.5.1); `now_s` None (clock unknown) decides no expiry."""
-        entry = self._entries.get(id_tag)
-        if entry is None:
-            return None
-        expiry_s = entry[_EXPIRY_S]
-        if now_s is not None and expiry_s is not None and expiry_s <= now_s \
-                and entry[_STATUS] in VALID:
-            entry[_STATUS] = EXPIRED
-            self._changes += 1
-            entry[_CHANGE] = self._changes
-            self._save()
-        info = {"status": entry[_STATUS]}
-        if expiry_s is not None:
-            info["expiry_s"] = expiry_s
-        if entry[_PARENT] is not None:
-            info["parentIdTag"] = entry[_PARENT]
-        return info
-
-    def put(self, id_tag, status, expiry_s, parent):
-        """Stores what the Central System said about id_tag; writes flash only on a change."""
-        entry = self._entries.get(id_tag)
-        if entry is not None and entry[_STATUS] == status and entry[_EXPIRY_S] == expiry_s \
-                and entry[_PARENT] == parent:
-            return
-        if entry is None and len(self._entries) >= CACHE_MAX_ENTRIES:
-            self._evict()
-        self._changes += 1
-        self._entries[id_tag] = [status, expiry_s, parent, self._changes]
-        self._save()
-
-    def clear(self):
-        self._entries = {}
-        self._save()
-
-    def _evict(self):
-        # 3.5.1: remove the NOT-valid entries, then, if necessary, the oldest valid one.
-        invalid = [t for t in self._entries if self._entries[t][_STATUS] not in VALID]
-        for id_tag in invalid:
-            del self._entries[id_tag]
-        if invalid and len(self._entries) < CACHE_MAX_ENTRIES:
-            return
-        oldest = None
-        for id_tag in self._entries:
-            if oldest is None or self._entries[id_tag][_CHANGE] < self._entries[oldest][_CHANGE]:
-                oldest = id_tag
-        if oldest is not None:
-            del self._entries[oldest]
-
-    def _save(self):
-        try:
-            write_json_atomic(self._path, {"tags": self._entries})
-        except OSError as error:  # flash full or failing: the cache in RAM still serves
-            self._log("auth: cache not saved (OSError %s)" % error.errno)
-            return
-        self.flash_writes += 1
+    def call(self, name, *args):
+        """firmware.core.auth_cache.<name>(self, *args)."""
+        return on_demand.call("firmware.core.auth_cache", name, self, *args)
 
 
 class Authorization:
@@ -192,14 +93,14 @@ class Authorization:
         handlers["ClearCache"] = self.clear_cache
 
     def clear_cache(self, payload):
-        self.cache.clear()
+        self.cache.call("clear")
         self._log("auth: cache cleared")
         return {"status": "Accepted"}
 
     def _cache_switched(self, enabled):
         # A cache that was not kept up to date while off must not authorize anyone later.
         if not enabled:
-            self.cache.clear()
+            self.cache.call("clear")
 
     def _now_s(self):
         # Before the clock is set, expiry dates cannot be judged: see known().
@@ -222,7 +123,7 @@ class Authorization:
             except ValueError:
                 self._log("auth: bad expiryDate for %s, not cached" % id_tag)
                 return
-        self.cache.put(id_tag, info["status"], expiry_s, info.get("parentIdTag"))
+        self.cache.call("put", id_tag, info["status"], expiry_s, info.get("parentIdTag"))
 
     def known(self, id_tag):
         """The idTagInfo the station holds for id_tag: the Local Authorization List's, which
@@ -233,7 +134,7 @@ class Authorization:
         now_s = self._now_s()
         info = None if self._local_list is None else self._local_list(id_tag)
         if info is None and self._config.get("AuthorizationCacheEnabled"):
-            info = self.cache.lookup(id_tag, now_s)
+            info = self.cache.call("lookup", id_tag, now_s)
         if info is not None and "expiry_s" in info and info["status"] in VALID \
                 and (now_s is None or info["expiry_s"] <= now_s):
             info["status"] = EXPIRED

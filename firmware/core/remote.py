@@ -4,8 +4,9 @@ done right after the answer has been sent.
 
 A remote start is Rejected for connector 0 or one the station does not have, for a connector
 with a transaction, a fault, an inoperative state or another remote start waiting for its
-plug, or reserved for another idTag (firmware.reservation), and while the station is not accepted by the Central System. Without a connectorId
-the station takes the connector an EV waits at, else the next one plugged. With
+plug, or reserved for another idTag (firmware.reservation), and while the station is not
+accepted by the Central System. Without a connectorId the station takes the connector an EV
+waits at, else the next one plugged. With
 AuthorizeRemoteTxRequests true the idTag is authorized as for a card at the reader first.
 A remote stop is Rejected unless a running transaction has the given transactionId.
 """

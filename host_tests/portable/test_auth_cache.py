@@ -123,7 +123,7 @@ async def test_offline_local_authorize_offline_and_unknown_ids():
     rig.set("LocalAuthorizeOffline", "false")
     assert not accepted(await rig.auth.authorize("GOOD"))
     assert rig.cs.asked == ["GOOD", "BAD"]
-    assert "STRANGER" not in rig.auth.cache  # only the Central System's answers are cached
+    assert "STRANGER" not in rig.auth.cache.entries  # only the Central System's answers are cached
 
 
 async def test_no_answer_while_online_is_decided_as_offline():
@@ -149,7 +149,7 @@ async def test_expiry_date_makes_the_entry_expired_when_it_passes():
     assert not accepted(await rig.auth.authorize("SOON"))  # 3.5.4: apparently expired
     # 3.5.1: changed to expired in the cache itself, across a reboot too.
     again = AuthorizationCache(rig.base + ".cache.json", rig.lines.append)
-    assert again.lookup("SOON", None)["status"] == "Expired"
+    assert again.call("lookup", "SOON", None)["status"] == "Expired"
 
 
 async def test_expiry_cannot_be_judged_before_the_clock_is_set():
@@ -194,16 +194,17 @@ def test_cache_bound_evicts_not_valid_entries_then_the_oldest_valid():
         rig.auth.update("V%d" % i, {"status": "Accepted"})
     rig.auth.update("X1", {"status": "Invalid"})
     rig.auth.update("X2", {"status": "Blocked"})
-    assert len(rig.auth.cache) == CACHE_MAX_ENTRIES
+    assert len(rig.auth.cache.entries) == CACHE_MAX_ENTRIES
     rig.auth.update("NEW1", {"status": "Accepted"})
     # 3.5.1: full -> every NOT-valid entry goes, the valid ones stay.
-    assert "X1" not in rig.auth.cache and "X2" not in rig.auth.cache
-    assert "V0" in rig.auth.cache and len(rig.auth.cache) == CACHE_MAX_ENTRIES - 1
+    assert "X1" not in rig.auth.cache.entries and "X2" not in rig.auth.cache.entries
+    assert "V0" in rig.auth.cache.entries and len(rig.auth.cache.entries) == CACHE_MAX_ENTRIES - 1
     rig.auth.update("NEW2", {"status": "Accepted"})
     rig.auth.update("V0", {"status": "ConcurrentTx"})  # a change makes V0 the newest
     rig.auth.update("NEW3", {"status": "Accepted"})
-    assert len(rig.auth.cache) == CACHE_MAX_ENTRIES
-    assert "V0" in rig.auth.cache and "V1" not in rig.auth.cache  # the oldest valid went
+    assert len(rig.auth.cache.entries) == CACHE_MAX_ENTRIES
+    # the oldest valid went
+    assert "V0" in rig.auth.cache.entries and "V1" not in rig.auth.cache.entries
 
 
 def test_clear_cache_and_switching_the_cache_off():
@@ -217,7 +218,7 @@ def test_clear_cache_and_switching_the_cache_off():
     rig.auth.update("A", {"status": "Accepted"})
     rig.set("AuthorizationCacheEnabled", "false")
     rig.auth.update("B", {"status": "Accepted"})
-    assert rig.auth.known("A") is None and len(rig.auth.cache) == 0
+    assert rig.auth.known("A") is None and len(rig.auth.cache.entries) == 0
     rig.set("AuthorizationCacheEnabled", "true")
     assert rig.auth.known("B") is None
 
@@ -227,23 +228,23 @@ def test_damaged_cache_file_is_survived():
     path = base + ".cache.json"
     with open(path, "w") as f:
         f.write("{not json")
-    assert len(AuthorizationCache(path, lambda line: None)) == 0
+    assert len(AuthorizationCache(path, lambda line: None).entries) == 0
     tags = {"OK": ["Accepted", None, None, 1], "BAD1": ["Maybe", None, None, 2],
             "BAD2": ["Accepted", True, None, 3], "BAD3": ["Accepted", None], "": [
                 "Accepted", None, None, 4], "X" * 21: ["Accepted", None, None, 5]}
     with open(path, "w") as f:
         f.write(json.dumps({"tags": tags}))
     cache = AuthorizationCache(path, lambda line: None)
-    assert len(cache) == 1 and cache.lookup("OK", None) == {"status": "Accepted"}
+    assert len(cache.entries) == 1 and cache.call("lookup", "OK", None) == {"status": "Accepted"}
     with open(path, "w") as f:
         f.write(json.dumps([1, 2]))
-    assert len(AuthorizationCache(path, lambda line: None)) == 0
+    assert len(AuthorizationCache(path, lambda line: None).entries) == 0
     assert read_or_none(path) is not None
 
 
 def test_flash_failure_keeps_the_cache_in_ram():
     rig = Rig("flash_fail")
-    rig.auth.cache._path = ROOT + "/no/such/folder/cache.json"
+    rig.auth.cache.path = ROOT + "/no/such/folder/cache.json"
     rig.auth.update("A", {"status": "Accepted"})
     assert rig.auth.known("A") == {"status": "Accepted"}
     assert rig.auth.cache.flash_writes == 0

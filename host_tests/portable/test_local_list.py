@@ -323,7 +323,7 @@ def authorizing_station(name):
 async def test_the_list_takes_precedence_over_the_cache_and_is_never_cached():
     station, central = authorizing_station("precedence")
     authorization = station.authorization
-    authorization.cache.put("TAG-A", "Accepted", None, None)
+    authorization.cache.call("put", "TAG-A", "Accepted", None, None)
     assert send(station, "Full", 1, [item("TAG-A", "Blocked"), item("TAG-B"),
                                      item("TAG-C", expiryDate="2026-05-01T00:00:00Z")]) \
         == "Accepted"
@@ -332,9 +332,9 @@ async def test_the_list_takes_precedence_over_the_cache_and_is_never_cached():
     assert (await authorization.authorize("TAG-B"))["status"] == "Accepted"
     assert (await authorization.authorize("TAG-D"))["status"] == "Accepted"
     assert central.asked == ["TAG-B", "TAG-D"]
-    assert "TAG-B" not in authorization.cache and "TAG-D" in authorization.cache
+    assert "TAG-B" not in authorization.cache.entries and "TAG-D" in authorization.cache.entries
     authorization.update("TAG-C", {"status": "Accepted"})  # StartTransaction.conf
-    assert "TAG-C" not in authorization.cache
+    assert "TAG-C" not in authorization.cache.entries
     # LocalPreAuthorize: an Accepted entry answers at once.
     station.config.set("LocalPreAuthorize", True)
     assert (await authorization.authorize("tag-b"))["status"] == "Accepted"
@@ -346,7 +346,7 @@ async def test_offline_the_list_authorizes_and_its_blocked_and_invalid_are_honou
     authorization = station.authorization
     central.online = False
     station.config.set("AllowOfflineTxForUnknownId", True)
-    authorization.cache.put("TAG-I", "Accepted", None, None)
+    authorization.cache.call("put", "TAG-I", "Accepted", None, None)
     assert send(station, "Full", 1, [item("TAG-A"), item("TAG-B", "Blocked"),
                                      item("TAG-I", "Invalid"),
                                      item("TAG-E", expiryDate="2026-05-01T00:00:00Z")]) \
