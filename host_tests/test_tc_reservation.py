@@ -2,6 +2,7 @@
 as on a board (see host_tests/tc.py), and what the cases leave out: a reservation replaced,
 ended by a fault, kept through a power cut, connector 0's reservation keeping the last free
 connector, and bad requests. Each case checks what its tool validations check."""
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -287,6 +288,19 @@ def test_bad_reservations_are_rejected_and_change_nothing():
         assert session.reserve(-1) == "Rejected"
         assert session.reserve(1, seconds=-60) == "Rejected"  # already expired
         assert session.cancel(1) == "Rejected"
+        # What the schema refuses is answered by the RPC layer, the station unchanged.
+        for message_id, payload, error in (
+                ("r-1", {"connectorId": 1, "expiryDate": "tomorrow", "idTag": TAG,
+                         "reservationId": 5}, "PropertyConstraintViolation"),
+                ("r-2", {"connectorId": "1", "expiryDate": expiry(60), "idTag": TAG,
+                         "reservationId": 5}, "TypeConstraintViolation"),
+                ("r-3", {"connectorId": 1, "expiryDate": expiry(60), "idTag": "X" * 21,
+                         "reservationId": 5}, "PropertyConstraintViolation")):
+            cs.run(session.link._connection.send(json.dumps([2, message_id, "ReserveNow",
+                                                              payload])))
+            answer = wait_until(lambda: [f for f in cs.frames("<-") if f[1] == message_id],
+                                10, "the answer to " + message_id)[0]
+            assert answer[:3] == [4, message_id, error], answer
         assert cs.statuses(1)[-1] == ("Available", "NoError")
         start = charging(cs, station, tag=OTHER)
         assert "reservationId" not in start
