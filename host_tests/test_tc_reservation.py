@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from ocpp.v16 import call
 
-from tc import CentralThread, booted, charging, power_off, tc_station, wait_until
-from test_tc_authorization import Answering
+from tc import CentralThread, charging, power_off, tc_station, wait_until
+from test_tc_authorization import Answering, Session as AuthorizationSession
 
 TAG = "CARD-RESERVED"
 TAG_2 = "CARD-VALID-2"
@@ -22,19 +22,9 @@ def expiry(seconds):
         "%Y-%m-%dT%H:%M:%SZ")
 
 
-class Session:
-    """One test's Central System, station and link, with the steps the cases share."""
-
-    def __init__(self, cs, station):
-        self.cs = cs
-        self.station = station
-        self.link = booted(cs)
-
-    def send(self, request):
-        return self.cs.run(self.link.call(request, suppress=False))
-
-    def configure(self, key, value):
-        assert self.send(call.ChangeConfiguration(key=key, value=value)).status == "Accepted"
+class Session(AuthorizationSession):
+    """The authorization cases' session (send, configure, authorized), with the steps of
+    reservations."""
 
     def unavailable(self, connector_id):
         """Reusable state SetConnectorUnavailable (ChangeAvailability Inoperative)."""
@@ -53,9 +43,6 @@ class Session:
 
     def starts(self):
         return self.cs.requests("StartTransaction")
-
-    def authorized(self, id_tag):
-        return [p for p in self.cs.requests("Authorize") if p["idTag"] == id_tag]
 
     def tap(self, id_tag):
         assert self.station.control("tap " + id_tag) == {"ok": True}

@@ -24,10 +24,15 @@ CRC_BYTES = 4
 MAX_RECORD_BYTES = 16384
 
 
-def frame(payload):
+def _header_and_trailer(payload):
     header = struct.pack("<I", len(payload))
     crc = binascii.crc32(payload, binascii.crc32(header)) & 0xFFFFFFFF
-    return header + payload + struct.pack("<I", crc)
+    return header, struct.pack("<I", crc)
+
+
+def frame(payload):
+    header, trailer = _header_and_trailer(payload)
+    return header + payload + trailer
 
 
 def _file_size(path):
@@ -123,10 +128,14 @@ class Journal:
         self.writes += 1
         with open(temp_for(self.path), "wb") as f:
             for payload in payloads:
-                data = frame(payload)
-                f.write(data)
+                # In three writes, not one framed copy: a compaction writes hundreds of
+                # records, on a heap already holding the queue (a temporary file: no tear).
+                header, trailer = _header_and_trailer(payload)
+                f.write(header)
+                f.write(payload)
+                f.write(trailer)
                 offsets.append(size)
-                size += len(data)
+                size += HEADER_BYTES + len(payload) + CRC_BYTES
             f.flush()
         replace(self.path)
         self.size = size
