@@ -44,6 +44,13 @@ def call(module, name, *args):
         return getattr(code, name)(*args)
 
 
+async def run(module, name, *args):
+    """await module.name(*args), the module loaded until it ends. In a coroutine of its
+    own: the frame of a long-running caller would keep the module as long as it runs."""
+    with loaded(module) as code:
+        return await getattr(code, name)(*args)
+
+
 async def forgotten_when_done(holder, coroutine):
     """Runs `coroutine` as the task `holder[0]` (a list its caller keeps, to cancel it) and
     empties the holder when it ends: a finished task still holds the code it ran, so a task

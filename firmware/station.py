@@ -29,6 +29,7 @@ from ocppj.rpc import ANY_ACTION
 HARDWARE_POLL_S = 1
 EV_SIDE_DISCONNECTED = "EV side disconnected"
 RESERVATION_RULES = "firmware.reservation.service"
+FIRMWARE_UPDATE = "firmware.firmware_management.update"
 # Requests whose handlers keep no state of their own: the module's answer(station, action,
 # payload) is loaded for each one and unloaded after it (firmware.on_demand).
 ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
@@ -42,7 +43,8 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "SendLocalList": "firmware.local_auth_list.requests",
              "GetLocalListVersion": "firmware.local_auth_list.requests",
              "ReserveNow": "firmware.reservation.requests",
-             "CancelReservation": "firmware.reservation.requests"}
+             "CancelReservation": "firmware.reservation.requests",
+             "UpdateFirmware": FIRMWARE_UPDATE}
 # SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
 # services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
 # its name is written here rather than read from a package kept loaded for it: 290 bytes
@@ -211,8 +213,18 @@ class Station:
             if not self._boot_reported:
                 self._boot_reported = True
                 await self.security.run("after_boot")  # StartupOfTheDevice, ...
+                await self._after_update()
                 self.status.report_all()
             await self._send_while_registered()
+
+    async def _after_update(self):
+        """Installed or InstallationFailed, when an UpdateFirmware restarted the station:
+        its code is loaded only then (loaded at each boot, it left 256 bytes of tables)."""
+        try:
+            open(self.board.state_dir + "/firmware_update.json").close()
+        except OSError:  # no installation before this boot
+            return
+        await on_demand.run(FIRMWARE_UPDATE, "after_boot", self)
 
     async def _send_while_registered(self):
         """Until a triggered BootNotification is not accepted (section 4.2 again): what is

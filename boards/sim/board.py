@@ -195,11 +195,19 @@ class SimBoard:
                 return installed.decode()
         return FIRMWARE_VERSION
 
+    # A board whose bootloader verifies the images it boots (the launcher's
+    # --unsigned-firmware): UpdateFirmware is accepted, not only SignedUpdateFirmware.
+    accepts_unsigned_firmware = False
+
     def install_firmware(self, path):
         """Installs an image as this board does: its first line "version=X" (else the
-        start of its SHA-256) becomes the firmware version, then the board restarts."""
+        start of its SHA-256) becomes the firmware version, then the board restarts. With
+        accepts_unsigned_firmware its bootloader boots only an image that starts so, and
+        refuses another (ValueError): the old firmware runs on."""
         with open(path, "rb") as f:
             first = f.readline(80).strip()
+            if self.accepts_unsigned_firmware and not first.startswith(b"version="):
+                raise ValueError("the bootloader refused the image: no version line")
             f.seek(0)
             digest = hashlib.sha256()
             chunk = f.read(512)

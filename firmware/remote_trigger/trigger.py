@@ -13,12 +13,14 @@ follow-up).
 - MeterValues: the present readings of MeterValuesSampledData (context Trigger) of the given
   connector, or of connector 0 and every connector; with the transactionId of a transaction
   running there. Sent at once and not kept in flash: it is not transaction history.
-- DiagnosticsStatusNotification and FirmwareStatusNotification: Idle, which is always the
-  truth here (the station neither uploads diagnostics nor updates its firmware); from
-  ExtendedTriggerMessage, FirmwareStatusNotification means SignedFirmwareStatusNotification,
-  with the last status a signed update sent and its requestId, or Idle before any and once
-  Installed (L01.FR.28, L01.FR.29); LogStatusNotification is Uploading, with its requestId,
-  while a GetLog upload runs, else Idle.
+- FirmwareStatusNotification: the status of the UpdateFirmware running (Downloading,
+  Downloaded, Installing), else Idle (firmware.firmware_management.update).
+- DiagnosticsStatusNotification: Idle.
+- From ExtendedTriggerMessage, FirmwareStatusNotification means
+  SignedFirmwareStatusNotification, with the last status a signed update sent and its
+  requestId, or Idle before any and once Installed (L01.FR.28, L01.FR.29);
+  LogStatusNotification is Uploading, with its requestId, while a GetLog upload runs, else
+  Idle.
 - SignChargePointCertificate (extended only): a new key pair and its CSR in
   SignCertificate.req (firmware.security.charge_point_certificate); Rejected while CpoName is empty.
 A connectorId the station does not have is Rejected (TC_055); so is every message but
@@ -67,7 +69,10 @@ def answer(station, action, payload):
     if requested in SECURITY_STATUS:
         status = station.security.call(SECURITY_STATUS[requested])
         return ACCEPTED, lambda: call(requested, status)
-    # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
+    if requested == "FirmwareStatusNotification":  # what an UpdateFirmware is doing
+        status = getattr(station, "firmware_status", None)  # firmware_management.update
+        return ACCEPTED, lambda: call(requested, {"status": status} if status else IDLE)
+    # DiagnosticsStatusNotification (the schemas allow nothing else)
     return ACCEPTED, lambda: call(requested, IDLE)
 
 

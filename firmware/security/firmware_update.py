@@ -21,16 +21,14 @@ Loaded per request (firmware.on_demand.loaded); the running update is kept by it
 restart.
 """
 import asyncio
-import hashlib
 import os
 from binascii import a2b_base64
 
 from firmware.clock import parse_iso8601
+from firmware.firmware_image import IMAGE_FILE, TRANSACTIONS_POLL_S, download_image
 from firmware.on_demand import forgotten_when_done
-from firmware.security.services import flash_usage
 from firmware import waits
-from store.atomic import read_json_or_none, write_json_atomic
-from transfer.files import TransferError, download
+from store.atomic import read_json_or_none, remove, write_json_atomic
 from transfer.url import parse_location
 from x509.cert import Certificate
 from x509.pem import pem_to_der
@@ -38,7 +36,6 @@ from x509.verify import file_signed_by, issuing_root
 
 DEFAULT_RETRIES = 2
 DEFAULT_RETRY_INTERVAL_S = 60
-TRANSACTIONS_POLL_S = 5
 CLOCK_SLACK_S = 2
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
@@ -56,7 +53,7 @@ class FirmwareUpdate:
         self._transactions = transactions  # those running, by connector: none when empty
         self._hold_connectors = hold_connectors  # () makes the free connectors Unavailable
         self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
-        self._image = board.state_dir + "/firmware.bin"
+        self._image = board.state_dir + IMAGE_FILE
         self._record = board.state_dir + "/firmware_install.json"
 
     def register(self, handlers):
@@ -123,13 +120,13 @@ class FirmwareUpdate:
             await self._notify("DownloadScheduled", request_id)
             await waits.until(self._clock, retrieve_s)  # a month ahead too (firmware.waits)
         await self._notify("Downloading", request_id)
-        digest = await self._download(location, retries, interval_s)
+        digest = await download_image(self._board, location, retries, interval_s, self._log)
         if digest is None:
             await self._notify("DownloadFailed", request_id)
             return
         await self._notify("Downloaded", request_id)
         if not file_signed_by(signer, digest, signature):
-            _remove(self._image)
+            remove(self._image)
             self._record_event("InvalidFirmwareSignature", "SHA-256 %s" % digest.hex())
             await self._notify("InvalidSignature", request_id)
             return
@@ -154,29 +151,6 @@ class FirmwareUpdate:
         keeps the Central System's whole seconds and may trail it by one)."""
         return self._clock.synchronised and unix_s > self._clock.now_s() + CLOCK_SLACK_S
 
-    async def _download(self, location, retries, interval_s):
-        """The SHA-256 of the downloaded image, or None when every attempt failed (the file
-        of a failed one is deleted). An image larger than the free flash fails before it is
-        written (see _free_flash)."""
-        for attempt in range(1 + max(0, retries)):
-            if attempt:
-                await waits.sleep(interval_s)
-            digest = hashlib.sha256()
-            try:
-                with open(self._image, "wb") as f:
-                    def sink(chunk):
-                        digest.update(chunk)
-                        f.write(chunk)
-
-                    await download(location, sink, getattr(self._board, "open_connection",
-                                                           None),
-                                   max_bytes=_free_flash(self._board))
-                return digest.digest()
-            except (TransferError, OSError) as error:
-                self._log("firmware: download attempt %d failed: %s" % (attempt + 1, error))
-                _remove(self._image)
-        return None
-
     async def _notify(self, status, request_id):
         payload = {"status": status}
         if request_id is not None:
@@ -185,24 +159,6 @@ class FirmwareUpdate:
             await self._call("SignedFirmwareStatusNotification", payload)
         except Exception as error:  # the update goes on; the Central System can ask again
             self._log("firmware: SignedFirmwareStatusNotification %s: %s" % (status, error))
-
-
-def _free_flash(board):
-    """Bytes a download may take once the old image is truncated: what the board's
-    flash_usage() leaves free. A board without it gets no check: there an image larger than
-    the flash fails at the write that finds it full (OSError), and is deleted."""
-    usage = flash_usage(board)
-    if usage is None:  # the flash cannot tell: the write is the check
-        return None
-    used, total = usage
-    return max(0, total - used)
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:  # never created, or already gone
-        pass
 
 
 def _one_der(pem):

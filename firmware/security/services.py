@@ -34,6 +34,7 @@ outbound queue (firmware.outbound), which takes them from the Security object's 
 and loads this code only to make each request and to settle it.
 """
 from firmware.config import BOOLEAN, CSL, INTEGER, STRING, Key
+from firmware.firmware_image import flash_usage
 from store.atomic import read_json_or_none
 
 CS_ROOT = "CentralSystemRootCertificate"
@@ -149,18 +150,6 @@ async def daily_checks(security):
     if stored(security, folder(security) + "/cp.json"):
         await security.run("renew_if_due")
     security.station.board.log("security: daily checks done")  # what a technician looks for
-
-
-def flash_usage(board):
-    """(used, total) bytes of the board's flash (its optional flash_usage()), or None when
-    the board cannot tell."""
-    usage = getattr(board, "flash_usage", None)
-    if usage is None:
-        return None
-    try:
-        return usage()
-    except OSError:  # the flash cannot tell
-        return None
 
 
 def check_flash(security):

@@ -65,6 +65,8 @@ REQUESTS = (
     ("ReserveNow", [{"connectorId": c, "expiryDate": "2099-01-01T00:00:00Z", "idTag": "TAG2",
                      "reservationId": 5, "parentIdTag": "P"} for c in (2, 0, 9)]),
     ("CancelReservation", [{"reservationId": 5}, {"reservationId": 5}]),
+    ("UpdateFirmware", [{"location": "http://127.0.0.1:9/fw.bin", "retries": 0,
+                         "retrieveDate": "2026-01-01T00:00:00Z"}]),
     ("Reset", [{"type": "Soft"}]),
 )
 # What the Central System answers the station's own requests.
@@ -93,9 +95,10 @@ async def answered_and_sent():
     from firmware.link import ONLINE
     from ocppj.rpc import ANY_ACTION
 
-    station = firmware.station.Station(SimBoard(
-        "CP001", "ws://127.0.0.1:9/ocpp", None, None,
-        fresh_folder("test_outgoing_payloads", "station")))
+    board = SimBoard("CP001", "ws://127.0.0.1:9/ocpp", None, None,
+                     fresh_folder("test_outgoing_payloads", "station"))
+    board.accepts_unsigned_firmware = True  # UpdateFirmware answered, not NotSupported
+    station = firmware.station.Station(board)
     session = RecordingSession()
     station.link._session, station.link.state = session, ONLINE
     await station.registration.register()

@@ -1,0 +1,114 @@
+"""UpdateFirmware of the Firmware Management profile (OCTT TC_044_1, TC_044_2, TC_044_3)
+on a board whose bootloader verifies images (the launcher's --unsigned-firmware, the board
+contract's accepts_unsigned_firmware), and NotSupported on one without it (security
+whitepaper L01.FR.20). Real FTP and HTTP servers on loopback; the station running as on a
+board (see host_tests/tc.py), whose sim board installs by recording the image's version
+line and restarting."""
+import datetime
+import os
+
+import pytest
+from ocpp.v16 import call
+
+from file_servers import FtpServer, HttpServer
+from tc import CentralThread, booted, charging, tc_station, wait_until
+
+UNSIGNED = ["--unsigned-firmware"]
+
+
+def now_iso(delta_s=0):
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=delta_s)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def image(folder, first_line=b"version=0.3.0"):
+    with open(os.path.join(folder, "fw.bin"), "wb") as f:
+        f.write(first_line + b"\n" + os.urandom(30000))
+
+
+def update(cs, link, location, **options):
+    cs.run(link.call(call.UpdateFirmware(location=location, retrieve_date=now_iso(),
+                                         **options), suppress=False))
+
+
+def triggered_status(cs, link):
+    """TriggerMessage(FirmwareStatusNotification) is Accepted: the status it brings."""
+    sent = len(cs.requests("FirmwareStatusNotification"))
+    assert cs.run(link.call(call.TriggerMessage(
+        requested_message="FirmwareStatusNotification"))).status == "Accepted"
+    return wait_until(lambda: cs.requests("FirmwareStatusNotification")[sent:], 10,
+                      "the triggered FirmwareStatusNotification")[0]
+
+
+def statuses(cs, count, timeout_s=30):
+    def found():
+        seen = [p["status"] for p in cs.requests("FirmwareStatusNotification")]
+        return seen if len(seen) >= count else None
+    return wait_until(found, timeout_s, "%d firmware statuses" % count)
+
+
+def test_TC_044_1_firmware_update_download_and_install(tmp_path):
+    image(str(tmp_path))
+    with FtpServer(str(tmp_path)) as ftp, CentralThread(heartbeat_interval_s=300) as cs, \
+            tc_station(cs, UNSIGNED) as station:
+        update(cs, booted(cs), ftp.url("/fw.bin"))
+        assert statuses(cs, 4) == ["Downloading", "Downloaded", "Installing", "Installed"]
+        assert [b["firmwareVersion"] for b in cs.requests("BootNotification")] == \
+            ["0.1.0", "0.3.0"]
+        wait_until(lambda: [s["status"] for s in cs.requests("StatusNotification")[-3:]] ==
+                   ["Available"] * 3, 10, "Available after the update")
+        assert triggered_status(cs, cs.link("CP001")) == {"status": "Idle"}
+        assert station.alive
+
+
+def test_TC_044_2_firmware_update_download_failed(tmp_path):
+    with FtpServer(str(tmp_path)) as ftp, CentralThread() as cs, \
+            tc_station(cs, UNSIGNED) as station:
+        link = booted(cs)
+        update(cs, link, ftp.url("/download_fail.fwi"), retries=0)
+        assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
+        # A server that is not there (after its retry), and a URL the station cannot use.
+        update(cs, link, "http://127.0.0.1:9/fw.bin", retries=1, retry_interval=1)
+        assert statuses(cs, 4)[2:] == ["Downloading", "DownloadFailed"]
+        update(cs, link, "gopher://127.0.0.1/fw.bin")
+        assert statuses(cs, 5)[4:] == ["DownloadFailed"]
+        assert len(cs.requests("BootNotification")) == 1  # the old firmware runs on
+        charging(cs, station)  # and the station charges
+
+
+def test_TC_044_3_firmware_update_installation_failed(tmp_path):
+    image(str(tmp_path), first_line=b"not an image this board boots")
+    with HttpServer(str(tmp_path)) as web, CentralThread() as cs, \
+            tc_station(cs, UNSIGNED) as station:
+        update(cs, booted(cs), web.url("/fw.bin"))
+        assert statuses(cs, 4) == ["Downloading", "Downloaded", "Installing",
+                                   "InstallationFailed"]
+        assert [b["firmwareVersion"] for b in cs.requests("BootNotification")] == ["0.1.0"]
+        cs.wait_status(2, "Available")  # the connectors held for it are free again
+        charging(cs, station)
+
+
+def test_installation_waits_for_the_transaction(tmp_path):
+    """AQ-4: a download during a transaction is not refused; the installation waits for its
+    end, the free connector Unavailable meanwhile, and TriggerMessage tells the status."""
+    image(str(tmp_path))
+    with HttpServer(str(tmp_path)) as web, CentralThread() as cs, \
+            tc_station(cs, UNSIGNED) as station:
+        link = booted(cs)
+        charging(cs, station, 1)
+        update(cs, link, web.url("/fw.bin"))
+        assert statuses(cs, 2) == ["Downloading", "Downloaded"]
+        cs.wait_status(2, "Unavailable")
+        assert triggered_status(cs, link) == {"status": "Downloaded"}
+        station.control("tap CARD-0001")
+        assert statuses(cs, 5)[-2:] == ["Installing", "Installed"]  # the trigger's 3rd
+
+
+def test_a_board_without_it_answers_not_supported():
+    with CentralThread() as cs, tc_station(cs) as station:
+        link = booted(cs)
+        with pytest.raises(Exception) as raised:
+            update(cs, link, "http://127.0.0.1:9/fw.bin")
+        assert type(raised.value).__name__ == "NotSupportedError"
+        assert cs.requests("FirmwareStatusNotification") == []
+        assert station.alive
