@@ -94,6 +94,14 @@ class Link:
         secret = text.find(_WRITE_ONLY_KEY)
         if secret >= 0:
             text = text[:secret + len(_WRITE_ONLY_KEY)] + "... (value hidden)"
+        # Neither are a URL's user and password (GetLog's remoteLocation, a firmware's
+        # location): the log goes to whoever asks for it (GetLog, the field console). The
+        # code for it is loaded for such a frame alone: a function resident takes heap.
+        if "@" in text:
+            from firmware.on_demand import loaded
+
+            with loaded("transfer.url") as url:
+                text = url.without_credentials(text)
         # Long frames are cut: a full copy of a large answer would double its peak heap.
         if len(text) > TRAFFIC_LOG_CHARS:
             text = "%s... (%d chars)" % (text[:TRAFFIC_LOG_CHARS], len(text))
@@ -255,3 +263,4 @@ class Link:
                     await self._connection.close()
             except Exception:  # already gone: nothing more to release
                 pass
+

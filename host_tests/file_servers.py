@@ -1,5 +1,5 @@
-"""Real file servers on loopback for the transfer tests: FTP (pyftpdlib, passive mode) and
-HTTP (http.server taking PUT and serving GET), each in its own thread, storing in a folder;
+"""Real file servers on loopback for the transfer tests: FTP and FTPS (pyftpdlib, passive
+mode; its TLS handler runs on pyOpenSSL) and HTTP (http.server taking PUT and serving GET), each in its own thread, storing in a folder;
 and a raw TCP server that answers anything with the same bytes, for servers that misbehave."""
 import base64
 import http.server
@@ -12,29 +12,38 @@ import warnings
 with warnings.catch_warnings():  # pyftpdlib still imports asyncore and asynchat
     warnings.simplefilter("ignore", DeprecationWarning)
     from pyftpdlib.authorizers import DummyAuthorizer
-    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
+    from pyftpdlib.ioloop import IOLoop
     from pyftpdlib.servers import FTPServer
 
 logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 
 class FtpServer:
-    """ftp://USER:PASSWORD@127.0.0.1:port/ with write access to `folder`."""
+    """ftp://USER:PASSWORD@127.0.0.1:port/ with write access to `folder`. With `tls`, the
+    (certificate, key) files of a server for localhost, it is ftps://USER:PASSWORD@localhost:
+    port/, explicit FTPS (RFC 4217) that refuses any command but AUTH before TLS and any
+    data connection without it."""
 
-    def __init__(self, folder, user="station", password="secret"):
+    def __init__(self, folder, user="station", password="secret", tls=None):
         authorizer = DummyAuthorizer()
         authorizer.add_user(user, password, folder, perm="elradfmw")
-        handler = type("Handler", (FTPHandler,), {"authorizer": authorizer,
-                                                  "passive_ports": None})
-        self._server = FTPServer(("127.0.0.1", 0), handler)
+        attributes = {"authorizer": authorizer, "passive_ports": None}
+        if tls is not None:
+            attributes.update(certfile=tls[0], keyfile=tls[1], tls_control_required=True,
+                              tls_data_required=True)
+        handler = type("Handler", (TLS_FTPHandler if tls else FTPHandler,), attributes)
+        # Its own loop: on the shared one, closing a server would close every other's.
+        self._server = FTPServer(("127.0.0.1", 0), handler, ioloop=IOLoop())
         self.port = self._server.address[1]
+        self.scheme, self.host = ("ftps", "localhost") if tls else ("ftp", "127.0.0.1")
         self.user, self.password, self.folder = user, password, folder
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"timeout": 0.1}, daemon=True)
 
-    def url(self, path="/", user=None, password=None):
-        return "ftp://%s:%s@127.0.0.1:%d%s" % (user or self.user, password or self.password,
-                                              self.port, path)
+    def url(self, path="/", user=None, password=None, scheme=None):
+        return "%s://%s:%s@%s:%d%s" % (scheme or self.scheme, user or self.user,
+                                       password or self.password, self.host, self.port, path)
 
     def __enter__(self):
         self._thread.start()

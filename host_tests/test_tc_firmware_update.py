@@ -1,5 +1,5 @@
 """Signed firmware update (OCTT TC_080, TC_081; security whitepaper L01): the image from a
-real HTTP server on loopback, signed with the `cryptography` package by a firmware signing
+real HTTP server on loopback (HTTPS and FTPS too), signed with the `cryptography` package by a firmware signing
 certificate under an installed ManufacturerRootCertificate; the station running as on a
 board (see host_tests/tc.py), whose sim board installs by recording the version and
 restarting."""
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 import certs
-from file_servers import HttpServer
+from file_servers import FtpServer, HttpServer
 from tc import CentralThread, booted, call, charging, security_station, triggered, wait_until
 
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
@@ -199,10 +199,19 @@ def test_dates_a_month_ahead_stay_scheduled(tmp_path):
         assert statuses(cs, 14, 1) == ["Downloading"] and station.alive
 
 
-def test_a_firmware_image_over_https(tmp_path):
-    server_root = certs.make_ca("https server root")
-    context = certs.issue(server_root, "localhost").server_context(str(tmp_path))
-    with HttpServer(str(tmp_path), ssl_context=context) as web, \
+def tls_server(scheme, folder, root):
+    """An https:// or ftps:// (explicit FTPS, issue 21) server for localhost on `folder`,
+    its certificate issued by `root`."""
+    server = certs.issue(root, "localhost")
+    if scheme == "https":
+        return HttpServer(folder, ssl_context=server.server_context(folder))
+    return FtpServer(folder, tls=server.write(folder, "ftps-server"))
+
+
+@pytest.mark.parametrize("scheme", ["https", "ftps"])
+def test_a_firmware_image_over_tls(tmp_path, scheme):
+    server_root = certs.make_ca("%s server root" % scheme)
+    with tls_server(scheme, str(tmp_path), server_root) as web, \
             CentralThread(heartbeat_interval_s=300) as cs, security_station(cs):
         link = booted(cs)
         assert cs.run(link.call(call.InstallCertificate(

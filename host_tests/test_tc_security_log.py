@@ -1,6 +1,6 @@
 """GetLog (OCTT TC_079, security whitepaper N01): the station uploads its security log or
-its diagnostics log to a real FTP server (pyftpdlib, passive mode) or HTTP server on
-loopback, and reports it with LogStatusNotification; failures, retries and a new request
+its diagnostics log to a real FTP server (pyftpdlib, passive mode; FTPS too) or HTTP
+server (HTTPS too) on loopback, and reports it with LogStatusNotification; failures, retries and a new request
 cancelling a running upload; the station running as on a board (see host_tests/tc.py)."""
 import os
 
@@ -102,15 +102,22 @@ def test_a_new_get_log_cancels_the_running_upload(tmp_path):
         assert triggered_log_status(cs, link) == {"status": "Idle"}
 
 
-def test_uploads_over_https_are_checked_against_the_central_system_roots(tmp_path):
+def tls_server(scheme, folder, certificate, stem):
+    if scheme == "https":
+        return HttpServer(folder, ssl_context=certificate.server_context(folder, stem))
+    return FtpServer(folder, tls=certificate.write(folder, stem))
+
+
+@pytest.mark.parametrize("scheme", ["https", "ftps"])
+def test_uploads_over_tls_are_checked_against_the_central_system_roots(tmp_path, scheme):
+    """HTTPS, and explicit FTPS (issue 21): AUTH TLS, the data connection over TLS too."""
     import certs
 
-    root = certs.make_ca("https root")
-    context = certs.issue(root, "localhost").server_context(str(tmp_path))
-    stranger = certs.issue(certs.make_ca("another root"), "localhost").server_context(
-        str(tmp_path), "stranger")
-    with HttpServer(str(tmp_path), ssl_context=context) as trusted, \
-            HttpServer(str(tmp_path), ssl_context=stranger) as untrusted, \
+    root = certs.make_ca("%s root" % scheme)
+    trusted_certificate = certs.issue(root, "localhost")
+    stranger = certs.issue(certs.make_ca("another root"), "localhost")
+    with tls_server(scheme, str(tmp_path), trusted_certificate, "trusted") as trusted, \
+            tls_server(scheme, str(tmp_path), stranger, "stranger") as untrusted, \
             CentralThread(heartbeat_interval_s=300) as cs, security_station(cs) as station:
         link = booted(cs)
         assert cs.run(link.call(call.InstallCertificate(
@@ -121,4 +128,14 @@ def test_uploads_over_https_are_checked_against_the_central_system_roots(tmp_pat
         assert "StartupOfTheDevice" in uploaded(str(tmp_path), answer.filename)
         get_log(cs, link, untrusted.url("/"), request_id=2, retries=0)
         assert log_statuses(cs, 2, 2) == ["Uploading", "UploadFailure"]
+        if scheme == "ftps":
+            with FtpServer(str(tmp_path)) as plain:  # no TLS: refused, never plain FTP
+                get_log(cs, link, plain.url("/", scheme="ftps"), request_id=3, retries=0)
+                assert log_statuses(cs, 3, 2) == ["Uploading", "UploadFailure"]
+            get_log(cs, link, trusted.url("/", password="wrong"), request_id=4, retries=0)
+            assert log_statuses(cs, 4, 2) == ["Uploading", "PermissionDenied"]
+            # The user and password of a URL never reach the station's log.
+            assert [line for line in station.lines if "ftps://***@localhost" in line]
+            assert not [line for line in station.lines if ":%s@" % trusted.password in line
+                        or "wrong" in line]
         assert station.alive

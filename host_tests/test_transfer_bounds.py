@@ -28,10 +28,14 @@ OK = "HTTP/1.1 200 OK\r\n"
 
 
 def download(runtime, url, max_bytes=None):
-    command, env = RUNTIMES[runtime]
-    done = subprocess.run(command + [PROBE, url, "-" if max_bytes is None else str(max_bytes)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, **env))
+    return probe(runtime, [url, "-" if max_bytes is None else str(max_bytes)])
+
+
+def probe(runtime, arguments, runtimes=RUNTIMES):
+    """What mp_scripts/transfer_probe.py prints, run with these arguments."""
+    command, env = runtimes[runtime]
+    done = subprocess.run(command + [PROBE] + arguments, cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, **env))
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(done.stdout)
 

@@ -55,7 +55,7 @@ async def update(station, url, retrieve_date, retries, interval_s):
     board, clock = station.board, station.clock
     try:
         location = parse_location(url)
-        if location.scheme in ("https", "ftps"):  # the server checked as the Central System is
+        if location.tls:  # ftps://, https://: the server checked as the Central System is
             location.ssl_context = station.security.call("https_context")
         retrieve_s = parse_iso8601(retrieve_date)
     except ValueError as error:

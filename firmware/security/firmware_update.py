@@ -15,7 +15,8 @@ and the board installs the file (`install_firmware(path)`, which restarts it). A
 restart the station reports Installed and the critical event FirmwareUpdated.
 
 The image goes to the board's flash as it arrives, hashed on the way, never whole in the
-heap; an https:// location is checked against the installed CentralSystemRootCertificates.
+heap; an ftps:// or https:// location is checked against the installed
+CentralSystemRootCertificates.
 Loaded per request (firmware.on_demand.loaded); the running update is kept by its owner
 (`updates`, firmware.security); `firmware_install.json` carries the requestId across the
 restart.
@@ -52,7 +53,7 @@ class FirmwareUpdate:
         self._roots = roots  # () -> DERs of the installed ManufacturerRootCertificates
         self._transactions = transactions  # those running, by connector: none when empty
         self._hold_connectors = hold_connectors  # () makes the free connectors Unavailable
-        self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
+        self._tls_context = tls_context  # () -> an SSLContext for ftps://, https:// (CS roots)
         self._image = board.state_dir + IMAGE_FILE
         self._record = board.state_dir + "/firmware_install.json"
 
@@ -75,7 +76,7 @@ class FirmwareUpdate:
             install_s = parse_iso8601(firmware["installDateTime"]) \
                 if "installDateTime" in firmware else None
             location = parse_location(firmware["location"])
-            if location.scheme == "https":
+            if location.tls:  # ftps://, https://
                 location.ssl_context = self._tls_context()
         except ValueError as error:
             self._log("firmware: request refused (%s)" % error)

@@ -1,5 +1,5 @@
 """GetLog (security whitepaper N01, TC_079): the station uploads its security log or its
-diagnostics log to the given ftp://, http:// or https:// location (the server checked
+diagnostics log to the given ftp://, ftps://, http:// or https:// location (the server checked
 against the installed CentralSystemRootCertificates), and reports the upload with
 LogStatusNotification (Uploading, then Uploaded or the failure: UploadFailure,
 PermissionDenied, BadMessage), every one with the request's requestId.
@@ -34,7 +34,7 @@ class LogUpload:
         self._security_log = security_log
         self._board = board
         self._log = log
-        self._tls_context = tls_context  # () -> an SSLContext for https:// (the CS roots)
+        self._tls_context = tls_context  # () -> an SSLContext for ftps://, https:// (CS roots)
 
     def register(self, handlers):
         handlers["GetLog"] = self.get_log
@@ -87,7 +87,7 @@ class LogUpload:
             await self._notify(BAD_MESSAGE, request_id)
             return
         location.path = location.path.rstrip("/") + "/" + name
-        if location.scheme == "https":
+        if location.tls:  # ftps://, https://
             location.ssl_context = self._tls_context()
         failure = None
         for attempt in range(1 + max(0, retries)):

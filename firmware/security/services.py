@@ -81,7 +81,8 @@ def keys(security):
         Key("SecurityProfile", INTEGER, provisioned_profile(board), minimum=0, maximum=3,
             check=security.later("may_raise_to"), on_change=security.later("profile_changed")),
         # What GetLog and SignedUpdateFirmware can transfer with (transfer.files).
-        Key("SupportedFileTransferProtocols", CSL, ["FTP", "HTTP", "HTTPS"], writable=False),
+        Key("SupportedFileTransferProtocols", CSL, ["FTP", "FTPS", "HTTP", "HTTPS"],
+            writable=False),
         Key("CpoName", STRING, ""),
         Key("CertificateSignedMaxChainSize", INTEGER, CHAIN_SIZE_MAX, writable=False))
 

@@ -62,3 +62,23 @@ async def test_out_of_memory_on_one_message_keeps_the_connection():
     station_link._session = OutOfMemorySession()
     await station_link._receive('[2,"m1","GetConfiguration",{}]')  # does not raise
     assert board.lines[-1] == "link: out of memory handling a message; dropped"
+
+
+
+class LoggingBoard:
+    identity_name = "CP001"
+
+    def __init__(self):
+        self.lines = []
+
+    def log(self, line):
+        self.lines.append(line)
+
+
+def test_a_urls_user_and_password_never_reach_the_traffic_log():
+    board = LoggingBoard()
+    config = Configuration(path=fresh_path("test_link_log", "credentials"), log=lambda line: None)
+    Link(board=board, config=config, handlers={}, on_online=None)._log_frame(
+        "<-", '[2,"1","GetLog",{"log":{"remoteLocation":"ftps://station:s3cret@h/"}}]')
+    assert board.lines == ['CP001 <- [2,"1","GetLog",{"log":{"remoteLocation":'
+                           '"ftps://***@h/"}}]']

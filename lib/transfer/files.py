@@ -1,5 +1,6 @@
-"""Files to and from ftp:// (passive mode), http:// and https:// Locations (the server
-verified with the Location's ssl_context), never whole in the heap.
+"""Files to and from ftp:// (passive mode), ftps:// (explicit FTP over TLS, RFC 4217),
+http:// and https:// Locations (the server of ftps:// and https:// verified with the
+Location's ssl_context, for its host name), never whole in the heap.
 
 upload(): `chunks()` is called for a fresh iterator of the content (HTTP reads it twice:
 once for Content-Length). download(): each chunk received goes to `sink(chunk)`, at most
@@ -30,9 +31,12 @@ class _Replies:
     """A server's stream read as lines of at most _LINE_MAX bytes (MicroPython's readline
     has no bound), then as bytes: what was read past the last line is kept for read()."""
 
-    def __init__(self, reader):
-        self._reader = reader
-        self._held = b""
+    def __init__(self, reader, held=b""):
+        self.reader = reader
+        self._held = held
+
+    def held(self):
+        return len(self._held)
 
     async def line(self):
         while True:
@@ -43,21 +47,21 @@ class _Replies:
                 return line.decode().rstrip("\r\n")
             if len(self._held) >= _LINE_MAX:
                 raise TransferError(UPLOAD_FAILURE, "reply line over %d bytes" % _LINE_MAX)
-            more = await self._reader.read(_LINE_MAX - len(self._held))
+            more = await self.reader.read(_LINE_MAX - len(self._held))
             if not more:
                 raise TransferError(UPLOAD_FAILURE, "the server closed the connection")
             self._held += more
 
     async def read(self, size):
         if not self._held:
-            return await self._reader.read(size)
+            return await self.reader.read(size)
         data = self._held[:size]
         self._held = self._held[size:]
         return data
 
 
 async def upload(location, chunks, open_connection=None, timeout_s=30):
-    if location.scheme == "ftp":
+    if location.scheme.startswith("ftp"):
         transfer = _ftp(location, "STOR", chunks, None, None, open_connection)
     else:
         transfer = _http_put(location, chunks, open_connection)
@@ -65,7 +69,7 @@ async def upload(location, chunks, open_connection=None, timeout_s=30):
 
 
 async def download(location, sink, open_connection=None, timeout_s=300, max_bytes=None):
-    if location.scheme == "ftp":
+    if location.scheme.startswith("ftp"):
         transfer = _ftp(location, "RETR", None, sink, max_bytes, open_connection)
     else:
         transfer = _http_get(location, sink, max_bytes, open_connection)
@@ -81,14 +85,21 @@ async def _bounded(transfer, timeout_s):
         raise TransferError(UPLOAD_FAILURE, "%s: %s" % (type(error).__name__, error))
 
 
-def _connect(location, open_connection):
+def _connect(location, open_connection, port=None):
+    """A connection to the Location's host (at `port`, else its own): over TLS for https://,
+    plain for ftps:// too, which upgrades it itself (_secure)."""
     open_connection = open_connection or asyncio.open_connection
+    port = port or location.port
     if location.scheme != "https":
-        return open_connection(location.host, location.port)
-    if location.ssl_context is None:
-        raise TransferError(UPLOAD_FAILURE, "https:// without a TLS context")
-    return open_connection(location.host, location.port, ssl=location.ssl_context,
+        return open_connection(location.host, port)
+    return open_connection(location.host, port, ssl=_tls_context(location),
                            server_hostname=location.host)
+
+
+def _tls_context(location):
+    if location.ssl_context is None:
+        raise TransferError(UPLOAD_FAILURE, "%s:// without a TLS context" % location.scheme)
+    return location.ssl_context
 
 
 # ---- HTTP ---------------------------------------------------------------------------------
@@ -185,14 +196,21 @@ async def _copy(source, sink, max_bytes, length=None):
                             % (count, length))
 
 
-# ---- FTP (RFC 959, passive mode) ------------------------------------------------------------
+# ---- FTP (RFC 959, passive mode), FTPS (RFC 4217, explicit) ---------------------------------
 
 async def _ftp(location, command, chunks, sink, max_bytes, open_connection):
     """STOR (the chunks) or RETR (to the sink) of location.path."""
+    secure = location.scheme == "ftps"
     reader, writer = await _connect(location, open_connection)
     replies = _Replies(reader)
     try:
         await _expect(replies, "220")
+        if secure:
+            reader, writer, early = await _secure(location, replies.reader, writer, replies)
+            replies = _Replies(reader, early)
+            # The data connections over TLS too.
+            await _command(replies, writer, "PBSZ 0", ("200",))
+            await _command(replies, writer, "PROT P", ("200",))
         user = location.user or "anonymous"
         code, _ = await _command(replies, writer, "USER " + user, ("230", "331"))
         if code == "331":
@@ -201,17 +219,20 @@ async def _ftp(location, command, chunks, sink, max_bytes, open_connection):
         if max_bytes is not None:
             _check_room(await _ftp_size(replies, writer, location.path), max_bytes)
         _, reply = await _command(replies, writer, "PASV", ("227",))
-        host, port = _passive_address(reply, location.host)
-        data_reader, data_writer = await (open_connection or asyncio.open_connection)(host,
-                                                                                    port)
+        data_reader, data_writer = await _connect(location, open_connection,
+                                                  _passive_port(reply))
+        early = b""
         try:
             await _command(replies, writer, command + " " + location.path, ("125", "150"))
+            if secure:  # after the command, as RFC 4217 has it: some servers accept only then
+                data_reader, data_writer, early = await _secure(location, data_reader,
+                                                                    data_writer)
             if chunks is not None:
                 for chunk in chunks():
                     data_writer.write(chunk)
                     await data_writer.drain()
             else:
-                await _copy(data_reader, sink, max_bytes)
+                await _copy(_Replies(data_reader, early), sink, max_bytes)
         finally:
             await _close(data_writer)
         await _expect(replies, "226", "250")
@@ -256,15 +277,34 @@ async def _expect(replies, *codes):
     return code, line
 
 
-def _passive_address(reply, control_host):
-    """(host, port) of a 227 reply "Entering Passive Mode (h1,h2,h3,h4,p1,p2)". The host is
-    the control connection's, as most clients do (a server behind NAT announces its inside
+async def _secure(location, reader, writer, replies=None):
+    """(reader, writer, early) of a connection over TLS (transfer.start_tls): a data
+    connection, or with its replies the control connection, after AUTH TLS. A server
+    without TLS fails the transfer: an ftps:// Location never falls back to plain FTP."""
+    from transfer.start_tls import start_tls
+
+    context = _tls_context(location)
+    if replies is not None:
+        writer.write(b"AUTH TLS\r\n")
+        await writer.drain()
+        code, line = await _reply(replies)
+        if code != "234":
+            raise TransferError(UPLOAD_FAILURE, "no TLS: FTP %s" % line[:80])
+        # Bytes already past the 234 came unprotected, yet would be read as if over TLS.
+        if replies.held():
+            raise TransferError(UPLOAD_FAILURE, "plain bytes after AUTH TLS")
+    return await start_tls(reader, writer, context, location.host)
+
+
+def _passive_port(reply):
+    """The port of a 227 reply "Entering Passive Mode (h1,h2,h3,h4,p1,p2)". The host is the
+    control connection's, as most clients do (a server behind NAT announces its inside
     address)."""
     start, end = reply.find("("), reply.find(")")
     numbers = reply[start + 1:end].split(",") if 0 <= start < end else []
     if len(numbers) != 6 or not all(n.strip().isdigit() for n in numbers):
         raise TransferError(UPLOAD_FAILURE, "bad PASV reply %r" % reply[:80])
-    return control_host, int(numbers[4]) * 256 + int(numbers[5])
+    return int(numbers[4]) * 256 + int(numbers[5])
 
 
 async def _close(writer):
