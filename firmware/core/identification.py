@@ -78,23 +78,6 @@ class Identification:
         return not self.inputs[connector_id - 1].plugged \
             and self._may_start_on(connector_id)
 
-    def held_for(self, connector_id):
-        """The id tag a RemoteStartTransaction holds for this very connector, or None."""
-        hold = self._live_hold(connector_id)
-        return hold[TAG] if hold else None
-
-    def waiting_connector(self):
-        for connector_id in range(1, len(self.inputs) + 1):
-            if self.waiting(connector_id):
-                return connector_id
-        return None
-
-    def any_free(self):
-        for connector_id in range(1, len(self.inputs) + 1):
-            if self.free(connector_id):
-                return True
-        return False
-
     def admits(self, connector_id, id_tag, info):
         """id_tag (with its idTagInfo, or None) may start there as far as reservations go."""
         return self.reservation_rule("admits", connector_id, id_tag, info) is not False
@@ -105,7 +88,7 @@ class Identification:
         timeout_ms = self._config.get("ConnectionTimeOut") * 1000
         return self._ticks_diff(self._ticks_ms(), since_ms) > timeout_ms
 
-    def _live_hold(self, key):
+    def live_hold(self, key):
         hold = self.holds.get(key)
         if hold is not None and self._timed_out(hold[SINCE_MS]):
             del self.holds[key]
@@ -115,10 +98,10 @@ class Identification:
 
     def update_inputs(self):
         """Sets each connector's `authorized` and `connection_timed_out` inputs for now."""
-        any_hold = self._live_hold(ANY_CONNECTOR)
+        any_hold = self.live_hold(ANY_CONNECTOR)
         for connector_id in range(1, len(self.inputs) + 1):
             inputs = self.inputs[connector_id - 1]
-            held = self._live_hold(connector_id) is not None or (
+            held = self.live_hold(connector_id) is not None or (
                 any_hold is not None and self.admits(connector_id, any_hold[TAG],
                                                      any_hold[INFO]))
             inputs.authorized = held and self.free(connector_id)
@@ -135,7 +118,7 @@ class Identification:
         if not (self.may_charge() and self.waiting(connector_id)):
             return  # a hold stays for a connector that can start
         for key in (connector_id, ANY_CONNECTOR):
-            hold = self._live_hold(key)
+            hold = self.live_hold(key)
             if hold is not None and self.admits(connector_id, hold[TAG], hold[INFO]):
                 del self.holds[key]
                 self.start(connector_id, hold[TAG], hold[INFO])

@@ -20,7 +20,7 @@ async def route(ident, id_tag):
     if not ident.may_charge():
         ident.log("auth: %s ignored, not accepted by the Central System yet" % id_tag)
         return
-    connector_id = ident.waiting_connector()
+    connector_id = waiting_connector(ident)
     if connector_id is not None:
         if ident.reservation_rule("may_try", connector_id, id_tag, None) is False:
             _refused(ident, id_tag, "connector %d is" % connector_id)
@@ -42,7 +42,7 @@ async def route(ident, id_tag):
                 if groups[connector_id] == parent:
                     ident.transactions.stop(connector_id, "Local", id_tag)
                     return
-    if not ident.any_free():
+    if not any_free(ident):
         ident.log("auth: %s ignored, no connector is free" % id_tag)
         return
     stuck = _stuck_connector(ident)
@@ -110,13 +110,13 @@ async def remote_start(ident, id_tag, connector_id, authorize_first):
         if authorize_first and not accepted(info):
             ident.log("auth: remote start for %s not authorized" % id_tag)
             return
-    if connector_id == ANY_CONNECTOR and ident.waiting_connector() is not None:
-        connector_id = ident.waiting_connector()
+    if connector_id == ANY_CONNECTOR and waiting_connector(ident) is not None:
+        connector_id = waiting_connector(ident)
     if connector_id != ANY_CONNECTOR and not ident.admits(connector_id, id_tag, info):
         _refused(ident, id_tag, "connector %d is" % connector_id)
     elif connector_id != ANY_CONNECTOR and ident.waiting(connector_id):
         ident.start(connector_id, id_tag, info)
-    elif (connector_id == ANY_CONNECTOR and ident.any_free()) or \
+    elif (connector_id == ANY_CONNECTOR and any_free(ident)) or \
             (connector_id != ANY_CONNECTOR and ident.free(connector_id)):
         ident.hold(connector_id, id_tag, info)
     else:
@@ -125,3 +125,23 @@ async def remote_start(ident, id_tag, connector_id, authorize_first):
 
 def _refused(ident, id_tag, where):
     ident.log("auth: %s refused, %s reserved for another idTag" % (id_tag, where))
+
+
+def held_for(ident, connector_id):
+    """The id tag a RemoteStartTransaction holds for this very connector, or None."""
+    hold = ident.live_hold(connector_id)
+    return hold[TAG] if hold else None
+
+
+def waiting_connector(ident):
+    for connector_id in range(1, len(ident.inputs) + 1):
+        if ident.waiting(connector_id):
+            return connector_id
+    return None
+
+
+def any_free(ident):
+    for connector_id in range(1, len(ident.inputs) + 1):
+        if ident.free(connector_id):
+            return True
+    return False

@@ -11,6 +11,7 @@ AuthorizeRemoteTxRequests true the idTag is authorized as for a card at the read
 A remote stop is Rejected unless a running transaction has the given transactionId.
 """
 from firmware.core.identification import ANY_CONNECTOR
+from firmware.core.reader import held_for
 
 ACCEPTED = "Accepted"
 REJECTED = "Rejected"
@@ -44,7 +45,7 @@ class Remote:
     def _startable(self, connector_id, id_tag):
         identification = self._identification
         return (identification.waiting(connector_id) or identification.free(connector_id)) \
-            and identification.held_for(connector_id) is None \
+            and held_for(identification, connector_id) is None \
             and (self._reservation_rule is None or self._reservation_rule(
                 "may_try", connector_id, id_tag, None) is not False)
 

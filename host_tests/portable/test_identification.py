@@ -3,6 +3,7 @@
 # with the same parentIdTag (3.10, 4.1, TC_068/TC_069), on fake time and transactions.
 from firmware.connector import AVAILABLE, PREPARING, Inputs, derive_status
 from firmware.core.identification import ANY_CONNECTOR, Identification
+from firmware.core.reader import held_for
 from test_auth_cache import Rig as AuthRig
 
 TIMEOUT_S = 5
@@ -226,7 +227,7 @@ async def test_remote_start_holds_for_its_connector_only():  # TC_011_1, TC_011_
     await rig.identification.remote_start("R", 2, True)
     assert rig.cs.asked == ["R"]
     assert rig.statuses() == [AVAILABLE, PREPARING]
-    assert rig.identification.held_for(2) == "R"
+    assert held_for(rig.identification, 2) == "R"
     rig.plug(1)
     assert rig.running() == {}
     rig.plug(2)
@@ -245,7 +246,7 @@ async def test_remote_start_hold_expires_and_unauthorized_remote_start_is_droppe
     assert rig.statuses() == [PREPARING, AVAILABLE]
     rig.wait_s(TIMEOUT_S + 0.1)
     assert rig.statuses() == [AVAILABLE, AVAILABLE]
-    assert rig.identification.held_for(1) is None
+    assert held_for(rig.identification, 1) is None
     rig.cs.answers["BAD"] = {"status": "Blocked"}
     rig.plug(1)
     await rig.identification.remote_start("BAD", 1, True)
