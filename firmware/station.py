@@ -42,13 +42,15 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "SendLocalList": "firmware.local_auth_list.requests",
              "GetLocalListVersion": "firmware.local_auth_list.requests",
              "ReserveNow": "firmware.reservation.requests",
-             "CancelReservation": "firmware.reservation.requests"}
+             "CancelReservation": "firmware.reservation.requests",
+             "GetDiagnostics": "firmware.firmware_management.diagnostics"}
 # SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
 # services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
 # its name is written here rather than read from a package kept loaded for it: 290 bytes
 # of a 128 KB board's heap), Smart Charging (firmware/smart_charging/), Local Auth List
 # Management (firmware/local_auth_list/) and Reservation (firmware/reservation/). The
-# security extension adds no name: OCPP 1.6 has none for it.
+# security extension adds no name: OCPP 1.6 has none for it. FirmwareManagement
+# (firmware/firmware_management/) joins once it has UpdateFirmware besides GetDiagnostics.
 PROFILES = ("Core", "RemoteTrigger", "SmartCharging", "LocalAuthListManagement",
             "Reservation")
 
@@ -124,6 +126,9 @@ class Station:
         # through a reboot; their rules are loaded while there are any (reservation_rule).
         self.reservations = []
         on_demand.call(RESERVATION_RULES, "load", self)
+        # The holder of the GetDiagnostics upload's task (firmware.firmware_management),
+        # made by its first request: TriggerMessage reads it.
+        self.diagnostics = None
         self.identification = Identification(config=config, authorization=self.authorization,
                                              transactions=self.transactions, inputs=self.inputs,
                                              reservation_rule=self.reservation_rule,
