@@ -135,6 +135,9 @@ class Clock:
         # The Unix time of the clock's 0 when it started unset: added to correct the
         # timestamps taken before it was set. None until then.
         self.boot_offset_s = initial_unix_s
+        # The clock's reading of its own start, moved with each setting: now_s() minus it is
+        # the uptime, whatever the Central System set the clock to meanwhile.
+        self.started_s = initial_unix_s or 0
 
     def set_iso8601(self, text):
         """Set the clock from a Central System timestamp; False (clock unchanged) if invalid."""
@@ -148,6 +151,7 @@ class Clock:
         self._base_unix_ms = unix_s * 1000
         self._base_ticks = self._ticks_ms()
         self.synchronised = True
+        self.started_s += jump_s
         if self.boot_offset_s is None:
             self.boot_offset_s = jump_s
             if self.on_known is not None:

@@ -44,15 +44,17 @@ ON_DEMAND = {"TriggerMessage": "firmware.remote_trigger.trigger",
              "GetLocalListVersion": "firmware.local_auth_list.requests",
              "ReserveNow": "firmware.reservation.requests",
              "CancelReservation": "firmware.reservation.requests",
-             "UpdateFirmware": FIRMWARE_UPDATE}
-# SupportedFeatureProfiles: the feature profiles composed here -- Core (firmware/core/'s
-# services), Remote Trigger (firmware/remote_trigger/, its code loaded per request, so
-# its name is written here rather than read from a package kept loaded for it: 290 bytes
-# of a 128 KB board's heap), Smart Charging (firmware/smart_charging/), Local Auth List
-# Management (firmware/local_auth_list/) and Reservation (firmware/reservation/). The
-# security extension adds no name: OCPP 1.6 has none for it.
-PROFILES = ("Core", "RemoteTrigger", "SmartCharging", "LocalAuthListManagement",
-            "Reservation")
+             "UpdateFirmware": FIRMWARE_UPDATE,
+             "GetDiagnostics": "firmware.firmware_management.diagnostics"}
+# SupportedFeatureProfiles: the six OCPP 1.6 feature profiles, all composed here, in the
+# specification's order (3.1) -- Core (firmware/core/'s services), Firmware Management
+# (firmware/firmware_management/), Local Auth List Management (firmware/local_auth_list/),
+# Reservation (firmware/reservation/), Smart Charging (firmware/smart_charging/) and Remote
+# Trigger (firmware/remote_trigger/). Written here rather than read from packages kept
+# loaded for it: most are loaded per request. The security extension adds no name: OCPP 1.6
+# has none for it.
+PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
+            "SmartCharging", "RemoteTrigger")
 
 
 class Station:
@@ -126,6 +128,9 @@ class Station:
         # through a reboot; their rules are loaded while there are any (reservation_rule).
         self.reservations = []
         on_demand.call(RESERVATION_RULES, "load", self)
+        # The holder of the GetDiagnostics upload's task (firmware.firmware_management),
+        # made by its first request: TriggerMessage reads it.
+        self.diagnostics = None
         self.identification = Identification(config=config, authorization=self.authorization,
                                              transactions=self.transactions, inputs=self.inputs,
                                              reservation_rule=self.reservation_rule,

@@ -36,7 +36,8 @@ def test_callerror_from_station_for_unsupported_and_unknown_actions():
         link = cs.link("CP001")
         # OCPP-J 4.2.3: a known action the station does not implement -> NotSupported.
         with pytest.raises(Exception) as raised:
-            cs.run(link.call(call.GetDiagnostics(location="ftp://127.0.0.1/diagnostics"),
+            cs.run(link.call(call.UpdateFirmware(location="ftp://127.0.0.1/image.bin",
+                                                 retrieve_date="2030-01-01T00:00:00Z"),
                              suppress=False))
         assert type(raised.value).__name__ == "NotSupportedError"
         # An action OCPP 1.6 does not define -> NotImplemented.

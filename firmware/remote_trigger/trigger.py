@@ -13,9 +13,11 @@ follow-up).
 - MeterValues: the present readings of MeterValuesSampledData (context Trigger) of the given
   connector, or of connector 0 and every connector; with the transactionId of a transaction
   running there. Sent at once and not kept in flash: it is not transaction history.
+- DiagnosticsStatusNotification: Uploading while a GetDiagnostics upload runs
+  (firmware.firmware_management keeps its task in `station.diagnostics`), else Idle (4.4).
 - FirmwareStatusNotification: the status of the UpdateFirmware running (Downloading,
-  Downloaded, Installing), else Idle (firmware.firmware_management.update).
-- DiagnosticsStatusNotification: Idle.
+  Downloaded, Installing: `station.firmware_status`, firmware.firmware_management.update),
+  else Idle.
 - From ExtendedTriggerMessage, FirmwareStatusNotification means
   SignedFirmwareStatusNotification, with the last status a signed update sent and its
   requestId, or Idle before any and once Installed (L01.FR.28, L01.FR.29);
@@ -35,6 +37,7 @@ TRIGGER = "Trigger"
 IDLE = {"status": "Idle"}
 # What ExtendedTriggerMessage's names stand for where they differ from TriggerMessage's.
 EXTENDED_AS = {"FirmwareStatusNotification": "SignedFirmwareStatusNotification"}
+UPLOADING = {"status": "Uploading"}
 # The security extension's notifications: what its service says they carry now.
 SECURITY_STATUS = {"SignedFirmwareStatusNotification": "firmware_status",
                    "LogStatusNotification": "log_status"}
@@ -69,11 +72,25 @@ def answer(station, action, payload):
     if requested in SECURITY_STATUS:
         status = station.security.call(SECURITY_STATUS[requested])
         return ACCEPTED, lambda: call(requested, status)
-    if requested == "FirmwareStatusNotification":  # what an UpdateFirmware is doing
-        status = getattr(station, "firmware_status", None)  # firmware_management.update
-        return ACCEPTED, lambda: call(requested, {"status": status} if status else IDLE)
-    # DiagnosticsStatusNotification (the schemas allow nothing else)
-    return ACCEPTED, lambda: call(requested, IDLE)
+    # Diagnostics- or FirmwareStatusNotification (the schemas allow nothing else)
+    status = FIRMWARE_MANAGEMENT_STATUS[requested](station)
+    return ACCEPTED, lambda: call(requested, status)
+
+
+def _diagnostics_status(station):
+    upload = station.diagnostics  # the holder of the running upload's task, if any
+    return UPLOADING if upload and not upload[0].done() else IDLE
+
+
+def _firmware_status(station):
+    status = getattr(station, "firmware_status", None)  # set while an update runs
+    return {"status": status} if status else IDLE
+
+
+# The Firmware Management profile's notifications: what they carry now, read from the
+# station (profile packages do not import one another).
+FIRMWARE_MANAGEMENT_STATUS = {"DiagnosticsStatusNotification": _diagnostics_status,
+                              "FirmwareStatusNotification": _firmware_status}
 
 
 async def _send_meter_values(station, call, connector_ids):

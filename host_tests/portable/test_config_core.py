@@ -90,5 +90,5 @@ async def test_supported_feature_profiles_are_the_profiles_the_station_is_built_
     station.sender.cancel()
     assert station.config.listing(["SupportedFeatureProfiles"])[0] == [
         {"key": "SupportedFeatureProfiles", "readonly": True,
-         "value": "Core,RemoteTrigger,SmartCharging,LocalAuthListManagement,"
-                  "Reservation"}]
+         "value": "Core,FirmwareManagement,LocalAuthListManagement,Reservation,"
+                  "SmartCharging,RemoteTrigger"}]

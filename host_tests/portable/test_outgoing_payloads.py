@@ -41,6 +41,7 @@ REQUESTS = (
         "signingCertificate": BAD_PEM, "signature": "AA=="}}]),
     ("GetLog", [{"logType": "SecurityLog", "requestId": 2,
                  "log": {"remoteLocation": "ftp://127.0.0.1:9/logs"}}]),
+    ("GetDiagnostics", [{"location": "ftp://127.0.0.1:9/diag", "retries": 0}]),
     ("SetChargingProfile", [{"connectorId": 0, "csChargingProfiles": {
         "chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "ChargePointMaxProfile",
         "chargingProfileKind": "Absolute", "chargingSchedule": {
