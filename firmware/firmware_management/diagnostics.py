@@ -67,7 +67,7 @@ async def _upload(station, remote, name, window, attempts, interval_s):
         await _notify(station, UPLOAD_FAILED)
         return
     location.path = location.path.rstrip("/") + "/" + name
-    if location.scheme[-1:] == "s":  # over TLS (https://, ftps://): the CS roots check it
+    if location.tls:  # https://, ftps://: the Central System's roots check the server
         try:
             location.ssl_context = station.security.call("https_context")
         except ValueError as error:  # no usable root: the transfer fails without one
