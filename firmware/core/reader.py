@@ -55,11 +55,17 @@ async def route(ident, id_tag):
             _refused(ident, id_tag, "every free connector is")
             return
         info = await ident.authorization.authorize(id_tag)
-    if accepted(info):
-        if _free_for(ident, "admits", id_tag, info):
-            ident.hold(ANY_CONNECTOR, id_tag, info)
-        else:
-            _refused(ident, id_tag, "every free connector is")
+    if not accepted(info):
+        return
+    # An EV plugged while the Central System answered: the card is for it (the hold would
+    # wait for a plug that already happened).
+    connector_id = waiting_connector(ident)
+    if connector_id is not None and ident.admits(connector_id, id_tag, info):
+        ident.start(connector_id, id_tag, info)
+    elif _free_for(ident, "admits", id_tag, info):
+        ident.hold(ANY_CONNECTOR, id_tag, info)
+    else:
+        _refused(ident, id_tag, "every free connector is")
 
 
 def _free_for(ident, rule, id_tag, info):

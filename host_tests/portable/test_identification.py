@@ -94,6 +94,27 @@ async def test_plugged_first_then_tap_authorizes_and_starts_there():  # TC_003
     assert rig.running() == {2: "A"}
 
 
+async def test_an_ev_plugged_while_the_card_is_authorized_starts_there():
+    """The driver taps, then plugs before the Central System answers: the card is for that
+    EV (held for the next plug instead, it would wait for a plug already made)."""
+    import asyncio
+
+    rig = Rig("id_plug_during_authorize")
+    answer = asyncio.Event()
+    ask = rig.cs.call
+
+    async def slow_call(action, payload):
+        await answer.wait()
+        return await ask(action, payload)
+    rig.auth._call = slow_call
+    tap = asyncio.create_task(rig.identification.tap("A"))
+    await asyncio.sleep(0)
+    rig.plug(2)
+    answer.set()
+    await tap
+    assert rig.running() == {2: "A"}
+
+
 async def test_rejected_tag_starts_nothing():  # TC_023
     rig = Rig("id_invalid")
     rig.cs.answers["BAD"] = {"status": "Invalid"}
