@@ -6,12 +6,15 @@ board (see host_tests/tc.py), whose sim board installs by recording the image's 
 line and restarting."""
 import datetime
 import os
+import time
 
 import pytest
 from ocpp.v16 import call
 
+from boards.sim.board import FLASH_BYTES
 from file_servers import FtpServer, HttpServer
-from tc import CentralThread, booted, charging, tc_station, wait_until
+from tc import CentralThread, booted, charging, security_station, tc_station, wait_until
+from test_tc_security_log import tls_server
 
 UNSIGNED = ["--unsigned-firmware"]
 
@@ -111,4 +114,61 @@ def test_a_board_without_it_answers_not_supported():
             update(cs, link, "http://127.0.0.1:9/fw.bin")
         assert type(raised.value).__name__ == "NotSupportedError"
         assert cs.requests("FirmwareStatusNotification") == []
+        assert station.alive
+
+
+def test_an_image_larger_than_the_free_flash_is_refused_before_it_is_written(tmp_path):
+    with open(os.path.join(str(tmp_path), "big.bin"), "wb") as f:
+        f.write(b"version=9.9.9\n" + b"\0" * (FLASH_BYTES + 1))
+    with HttpServer(str(tmp_path)) as web, CentralThread() as cs, \
+            tc_station(cs, UNSIGNED) as station:
+        update(cs, booted(cs), web.url("/big.bin"), retries=0)
+        assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
+        state = [line for line in station.lines if "download attempt 1 failed" in line]
+        assert state and not os.path.exists(os.path.join(station.state, "flash",
+                                                          "firmware.bin"))
+        assert len(cs.requests("BootNotification")) == 1
+
+
+def test_the_download_waits_for_retrieve_date(tmp_path):
+    image(str(tmp_path))
+    with HttpServer(str(tmp_path)) as web, CentralThread(heartbeat_interval_s=300) as cs, \
+            tc_station(cs, UNSIGNED):
+        link = booted(cs)
+        asked = time.monotonic()
+        cs.run(link.call(call.UpdateFirmware(location=web.url("/fw.bin"),
+                                             retrieve_date=now_iso(4)), suppress=False))
+        statuses(cs, 1)
+        assert cs.request_times("FirmwareStatusNotification")[0] - asked >= 2.5
+        assert statuses(cs, 4)[-1] == "Installed"
+
+
+@pytest.mark.parametrize("scheme", ["https", "ftps"])
+def test_over_tls_the_server_is_checked_against_the_central_system_roots(tmp_path, scheme):
+    """UpdateFirmware and GetDiagnostics over https:// and ftps://, the station at the
+    security cases' heap (TLS buffers beside a TLS link are not needed here: the link is
+    ws://, the transfer's TLS needs the room)."""
+    import certs
+
+    image(str(tmp_path))
+    root = certs.make_ca("%s root" % scheme)
+    trusted_certificate = certs.issue(root, "localhost")
+    stranger = certs.issue(certs.make_ca("another root"), "localhost")
+    with tls_server(scheme, str(tmp_path), trusted_certificate, "trusted") as trusted, \
+            tls_server(scheme, str(tmp_path), stranger, "stranger") as untrusted, \
+            CentralThread(heartbeat_interval_s=300) as cs, \
+            security_station(cs, UNSIGNED) as station:
+        link = booted(cs)
+        assert cs.run(link.call(call.InstallCertificate(
+            certificate_type="CentralSystemRootCertificate",
+            certificate=root.cert_pem.decode()))).status == "Accepted"
+        update(cs, link, untrusted.url("/fw.bin"), retries=0)
+        assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
+        diagnostics = cs.run(link.call(call.GetDiagnostics(location=trusted.url("/"),
+                                                           retries=0)))
+        wait_until(lambda: [p["status"] for p in cs.requests("DiagnosticsStatusNotification")
+                            ][-1:] == ["Uploaded"], 20, "the diagnostics Uploaded")
+        assert os.path.exists(os.path.join(str(tmp_path), diagnostics.file_name))
+        update(cs, link, trusted.url("/fw.bin"))
+        assert statuses(cs, 6)[2:] == ["Downloading", "Downloaded", "Installing", "Installed"]
         assert station.alive
