@@ -23,15 +23,19 @@ class FtpServer:
     """ftp://USER:PASSWORD@127.0.0.1:port/ with write access to `folder`. With `tls`, the
     (certificate, key) files of a server for localhost, it is ftps://USER:PASSWORD@localhost:
     port/, explicit FTPS (RFC 4217) that refuses any command but AUTH before TLS and any
-    data connection without it."""
+    data connection without it. With `disk_full`, every STOR is answered as a full server
+    answers it (552, RFC 959's "exceeded storage allocation")."""
 
-    def __init__(self, folder, user="station", password="secret", tls=None):
+    def __init__(self, folder, user="station", password="secret", tls=None, disk_full=False):
         authorizer = DummyAuthorizer()
         authorizer.add_user(user, password, folder, perm="elradfmw")
         attributes = {"authorizer": authorizer, "passive_ports": None}
         if tls is not None:
             attributes.update(certfile=tls[0], keyfile=tls[1], tls_control_required=True,
                               tls_data_required=True)
+        if disk_full:
+            attributes["ftp_STOR"] = lambda handler, path, mode="w": handler.respond(
+                "552 Requested file action aborted: exceeded storage allocation.")
         handler = type("Handler", (TLS_FTPHandler if tls else FTPHandler,), attributes)
         # Its own loop: on the shared one, closing a server would close every other's.
         self._server = FTPServer(("127.0.0.1", 0), handler, ioloop=IOLoop())

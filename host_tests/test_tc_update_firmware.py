@@ -172,3 +172,20 @@ def test_over_tls_the_server_is_checked_against_the_central_system_roots(tmp_pat
         update(cs, link, trusted.url("/fw.bin"))
         assert statuses(cs, 6)[2:] == ["Downloading", "Downloaded", "Installing", "Installed"]
         assert station.alive
+
+
+def test_a_refused_login_and_a_full_disk_end_with_the_failure_told(tmp_path):
+    """UpdateFirmware from an FTP server refusing the password; GetDiagnostics to one whose
+    disk is full (552): DownloadFailed and UploadFailed, and the station charges on."""
+    image(str(tmp_path))
+    with FtpServer(str(tmp_path)) as ftp, FtpServer(str(tmp_path), disk_full=True) as full, \
+            CentralThread() as cs, tc_station(cs, UNSIGNED) as station:
+        link = booted(cs)
+        charging(cs, station)
+        update(cs, link, ftp.url("/fw.bin", password="wrong"), retries=0)
+        assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
+        cs.run(link.call(call.GetDiagnostics(location=full.url("/"), retries=0)))
+        wait_until(lambda: [p["status"] for p in cs.requests("DiagnosticsStatusNotification")
+                            ] == ["Uploading", "UploadFailed"], 20, "UploadFailed")
+        assert [line for line in station.lines if "552" in line]
+        assert station.control("status")["connectors"][1]["status"] == "Charging"
