@@ -26,6 +26,11 @@ from firmware.smart_charging.records import CONNECTOR, CP_MAX, DURATION, KIND, P
 
 DAY_S = 86400
 WEEK_S = 7 * DAY_S
+# The composite's walk, a step at a time: the step's instants of change are in a list at
+# once, each a heap object on a 32-bit board (Unix seconds are past its small ints), so 8
+# hourly profiles make 8 x 24 of them a day. A quarter of a day holds a quarter of them:
+# a month's composite at 128 KB while both connectors charge found no room now and then.
+STEP_S = DAY_S // 4
 
 
 def recurrence_s(profile):
@@ -201,8 +206,8 @@ def composite(limit_dw_at, profiles, t0, duration_s, starts, max_periods):
     period per change, the same limit twice in a row merged. At most `max_periods` periods: a
     schedule that needs more ends where the first left out would begin.
 
-    The window is gone through a day at a time: a board's heap holds a day's instants of
-    change, not a year's. Between two fixed instants (fixed_changes) the limits repeat every
+    The window is gone through STEP_S at a time: a board's heap holds a few hours' instants
+    of change, not a year's. Between two fixed instants (fixed_changes) the limits repeat every
     week, so a week without a change means none until the next fixed instant, where it goes
     on: a window of years takes a few days' work."""
     end = t0 + duration_s
@@ -222,7 +227,7 @@ def composite(limit_dw_at, profiles, t0, duration_s, starts, max_periods):
         if begin - settled >= WEEK_S:
             begin = settled = fixed[next_fixed]
             continue
-        until = min(begin + DAY_S, end)
+        until = min(begin + STEP_S, end)
         edges = [begin]
         for profile in profiles:
             edges.extend(changes(profile, begin, until, starts))

@@ -16,7 +16,9 @@ def main(path):
     with open(path) as cases:
         for line in cases:
             if line.strip():
-                print(json.dumps(composites(json.loads(line))))
+                # Streamed: a case's line can be 8 KB, one piece a fragmented heap may lack.
+                json.dump(composites(json.loads(line)), sys.stdout)
+                print()
 
 
 main(sys.argv[1])

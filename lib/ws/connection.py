@@ -14,7 +14,7 @@ from ws.protocol import CLOSED, CLOSING, OPEN
 
 async def read(reader, chunk):
     """At most len(chunk) bytes; empty at the end of the stream. MicroPython's streams read
-    into `chunk`, the connection's one buffer (a new 1 KB bytes object for every read
+    into `chunk`, the connection's one buffer (a new bytes object of its size for every read
     fragments a small heap until a read fails); CPython's have no readinto."""
     if not hasattr(reader, "readinto"):
         return await reader.read(len(chunk))
