@@ -5,6 +5,7 @@ it cannot use, a server that stalls) end in UploadFailed while charging goes on;
 request replaces a running upload; TriggerMessage tells Uploading only while one runs; the
 file holds no AuthorizationKey, password or private key. The station runs on the 32-bit
 board interpreter at the Core heap (host_tests/tc.py)."""
+import re
 import socket
 import threading
 
@@ -51,8 +52,10 @@ def test_TC_045_1_get_diagnostics(tmp_path, server_class):
         for expected in ("# diagnostics of CP001", "firmwareVersion ", "uptime_s ",
                          "[heap]\nfree ", "[flash]\nused ", "running 1\nconnector 1 ",
                          "meterStart %d" % start["meterStart"], "HeartbeatInterval=300",
-                         "log lines carry no timestamps", '{"status":"Uploading"}'):
+                         "each with its UTC time", '{"status":"Uploading"}'):
             assert expected in text, expected
+        # The log lines with the UTC time each was logged.
+        assert re.search(r"\n20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ CP001 -> ", text), text[-500:]
         assert triggered_status(cs, link) == "Idle"
         cs.wait_status(1, "Charging")
         assert station.alive

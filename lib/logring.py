@@ -17,9 +17,13 @@ _CUT = b"..."
 class LogRing:
     """The last `slots` log lines, oldest overwritten first; each line cut at LOG_LINE_MAX."""
 
-    def __init__(self, slots=LOG_SLOTS_DEFAULT):
+    def __init__(self, slots=LOG_SLOTS_DEFAULT, ticks_ms=None):
+        """`ticks_ms()`, when given, stamps each line: stamped() tells when it was logged."""
         self._buffer = bytearray(slots * LOG_LINE_MAX)
         self._lengths = bytearray(slots)  # a byte each: 16 bytes, not a list of 16 ints
+        self._ticks_ms = ticks_ms
+        # A board's ticks are small ints (30 bits on MicroPython): no object of their own.
+        self._stamps = [0] * slots if ticks_ms is not None else None
         self._next = 0
         self.count = 0  # lines appended since start, including those overwritten
 
@@ -33,16 +37,24 @@ class LogRing:
         start = self._next * LOG_LINE_MAX
         self._buffer[start:start + len(data)] = data
         self._lengths[self._next] = len(data)
+        if self._stamps is not None:
+            self._stamps[self._next] = self._ticks_ms()
         self._next = (self._next + 1) % len(self._lengths)
         self.count += 1
 
     def lines(self, n=LOG_SLOTS_DEFAULT):
         """The last n lines (at most the number of slots), oldest first."""
+        return [line for _, line in self.stamped(n)]
+
+    def stamped(self, n=LOG_SLOTS_DEFAULT):
+        """(ticks_ms when logged, or None without a ticks_ms, line) of the last n lines,
+        oldest first."""
         size = len(self._lengths)
         n = min(n, size, self.count)
         lines = []
         for i in range(n):
             slot = (self._next - n + i) % size
             start = slot * LOG_LINE_MAX
-            lines.append(bytes(self._buffer[start:start + self._lengths[slot]]).decode())
+            lines.append((self._stamps[slot] if self._stamps is not None else None,
+                          bytes(self._buffer[start:start + self._lengths[slot]]).decode()))
         return lines

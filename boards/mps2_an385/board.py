@@ -142,7 +142,7 @@ class Mps2Board:
             self.utc_now = None
         self.ticks_ms = time.ticks_ms
         self.ticks_diff = time.ticks_diff
-        self.log_ring = LogRing()
+        self.log_ring = LogRing(ticks_ms=time.ticks_ms)
         self.console = None  # the field console (console.py), which holds log lines back
         self.state_dir = STATE_DIR
         ensure_dir(STATE_DIR)

@@ -117,7 +117,7 @@ class SimBoard:
         if not rtc:  # a board without a battery-backed clock (boards/README.md: utc_now)
             self.utc_now = None
         self.changed = asyncio.Event()
-        self.log_ring = LogRing()  # what the field console's log() shows
+        self.log_ring = LogRing(ticks_ms=ticks_ms)  # the field console's log(), diagnostics
         self.network = Network()
         self.link_changed = self.network.changed
         self.state_dir = None

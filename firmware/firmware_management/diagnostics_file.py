@@ -8,10 +8,12 @@ use. Plain text, in sections:
 - configuration: the configuration's own listing, which leaves out the keys that cannot be
   read (AuthorizationKey). No key material is a configuration value: the security
   extension's keys and certificates are files, never listed here;
-- log: the board's log ring (lib/logring.py), the OCPP frames the link logs among its lines.
-  The lines carry no timestamps: all were logged between the station's start and the
-  request, so they go in when the window [startTime, stopTime] overlaps that span. The
-  user:password of any URL in them (a GetDiagnostics location) is masked.
+- log: the board's log ring (lib/logring.py), the OCPP frames the link logs among its lines,
+  each with the UTC time it was logged (from the ring's tick stamps and the station's clock)
+  and only those within the window [startTime, stopTime]. A ring without stamps, or a clock
+  not set yet, gives "time unknown" lines, all of them when the window overlaps the time
+  since the start. The user:password of any URL in them (a GetDiagnostics location) is
+  masked.
 
 The file is made in pieces (chunks(), a generator), never whole in the heap. What changes from
 one moment to the next is taken once per attempt (taken_now): HTTP reads the content twice,
@@ -51,15 +53,29 @@ def taken_now(station, window):
         running.append((transaction.connector_id, transaction.transaction_id,
                         clock.corrected_s(transaction.started_s), transaction.meter_start,
                         transaction.last_wh))
-    start_s, stop_s = window
-    lines = ()
-    ring = getattr(board, "log_ring", None)
-    if ring is not None and (stop_s is None or started_s is None or stop_s >= started_s) \
-            and (start_s is None or start_s <= now_s):
-        lines = ring.lines(ring.count)
     return (now_s, started_s, uptime_s, heap, flash,
             board.boot_payload().get("firmwareVersion"), len(station.messages), running,
-            lines)
+            _log_lines(station, window, now_s, started_s))
+
+
+def _log_lines(station, window, now_s, started_s):
+    """[(Unix s the line was logged, or None: unknown), line] of the ring, in the window."""
+    start_s, stop_s = window
+    board = station.board
+    ring = getattr(board, "log_ring", None)
+    kept = []
+    for ticks, line in ring.stamped(ring.count) if ring is not None else ():
+        if ticks is None or started_s is None:  # when, unknown: kept if the window overlaps
+            logged_s = None  # the time since the start
+            inside = (start_s is None or start_s <= now_s) and \
+                (stop_s is None or started_s is None or stop_s >= started_s)
+        else:  # recent lines: a 32-bit board's ticks_diff is right within 6.2 days
+            logged_s = now_s - board.ticks_diff(board.ticks_ms(), ticks) // 1000
+            inside = (start_s is None or logged_s >= start_s) and \
+                (stop_s is None or logged_s <= stop_s)
+        if inside:
+            kept.append((logged_s, line))
+    return kept
 
 
 def chunks(station, taken):
@@ -84,10 +100,11 @@ def chunks(station, taken):
         entries, _ = config.listing(names[first:first + CONFIG_KEYS_PER_PIECE])
         yield "".join("%s%s=%s\n" % (e["key"], " (read-only)" if e["readonly"] else "",
                                      e.get("value", "")) for e in entries).encode()
-    yield ("[log] %d lines, oldest first; log lines carry no timestamps: all were logged "
-           "since the start\n" % len(lines)).encode()
-    for line in lines:
-        yield (masked(line) + "\n").encode()
+    yield ("[log] %d lines in the window, oldest first, each with its UTC time\n"
+           % len(lines)).encode()
+    for logged_s, line in lines:
+        yield ("%s %s\n" % ("time unknown" if logged_s is None else format_iso8601(logged_s),
+                            masked(line))).encode()
 
 
 def masked(text):

@@ -70,7 +70,8 @@ def test_the_file_tells_version_uptime_heap_flash_journal_configuration_and_log(
                      "queued 3\nrunning 1", "connector 2 transactionId 77 "
                      "started 2025-12-31T23:50:00Z meterStart 1000 lastWh 4500",
                      "Key00=0\n", "Key19=19\n", "NumberOfConnectors (read-only)=2\n",
-                     "[log] 2 lines", "log lines carry no timestamps", "boot: Accepted\n"):
+                     "[log] 2 lines", "each with its UTC time",
+                     "time unknown boot: Accepted\n"):
         assert expected in text, expected
     assert ("[heap]" in text) == hasattr(__import__("gc"), "mem_free")
 
@@ -83,7 +84,30 @@ def test_no_authorization_key_no_password_no_id_tag():
     assert "CARD-SECRET-TAG" not in text
 
 
+def test_stamped_log_lines_carry_their_time_and_the_window_picks_them():
+    """A ring that stamps its lines (the boards' do): each line with the UTC time it was
+    logged, and only the lines within [startTime, stopTime]."""
+    station = station_an_hour_up()
+    ticks = [0]
+    board = station.board
+    board.ticks_ms, board.ticks_diff = (lambda: ticks[0]), (lambda a, b: a - b)
+    board.log_ring = LogRing(4, ticks_ms=board.ticks_ms)
+    for minute, line in ((10, "early"), (40, "middle"), (59, "late")):
+        ticks[0] = minute * 60 * 1000
+        board.log_ring.append(line)
+    ticks[0] = 3600 * 1000  # now: NOW_S, the station an hour up
+    text = b"".join(chunks(station, taken_now(station, (None, None)))).decode()
+    for expected in ("2025-12-31T23:10:00Z early\n", "2025-12-31T23:40:00Z middle\n",
+                     "2025-12-31T23:59:00Z late\n"):
+        assert expected in text, expected
+    window = (NOW_S - 30 * 60, NOW_S - 60 + 1)  # 23:30 to 23:59:01
+    text = b"".join(chunks(station, taken_now(station, window))).decode()
+    assert "[log] 2 lines" in text and "early" not in text and " late\n" in text
+
+
 def test_log_lines_go_in_when_the_window_overlaps_the_time_since_the_start():
+    """Lines without a time (a ring without stamps): all of them, when the window overlaps
+    the time since the station started."""
     station = station_an_hour_up()
     for window, count in (((None, NOW_S - 7200), 0), ((NOW_S + 60, None), 0),
                           ((NOW_S - 7200, NOW_S - 1800), 2), ((None, None), 2)):
