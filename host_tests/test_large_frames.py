@@ -81,7 +81,10 @@ def test_5k_frames_are_answered_and_nothing_of_8k_ones_stays_behind():
             assert frame == [3, message_id, {"status": "UnknownVendorId"}] or \
                 frame[:3] == [4, message_id, "InternalError"], frame
         if link._connection.close_code is None:
-            assert heap_in_use(station) - before < HEAP_SLACK_BYTES
+            # Once the station is done with the last frame: its answer can reach the Central
+            # System before the task that sent it lets go of the frame (seen under load).
+            wait_until(lambda: heap_in_use(station) - before < HEAP_SLACK_BYTES, 5,
+                       "the heap back to where it was")
             assert cs.central.links["CP001"] is link  # the same connection throughout
         assert not [line for line in station.lines if "MemoryError" in line]
         still_charging(cs, station)
