@@ -10,8 +10,7 @@ new one is refused the old one stays. CancelReservation: Accepted and ended for 
 reservationId in force, else Rejected.
 """
 from firmware.clock import parse_iso8601
-from firmware.connector import NO_ERROR, WARNING_ONLY
-from firmware.reservation.service import end, log, save
+from firmware.reservation.service import end, faulted, log, save, unavailable
 
 ACCEPTED = "Accepted"
 FAULTED = "Faulted"
@@ -92,9 +91,9 @@ def _state(station, connector_id, named):
     """What a reservation of connector_id finds there: Faulted, Unavailable, Occupied (in
     use, an EV or a card waiting, or reserved), or Accepted."""
     inputs = station.inputs[connector_id - 1]
-    if inputs.error_code != NO_ERROR and inputs.error_code not in WARNING_ONLY:
+    if faulted(inputs):
         return FAULTED
-    if not station.availability.operative(connector_id) or inputs.emergency_stop:
+    if unavailable(station, connector_id):
         return UNAVAILABLE
     if inputs.in_transaction or inputs.plugged or inputs.authorized or inputs.finishing \
             or connector_id in named:

@@ -130,6 +130,17 @@ def take(station, connector_id, id_tag, info):
     return entry[_ID]
 
 
+def faulted(inputs):
+    """An error code that keeps the connector Faulted (EVCommunicationError is a warning)."""
+    return inputs.error_code != NO_ERROR and inputs.error_code not in WARNING_ONLY
+
+
+def unavailable(station, connector_id):
+    """Inoperative (ChangeAvailability), or held by the emergency stop."""
+    return not station.availability.operative(connector_id) or \
+        station.inputs[connector_id - 1].emergency_stop
+
+
 def _unusable(station, connector_id):
     """Why a reservation for connector_id ends now (section 5.13 (3)), or None."""
     if not station.availability.operative(0):
@@ -137,9 +148,9 @@ def _unusable(station, connector_id):
     if connector_id == 0:
         return None
     inputs = station.inputs[connector_id - 1]
-    if inputs.error_code != NO_ERROR and inputs.error_code not in WARNING_ONLY:
+    if faulted(inputs):
         return "the connector is faulted (%s)" % inputs.error_code
-    if not station.availability.operative(connector_id) or inputs.emergency_stop:
+    if unavailable(station, connector_id):
         return "the connector is unavailable"
     return None
 
