@@ -20,14 +20,16 @@ REJECTED = "Rejected"
 def answer(station, action, payload):
     """The station's handler of both requests, loaded for each (firmware.on_demand)."""
     handlers = {}
-    Remote(station.config, station.identification, station.transactions, len(station.inputs),
-           station.may_charge, station.board.log, getattr(station, "smart_charging", None),
-           getattr(station, "reservation_rule", None)).register(handlers)
+    Remote(config=station.config, identification=station.identification,
+           transactions=station.transactions, connector_count=len(station.inputs),
+           may_charge=station.may_charge, log=station.board.log,
+           smart_charging=getattr(station, "smart_charging", None),
+           reservation_rule=getattr(station, "reservation_rule", None)).register(handlers)
     return handlers[action](payload)
 
 
 class Remote:
-    def __init__(self, config, identification, transactions, connector_count, may_charge, log,
+    def __init__(self, *, config, identification, transactions, connector_count, may_charge, log,
                  smart_charging=None, reservation_rule=None):
         self._smart_charging = smart_charging  # None: a station built without the profile
         self._reservation_rule = reservation_rule  # the same (firmware.station's)

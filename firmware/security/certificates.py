@@ -40,7 +40,7 @@ _HASH_FIELDS = ("issuerNameHash", "issuerKeyHash", "serialNumber")
 
 
 class Certificates:
-    def __init__(self, folder, config, clock, log):
+    def __init__(self, *, folder, config, clock, log):
         self._folder = folder
         self._config = config
         self._clock = clock

@@ -34,7 +34,7 @@ RETRY_S = 24 * 3600
 
 
 class ChargePointCertificate:
-    def __init__(self, folder, config, clock, log, call, record_event, roots, installed):
+    def __init__(self, *, folder, config, clock, log, call, record_event, roots, installed):
         self._folder = folder
         self._config = config
         self._clock = clock

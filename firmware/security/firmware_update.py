@@ -42,7 +42,7 @@ MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 
 
 class FirmwareUpdate:
-    def __init__(self, updates, call, board, clock, log, record_event, roots, transactions,
+    def __init__(self, *, updates, call, board, clock, log, record_event, roots, transactions,
                  tls_context, hold_connectors):
         self._updates = updates  # a list holding the running update task, if any
         self._call = call

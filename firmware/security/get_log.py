@@ -28,7 +28,7 @@ BAD_MESSAGE = "BadMessage"
 
 
 class LogUpload:
-    def __init__(self, uploads, call, security_log, board, log, tls_context):
+    def __init__(self, *, uploads, call, security_log, board, log, tls_context):
         self._uploads = uploads  # [task, requestId] of the running upload, if any
         self._call = call
         self._security_log = security_log

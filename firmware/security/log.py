@@ -43,7 +43,7 @@ def notification(event, clock):
 
 
 class SecurityLog:
-    def __init__(self, path, clock, log, pending=None):
+    def __init__(self, *, path, clock, log, pending=None):
         """`pending`: the events to send, oldest first, as an earlier load left them; None
         after a boot, when they are the critical ones in flash not yet confirmed."""
         self._journal = Journal(path)

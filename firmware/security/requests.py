@@ -31,7 +31,8 @@ def certificates(security):
     from firmware.security.certificates import Certificates
 
     station = security.station
-    store = Certificates(folder(security), station.config, station.clock, station.board.log)
+    store = Certificates(folder=folder(security), config=station.config, clock=station.clock,
+                         log=station.board.log)
     store.on_change = security.later("certificates_changed")
     store.on_invalid = security.later("invalid_certificate")
     return store
@@ -46,32 +47,35 @@ def charge_point_certificate(security):
 
     station = security.station
     return ChargePointCertificate(
-        folder(security), station.config, station.clock, station.board.log, station.link.call,
-        security.later("record"), security.later("installed_roots"),
-        security.later("charge_point_certificate_installed"))
+        folder=folder(security), config=station.config, clock=station.clock,
+        log=station.board.log, call=station.link.call, record_event=security.later("record"),
+        roots=security.later("installed_roots"),
+        installed=security.later("charge_point_certificate_installed"))
 
 
 def firmware_update(security):
     from firmware.security.firmware_update import FirmwareUpdate
 
     station = security.station
-    return FirmwareUpdate(security.updates, security.later("firmware_status_call"),
-                          station.board, station.clock, station.board.log,
-                          security.later("record"),
-                          security.later("installed_roots", MANUFACTURER_ROOT),
+    return FirmwareUpdate(updates=security.updates,
+                          call=security.later("firmware_status_call"),
+                          board=station.board, clock=station.clock, log=station.board.log,
+                          record_event=security.later("record"),
+                          roots=security.later("installed_roots", MANUFACTURER_ROOT),
                           # The dict itself: a closure made here would keep this module as
                           # long as the update runs.
-                          station.transactions.active,
-                          security.later("https_context"),
-                          station.availability.hold_for_installation)
+                          transactions=station.transactions.active,
+                          tls_context=security.later("https_context"),
+                          hold_connectors=station.availability.hold_for_installation)
 
 
 def log_upload(security):
     from firmware.security.get_log import LogUpload
 
     station = security.station
-    return LogUpload(security.uploads, station.link.call, security_log(security),
-                     station.board, station.board.log, security.later("https_context"))
+    return LogUpload(uploads=security.uploads, call=station.link.call,
+                     security_log=security_log(security), board=station.board,
+                     log=station.board.log, tls_context=security.later("https_context"))
 
 
 def firmware_status_call(security, action, payload):

@@ -180,8 +180,8 @@ def security_log(security):
     from firmware.security.log import SecurityLog
 
     station = security.station
-    log = SecurityLog(station.board.state_dir + "/security.log", station.clock,
-                      station.board.log, security.pending)
+    log = SecurityLog(path=station.board.state_dir + "/security.log", clock=station.clock,
+                      log=station.board.log, pending=security.pending)
     security.pending = log.pending
     return log
 

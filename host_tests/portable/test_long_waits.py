@@ -86,7 +86,8 @@ async def test_a_week_long_get_log_retry_interval_keeps_the_upload_waiting():
 
     lines = []
     uploads = []
-    service = LogUpload(uploads, call, NoEvents(), LogBoard(), lines.append, None)
+    service = LogUpload(uploads=uploads, call=call, security_log=NoEvents(), board=LogBoard(),
+                        log=lines.append, tls_context=None)
     request = {"logType": "SecurityLog", "requestId": 1, "retries": 1,
                "retryInterval": LONG_S, "log": {"remoteLocation": NOTHING_LISTENS}}
     answer, start = service.get_log(request)

@@ -8,8 +8,10 @@ class RemoteRig(Rig):
     def __init__(self, name):
         Rig.__init__(self, name)
         self.handlers = {}
-        Remote(self.config, self.identification, self.transactions, 2,
-               lambda: self.accepted_station, self.lines.append).register(self.handlers)
+        Remote(config=self.config, identification=self.identification,
+               transactions=self.transactions, connector_count=2,
+               may_charge=lambda: self.accepted_station,
+               log=self.lines.append).register(self.handlers)
 
     async def start(self, payload):
         """The status answered; the follow-up (if any) is run as the session runs it."""

@@ -20,7 +20,7 @@ CLOCK.set_iso8601(NOW)
 
 
 def make(path, lines=None):
-    return SecurityLog(path, CLOCK, (lines if lines is not None else []).append)
+    return SecurityLog(path=path, clock=CLOCK, log=(lines if lines is not None else []).append)
 
 
 class Central:

@@ -70,7 +70,8 @@ def test_a_boot_that_never_learned_the_time_is_placed_just_before_the_next_one()
 async def test_a_security_event_before_the_time_is_known_is_sent_with_the_corrected_time():
     now = [5000]
     clock = Clock(ticks_ms=lambda: now[0], ticks_diff=lambda a, b: a - b)
-    log = SecurityLog(fresh_path("test_time", "security_log"), clock, lambda line: None)
+    log = SecurityLog(path=fresh_path("test_time", "security_log"), clock=clock,
+                      log=lambda line: None)
     log.record("InvalidCentralSystemCertificate", "offline at boot")
     now[0] += 30000
     assert clock.set_iso8601(CS_TIME)
