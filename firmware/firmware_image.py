@@ -42,7 +42,7 @@ async def download_image(board, location, retries, interval_s, log):
     every attempt (1 + retries, interval_s apart) failed; the file of a failed one is
     deleted. An image larger than the free flash fails before it is written."""
     # Imported here: the security extension's daily flash check reads flash_usage alone.
-    from transfer.files import TransferError, download
+    from transfer.files import STALL_S, TransferError, download
 
     path = board.state_dir + IMAGE_FILE
     for attempt in range(1 + max(0, retries)):
@@ -56,6 +56,7 @@ async def download_image(board, location, retries, interval_s, log):
                     f.write(chunk)
 
                 await download(location, sink, getattr(board, "open_connection", None),
+                               stall_s=getattr(board, "transfer_stall_s", STALL_S),
                                max_bytes=free_flash(board))
             return digest.digest()
         except (TransferError, OSError) as error:

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import warnings
 
 with warnings.catch_warnings():  # pyftpdlib still imports asyncore and asynchat
@@ -123,13 +124,15 @@ class HttpServer:
 
 class RawServer:
     """A misbehaving server on 127.0.0.1:port: every connection is answered with `head`,
-    then `filler` over and over until `filler_bytes` went out or the client hung up, then
-    closed -- whatever the client asked."""
+    then `filler` over and over (`pause_s` apart) until `filler_bytes` went out or the client
+    hung up, then closed -- whatever the client asked. `silent`: not closed but left open
+    without a word more (a stall) until the client hangs up."""
 
-    def __init__(self, head, filler=b"", filler_bytes=0):
+    def __init__(self, head, filler=b"", filler_bytes=0, pause_s=0, silent=False):
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._head, self._filler, self._filler_bytes = head, filler, filler_bytes
+        self._pause_s, self._silent = pause_s, silent
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def url(self, scheme, path="/file.bin"):
@@ -149,11 +152,13 @@ class RawServer:
                 connection.sendall(self._head)
                 sent = 0
                 while sent < self._filler_bytes:
+                    time.sleep(self._pause_s)
                     connection.sendall(self._filler)
                     sent += len(self._filler)
-                # End with a FIN, not a reset: what the client sent is read to its end.
-                connection.shutdown(socket.SHUT_WR)
-                connection.settimeout(5)
+                if not self._silent:
+                    # End with a FIN, not a reset: what the client sent is read to its end.
+                    connection.shutdown(socket.SHUT_WR)
+                connection.settimeout(60 if self._silent else 5)
                 while connection.recv(4096):
                     pass
             except OSError:  # the client hung up, as it should

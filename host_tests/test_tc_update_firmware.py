@@ -12,7 +12,7 @@ import pytest
 from ocpp.v16 import call
 
 from boards.sim.board import FLASH_BYTES
-from file_servers import FtpServer, HttpServer
+from file_servers import FtpServer, HttpServer, RawServer
 from tc import CentralThread, booted, charging, security_station, tc_station, wait_until
 from test_tc_security_log import tls_server
 
@@ -189,3 +189,26 @@ def test_a_refused_login_and_a_full_disk_end_with_the_failure_told(tmp_path):
                             ] == ["Uploading", "UploadFailed"], 20, "UploadFailed")
         assert [line for line in station.lines if "552" in line]
         assert station.control("status")["connectors"][1]["status"] == "Charging"
+
+
+def test_a_download_that_stalls_mid_image_fails_and_the_station_charges_on(tmp_path):
+    """Half an image, then silence with the connection open: DownloadFailed once nothing
+    moved for the board's transfer_stall_s, no partial image left on the flash, the running
+    firmware and the charging session untouched; the next update from a working server
+    installs."""
+    image(str(tmp_path))
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 30014\r\n\r\nversion=0.3.0\n"
+    with RawServer(head, b"\0" * 1024, 15 * 1024, silent=True) as stalling, \
+            HttpServer(str(tmp_path)) as web, CentralThread() as cs, \
+            tc_station(cs, UNSIGNED + ["--transfer-stall-s", "3"]) as station:
+        link = booted(cs)
+        charging(cs, station)
+        update(cs, link, stalling.url("http"), retries=0)
+        assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
+        assert [line for line in station.lines if "nothing moved for 3 s" in line]
+        assert not os.path.exists(os.path.join(station.state, "flash", "firmware.bin"))
+        assert station.control("status")["connectors"][1]["status"] == "Charging"
+        station.control("tap CARD-0001")  # the session ends; then the installation may run
+        update(cs, link, web.url("/fw.bin"))
+        assert statuses(cs, 6)[2:] == ["Downloading", "Downloaded", "Installing", "Installed"]
+        assert cs.requests("BootNotification")[-1]["firmwareVersion"] == "0.3.0"

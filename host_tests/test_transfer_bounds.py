@@ -103,3 +103,31 @@ def test_files_within_the_room_arrive_whole_and_ftp_size_refuses_one_over_it(run
         outcome = failed(download(runtime, ftp.url("/fw.bin"), len(image) - 1),
                          "a file of 20000 bytes, 19999 free for it")
         assert outcome["received"] == 0
+
+
+# ---- Stalls: bounded by silence, not by the transfer's length ------------------------------
+STALL_S = 1
+
+
+@runtimes
+@pytest.mark.parametrize("scheme, head, put_bytes", [
+    ("http", OK + "Content-Length: 100000\r\n\r\n", None),  # mid-body
+    ("ftp", "220 ready\r\n", None),  # after the greeting: USER never answered
+    ("http", "", 2000)])  # an upload whose answer never comes
+def test_a_server_that_goes_silent_fails_the_transfer(runtime, scheme, head, put_bytes):
+    with RawServer(head.encode(), KB, 10 * 1024 if head.endswith("\n\n") else 0,
+                   silent=True) as server:
+        outcome = failed(probe(runtime, [server.url(scheme), "-", "-",
+                                         "-" if put_bytes is None else str(put_bytes),
+                                         str(STALL_S)]),
+                         "nothing moved for %d s" % STALL_S)
+        assert outcome["received"] == (10 * 1024 if head.endswith("\n\n") else 0)
+
+
+@runtimes
+def test_a_slow_transfer_that_keeps_moving_is_not_cut(runtime):
+    # 4 s of trickle, a read each 0.25 s: four times the stall bound, never silent that long.
+    head = (OK + "Content-Length: 16384\r\n\r\n").encode()
+    with RawServer(head, KB, 16 * 1024, pause_s=0.25) as server:
+        outcome = probe(runtime, [server.url("http"), "-", "-", "-", str(STALL_S)])
+        assert (outcome["status"], outcome["received"]) == (None, 16 * 1024), outcome

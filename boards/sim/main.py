@@ -3,6 +3,7 @@
     micropython boards/sim/main.py --csms URL --id ID --hw HOST:PORT [--password KEY]
         [--ca FILE] [--state DIR] [--console 1] [--csms-tls URL] [--cert FILE --key FILE]
         [--additional-root-check 1] [--rtc 0] [--hw-link uart] [--unsigned-firmware 1]
+        [--transfer-stall-s S]
 
 --hw is the simulated hardware's link (boards/sim/hardware.py), served by the launcher;
 with `--hw-link uart` it speaks the UART protocol of an I/O controller (docs/hwlink.md,
@@ -56,6 +57,8 @@ async def run(options, ca_der, client_certificate):
                      client_certificate, "additional-root-check" in options,
                      options.get("rtc") != "0")
     board.accepts_unsigned_firmware = "unsigned-firmware" in options
+    if "transfer-stall-s" in options:
+        board.transfer_stall_s = int(options["transfer-stall-s"])
     host, _, port = options["hw"].rpartition(":")
     if options.get("hw-link") == "uart":  # the I/O controller's protocol (docs/hwlink.md)
         from boards.uart_link.sim_device import attach_linked

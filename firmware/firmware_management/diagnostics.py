@@ -6,8 +6,8 @@ Uploading, then Uploaded or UploadFailed.
 
 An upload is tried 1 + retries times (OCTT's TC_045_2 sends retries 0 and expects one
 attempt), retryInterval seconds apart; absent, DEFAULT_RETRIES and DEFAULT_RETRY_INTERVAL_S.
-Each attempt is bounded by UPLOAD_TIMEOUT_S, so a stalled server ends in UploadFailed too. A
-location it cannot use fails at once: retrying would not change it.
+An attempt that moves nothing for the board's transfer_stall_s (lib/transfer's STALL_S when
+it has none) fails, so a stalled server ends in UploadFailed too. A location it cannot use fails at once: retrying would not change it.
 
 A new GetDiagnostics while one uploads cancels that upload (which tells nothing more) and
 starts its own: the Central System wants the newer window and location, and, as OCPP 1.6
@@ -24,12 +24,11 @@ from firmware import waits
 from firmware.clock import parse_iso8601
 from firmware.firmware_management.diagnostics_file import chunks, masked, taken_now
 from firmware.on_demand import forgotten_when_done
-from transfer.files import TransferError, upload
+from transfer.files import STALL_S, TransferError, upload
 from transfer.url import parse_location
 
 DEFAULT_RETRIES = 2
 DEFAULT_RETRY_INTERVAL_S = 30
-UPLOAD_TIMEOUT_S = 30  # a few KB: enough on a slow link, short enough to see a stall
 UPLOADING = {"status": "Uploading"}
 UPLOADED = {"status": "Uploaded"}
 UPLOAD_FAILED = {"status": "UploadFailed"}
@@ -73,14 +72,14 @@ async def _upload(station, remote, name, window, attempts, interval_s):
         except ValueError as error:  # no usable root: the transfer fails without one
             log("diagnostics: no TLS context (%s)" % error)
     open_connection = getattr(station.board, "open_connection", None)
+    stall_s = getattr(station.board, "transfer_stall_s", STALL_S)
     for attempt in range(attempts):
         if attempt:
             await waits.sleep(interval_s)  # the Central System's: it may be a week
         # HTTP reads the content twice (its length first): both reads must see the same.
         taken = taken_now(station, window)
         try:
-            await upload(location, lambda: chunks(station, taken), open_connection,
-                         UPLOAD_TIMEOUT_S)
+            await upload(location, lambda: chunks(station, taken), open_connection, stall_s)
         except TransferError as error:
             log("diagnostics: attempt %d of %d failed: %s" % (attempt + 1, attempts, error))
             continue

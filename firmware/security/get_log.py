@@ -19,7 +19,7 @@ import asyncio
 from firmware.clock import format_iso8601, parse_iso8601
 from firmware.on_demand import forgotten_when_done
 from firmware import waits
-from transfer.files import TransferError, upload
+from transfer.files import STALL_S, TransferError, upload
 from transfer.url import parse_location
 
 DEFAULT_RETRIES = 2
@@ -94,7 +94,8 @@ class LogUpload:
             if attempt:
                 await waits.sleep(interval_s)  # the Central System's: it may be a week
             try:
-                await upload(location, chunks, getattr(self._board, "open_connection", None))
+                await upload(location, chunks, getattr(self._board, "open_connection", None),
+                             getattr(self._board, "transfer_stall_s", STALL_S))
             except TransferError as error:
                 failure = error
                 self._log("log upload: attempt %d failed: %s" % (attempt + 1, error))

@@ -10,7 +10,10 @@ larger is cut off there, and an HTTP body shorter than its Content-Length is a f
 Both raise TransferError with a `status`: "PermissionDenied" when the server refuses the
 credentials or the path, "UploadFailure" otherwise (the LogStatusNotification statuses they
 map to). What a server says is read in bounded lines: one that never ends a line fails the
-transfer instead of filling the heap.
+transfer instead of filling the heap. A transfer may take as long as it keeps moving (a
+firmware image over a slow link); one that moves nothing for `stall_s` seconds (a server or a
+link that went silent, mid-transfer or before it) is abandoned between stall_s and twice that
+later, and fails.
 """
 import asyncio
 
@@ -19,6 +22,13 @@ UPLOAD_FAILURE = "UploadFailure"
 _LINE_MAX = 1024
 _HEADER_LINES_MAX = 64
 _CHUNK_BYTES = 1024
+STALL_S = 60  # silence in both directions that ends a transfer
+
+
+class _Progress:
+    """What a transfer moved so far, in reads and writes: its watch (_bounded) looks."""
+    moved = 0
+    stalled = False
 
 
 class TransferError(Exception):
@@ -31,8 +41,9 @@ class _Replies:
     """A server's stream read as lines of at most _LINE_MAX bytes (MicroPython's readline
     has no bound), then as bytes: what was read past the last line is kept for read()."""
 
-    def __init__(self, reader, held=b""):
+    def __init__(self, reader, progress, held=b""):
         self.reader = reader
+        self._progress = progress
         self._held = held
 
     def held(self):
@@ -48,41 +59,64 @@ class _Replies:
             if len(self._held) >= _LINE_MAX:
                 raise TransferError(UPLOAD_FAILURE, "reply line over %d bytes" % _LINE_MAX)
             more = await self.reader.read(_LINE_MAX - len(self._held))
+            self._progress.moved += 1
             if not more:
                 raise TransferError(UPLOAD_FAILURE, "the server closed the connection")
             self._held += more
 
     async def read(self, size):
         if not self._held:
-            return await self.reader.read(size)
+            data = await self.reader.read(size)
+            self._progress.moved += 1
+            return data
         data = self._held[:size]
         self._held = self._held[size:]
         return data
 
 
-async def upload(location, chunks, open_connection=None, timeout_s=30):
+async def upload(location, chunks, open_connection=None, stall_s=STALL_S):
+    progress = _Progress()
     if location.scheme.startswith("ftp"):
-        transfer = _ftp(location, "STOR", chunks, None, None, open_connection)
+        transfer = _ftp(location, "STOR", chunks, None, None, open_connection, progress)
     else:
-        transfer = _http_put(location, chunks, open_connection)
-    await _bounded(transfer, timeout_s)
+        transfer = _http_put(location, chunks, open_connection, progress)
+    await _bounded(transfer, progress, stall_s)
 
 
-async def download(location, sink, open_connection=None, timeout_s=300, max_bytes=None):
+async def download(location, sink, open_connection=None, stall_s=STALL_S, max_bytes=None):
+    progress = _Progress()
     if location.scheme.startswith("ftp"):
-        transfer = _ftp(location, "RETR", None, sink, max_bytes, open_connection)
+        transfer = _ftp(location, "RETR", None, sink, max_bytes, open_connection, progress)
     else:
-        transfer = _http_get(location, sink, max_bytes, open_connection)
-    await _bounded(transfer, timeout_s)
+        transfer = _http_get(location, sink, max_bytes, open_connection, progress)
+    await _bounded(transfer, progress, stall_s)
 
 
-async def _bounded(transfer, timeout_s):
+async def _bounded(transfer, progress, stall_s):
+    """The transfer, as long as it moves: a total bound would cut a large file on a slow
+    link, and a silent server must not hold the station's upload or update for ever."""
+    task = asyncio.create_task(transfer)
+    watch = asyncio.create_task(_watch(task, progress, stall_s))
     try:
-        await asyncio.wait_for(transfer, timeout_s)
-    except asyncio.TimeoutError:
-        raise TransferError(UPLOAD_FAILURE, "no answer within %d s" % timeout_s)
+        await task
+    except asyncio.CancelledError:
+        if progress.stalled:
+            raise TransferError(UPLOAD_FAILURE, "nothing moved for %d s" % stall_s)
+        raise  # the caller's own cancellation
     except (OSError, ValueError) as error:
         raise TransferError(UPLOAD_FAILURE, "%s: %s" % (type(error).__name__, error))
+    finally:
+        watch.cancel()
+        task.cancel()  # the caller cancelled: the transfer ends with it
+
+
+async def _watch(task, progress, stall_s):
+    seen = -1
+    while progress.moved != seen:
+        seen = progress.moved
+        await asyncio.sleep(stall_s)
+    progress.stalled = True
+    task.cancel()
 
 
 def _connect(location, open_connection, port=None):
@@ -141,7 +175,7 @@ async def _http_answer(replies):
     return length
 
 
-async def _http_put(location, chunks, open_connection):
+async def _http_put(location, chunks, open_connection, progress):
     length = 0
     for chunk in chunks():
         length += len(chunk)
@@ -152,17 +186,18 @@ async def _http_put(location, chunks, open_connection):
         for chunk in chunks():
             writer.write(chunk)
             await writer.drain()
-        await _http_answer(_Replies(reader))
+            progress.moved += 1
+        await _http_answer(_Replies(reader, progress))
     finally:
         await _close(writer)
 
 
-async def _http_get(location, sink, max_bytes, open_connection):
+async def _http_get(location, sink, max_bytes, open_connection, progress):
     reader, writer = await _connect(location, open_connection)
     try:
         writer.write(_http_head("GET", location))
         await writer.drain()
-        replies = _Replies(reader)
+        replies = _Replies(reader, progress)
         length = await _http_answer(replies)
         _check_room(length, max_bytes)
         # Without a Content-Length the body ends with the stream (Connection: close).
@@ -198,16 +233,16 @@ async def _copy(source, sink, max_bytes, length=None):
 
 # ---- FTP (RFC 959, passive mode), FTPS (RFC 4217, explicit) ---------------------------------
 
-async def _ftp(location, command, chunks, sink, max_bytes, open_connection):
+async def _ftp(location, command, chunks, sink, max_bytes, open_connection, progress):
     """STOR (the chunks) or RETR (to the sink) of location.path."""
     secure = location.scheme == "ftps"
     reader, writer = await _connect(location, open_connection)
-    replies = _Replies(reader)
+    replies = _Replies(reader, progress)
     try:
         await _expect(replies, "220")
         if secure:
             reader, writer, early = await _secure(location, replies.reader, writer, replies)
-            replies = _Replies(reader, early)
+            replies = _Replies(reader, progress, early)
             # The data connections over TLS too.
             await _command(replies, writer, "PBSZ 0", ("200",))
             await _command(replies, writer, "PROT P", ("200",))
@@ -231,8 +266,9 @@ async def _ftp(location, command, chunks, sink, max_bytes, open_connection):
                 for chunk in chunks():
                     data_writer.write(chunk)
                     await data_writer.drain()
+                    progress.moved += 1
             else:
-                await _copy(_Replies(data_reader, early), sink, max_bytes)
+                await _copy(_Replies(data_reader, progress, early), sink, max_bytes)
         finally:
             await _close(data_writer)
         await _expect(replies, "226", "250")
