@@ -20,6 +20,21 @@ with warnings.catch_warnings():  # pyftpdlib still imports asyncore and asynchat
 logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 
+def free_port():
+    """A loopback port nothing listens on now."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def forwards(*servers, ports=()):
+    """The launcher options (--forward) that let an emulated board reach these servers' ports
+    and `ports` on the host's loopback; the sim board reaches every one anyway."""
+    options = []
+    for port in [p for server in servers for p in server.ports] + list(ports):
+        options += ["--forward", str(port)]
+    return options
+
+
 class FtpServer:
     """ftp://USER:PASSWORD@127.0.0.1:port/ with write access to `folder`. With `tls`, the
     (certificate, key) files of a server for localhost, it is ftps://USER:PASSWORD@localhost:
@@ -30,7 +45,9 @@ class FtpServer:
     def __init__(self, folder, user="station", password="secret", tls=None, disk_full=False):
         authorizer = DummyAuthorizer()
         authorizer.add_user(user, password, folder, perm="elradfmw")
-        attributes = {"authorizer": authorizer, "passive_ports": None}
+        # One known passive port, so that an emulated board can be given it (forwards()).
+        self.passive_port = free_port()
+        attributes = {"authorizer": authorizer, "passive_ports": [self.passive_port]}
         if tls is not None:
             attributes.update(certfile=tls[0], keyfile=tls[1], tls_control_required=True,
                               tls_data_required=True)
@@ -41,6 +58,7 @@ class FtpServer:
         # Its own loop: on the shared one, closing a server would close every other's.
         self._server = FTPServer(("127.0.0.1", 0), handler, ioloop=IOLoop())
         self.port = self._server.address[1]
+        self.ports = [self.port, self.passive_port]
         self.scheme, self.host = ("ftps", "localhost") if tls else ("ftp", "127.0.0.1")
         self.user, self.password, self.folder = user, password, folder
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -106,6 +124,7 @@ class HttpServer:
                                                           server_side=True)
         self.scheme, self.host = ("https", "localhost") if ssl_context else ("http", "127.0.0.1")
         self.port = self._server.server_address[1]
+        self.ports = [self.port]
         self.folder = folder
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -131,6 +150,7 @@ class RawServer:
     def __init__(self, head, filler=b"", filler_bytes=0, pause_s=0, silent=False):
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
+        self.ports = [self.port]
         self._head, self._filler, self._filler_bytes = head, filler, filler_bytes
         self._pause_s, self._silent = pause_s, silent
         self._thread = threading.Thread(target=self._serve, daemon=True)

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from file_servers import FtpServer, HttpServer
+from file_servers import FtpServer, HttpServer, forwards
 from tc import CentralThread, booted, call, charging, tc_station, wait_until
 from test_tc_remote_trigger import next_request, trigger
 from test_tc_security_log import uploaded
@@ -40,9 +40,9 @@ def triggered_status(cs, link):
 
 
 @pytest.mark.parametrize("server_class", [FtpServer, HttpServer])
-def test_TC_045_1_get_diagnostics(tmp_path, server_class):
+def test_TC_045_1_get_diagnostics(tmp_path, server_class, starter=tc_station):
     with server_class(str(tmp_path)) as server, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs) as station:
+            starter(cs, forwards(server)) as station:
         link = booted(cs)
         start = charging(cs, station)
         answer = get_diagnostics(cs, link, server.url("/"))
@@ -61,9 +61,9 @@ def test_TC_045_1_get_diagnostics(tmp_path, server_class):
         assert station.alive
 
 
-def test_TC_045_2_get_diagnostics_upload_failed(tmp_path):
+def test_TC_045_2_get_diagnostics_upload_failed(tmp_path, starter=tc_station):
     with FtpServer(str(tmp_path)) as ftp, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs) as station:
+            starter(cs, forwards(ftp)) as station:
         link = booted(cs)
         charging(cs, station)
         # OCTT: retries 0 and a location the server refuses (no such folder there).

@@ -12,7 +12,7 @@ import pytest
 from ocpp.v16 import call
 
 from boards.sim.board import FLASH_BYTES
-from file_servers import FtpServer, HttpServer, RawServer
+from file_servers import FtpServer, HttpServer, RawServer, forwards
 from tc import CentralThread, booted, charging, security_station, tc_station, wait_until
 from test_tc_security_log import tls_server
 
@@ -50,10 +50,10 @@ def statuses(cs, count, timeout_s=30):
     return wait_until(found, timeout_s, "%d firmware statuses" % count)
 
 
-def test_TC_044_1_firmware_update_download_and_install(tmp_path):
+def test_TC_044_1_firmware_update_download_and_install(tmp_path, starter=tc_station):
     image(str(tmp_path))
     with FtpServer(str(tmp_path)) as ftp, CentralThread(heartbeat_interval_s=300) as cs, \
-            tc_station(cs, UNSIGNED) as station:
+            starter(cs, UNSIGNED + forwards(ftp)) as station:
         update(cs, booted(cs), ftp.url("/fw.bin"))
         assert statuses(cs, 4) == ["Downloading", "Downloaded", "Installing", "Installed"]
         assert [b["firmwareVersion"] for b in cs.requests("BootNotification")] == \
@@ -64,9 +64,9 @@ def test_TC_044_1_firmware_update_download_and_install(tmp_path):
         assert station.alive
 
 
-def test_TC_044_2_firmware_update_download_failed(tmp_path):
+def test_TC_044_2_firmware_update_download_failed(tmp_path, starter=tc_station):
     with FtpServer(str(tmp_path)) as ftp, CentralThread() as cs, \
-            tc_station(cs, UNSIGNED) as station:
+            starter(cs, UNSIGNED + forwards(ftp, ports=[9])) as station:
         link = booted(cs)
         update(cs, link, ftp.url("/download_fail.fwi"), retries=0)
         assert statuses(cs, 2) == ["Downloading", "DownloadFailed"]
@@ -79,10 +79,10 @@ def test_TC_044_2_firmware_update_download_failed(tmp_path):
         charging(cs, station)  # and the station charges
 
 
-def test_TC_044_3_firmware_update_installation_failed(tmp_path):
+def test_TC_044_3_firmware_update_installation_failed(tmp_path, starter=tc_station):
     image(str(tmp_path), first_line=b"not an image this board boots")
     with HttpServer(str(tmp_path)) as web, CentralThread() as cs, \
-            tc_station(cs, UNSIGNED) as station:
+            starter(cs, UNSIGNED + forwards(web)) as station:
         update(cs, booted(cs), web.url("/fw.bin"))
         assert statuses(cs, 4) == ["Downloading", "Downloaded", "Installing",
                                    "InstallationFailed"]

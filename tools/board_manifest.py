@@ -7,6 +7,7 @@ import os
 include("board_manifest_romfs.py")
 include("frozen_station.py")
 module("boards/__init__.py", base_path="..")
+module("boards/bootloader.py", base_path="..")
 package("boards/uart_link", base_path="..")
 for name in sorted(os.listdir("../boards/mps2_an385")):
     if name.endswith(".py") and name != "_boot.py":

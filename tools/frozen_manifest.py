@@ -4,5 +4,6 @@
 include("$(MPY_DIR)/extmod/asyncio")
 include("frozen_station.py")
 module("boards/__init__.py", base_path="..")
+module("boards/bootloader.py", base_path="..")
 package("boards/sim", base_path="..")
 package("boards/uart_link", base_path="..")

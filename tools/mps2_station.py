@@ -117,10 +117,13 @@ def provision(flash, settings, files):
 
 def settings_of(options):
     """The provisioning file's settings and the files it names, from the launcher's
-    options: url, url_tls, identity, password, ca, cert, key, additional_root_check, rtc."""
+    options: url, url_tls, identity, password, ca, cert, key, additional_root_check, rtc,
+    unsigned_firmware, transfer_stall_s."""
     settings = {"identity": options["identity"], "csms_url": options["url"],
                 "additional_root_certificate_check": options["additional_root_check"],
-                "rtc": options["rtc"]}
+                "rtc": options["rtc"], "unsigned_firmware": bool(options.get("unsigned_firmware"))}
+    if options.get("transfer_stall_s"):
+        settings["transfer_stall_s"] = options["transfer_stall_s"]
     files = {}
     if options.get("url_tls"):
         settings["csms_url_tls"] = options["url_tls"]
@@ -153,11 +156,11 @@ def loopback_port(url):
 
 def forwarded_ports(options):
     """The host's loopback ports the board reaches: its Central System's, plain and TLS
-    (a raised SecurityProfile connects to the wss:// one, by default the same port)."""
+    (a raised SecurityProfile connects to the wss:// one, by default the same port), and
+    the launcher's --forward ones (a file server's)."""
     urls = [options["url"], options.get("url_tls") or "wss://" + options["url"].partition("://")[2]]
     ports = []
-    for url in urls:
-        port = loopback_port(url)
+    for port in [loopback_port(url) for url in urls] + list(options.get("forward") or ()):
         if port is not None and port not in ports:
             ports.append(port)
     return ports

@@ -6,7 +6,8 @@
   --board mps2_an385`, `make deploy`: tools/deploy.py), never by the firmware. Its names
   are tools/deploy.py's -- identity, csms_url, authorization_key, ca, client_certificate,
   client_key (null: none) -- and the launcher's csms_url_tls,
-  additional_root_certificate_check, rtc, watchdog_ms, loopback_via. Certificate and key
+  additional_root_certificate_check, rtc, watchdog_ms, loopback_via, unsigned_firmware,
+  transfer_stall_s. Certificate and key
   files it names are on the flash too, PEM or DER.
 - The network: the LAN9118's lwIP interface (network.LAN), static 10.0.2.15. On the
   emulator the board reaches nothing but the host's loopback ports the runner forwards, at
@@ -18,6 +19,10 @@
   UART1 (docs/hwlink.md, boards/uart_link/): on the emulator the launcher's bridge
   (boards/sim/uart_bridge.py) answers with the sim's EV, power stage and meter models.
 - Log lines go to the console UART (UART0) and into a LogRing for the field console's log().
+- Firmware images: QEMU runs the firmware from the host, so the emulated bootloader cannot
+  replace it. It checks an image as the boards' bootloaders do (boards/bootloader.py),
+  records the version the image names in STATE_DIR, and restarts the board, which then
+  reports that version.
 """
 import asyncio
 import errno
@@ -27,13 +32,15 @@ import os
 import time
 
 from logring import LogRing
-from store.atomic import ensure_dir
+from boards.bootloader import image_version
+from store.atomic import ensure_dir, read_or_none, write_atomic
 
 PROVISION_PATH = "/provision.json"
 STATE_DIR = "/station"
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
 FIRMWARE_VERSION = "0.1.0"
+FIRMWARE_VERSION_FILE = "/firmware_version"  # in STATE_DIR, written by the bootloader
 METER_TYPE = "OpenVolt DC meter (I/O)"  # CiString25
 CONNECTOR_COUNT = 2
 # The power stage's rating, which either connector may take whole (the Smart Charging
@@ -78,6 +85,9 @@ class Provisioning:
         self.loopback_via = _text(settings, "loopback_via", None)
         watchdog_ms = settings.get("watchdog_ms", WATCHDOG_MS)
         self.watchdog_ms = watchdog_ms if type(watchdog_ms) is int else WATCHDOG_MS
+        self.unsigned_firmware = settings.get("unsigned_firmware") is True
+        stall_s = settings.get("transfer_stall_s")
+        self.transfer_stall_s = stall_s if type(stall_s) is int and stall_s > 0 else None
 
     def ca_der(self):
         if self.ca is None:
@@ -138,6 +148,10 @@ class Mps2Board:
         self.ca_der = p.ca_der()
         self.client_certificate = p.client_certificate()
         self.additional_root_certificate_check = p.additional_root_check
+        # boards/README.md: a bootloader that verifies what it boots takes UpdateFirmware.
+        self.accepts_unsigned_firmware = p.unsigned_firmware
+        if p.transfer_stall_s is not None:
+            self.transfer_stall_s = p.transfer_stall_s
         if not p.rtc:  # a board without a battery-backed clock (boards/README.md)
             self.utc_now = None
         self.ticks_ms = time.ticks_ms
@@ -214,7 +228,7 @@ class Mps2Board:
             "chargePointModel": MODEL,
             "chargePointSerialNumber": "MPS2-" + self.identity_name,
             "chargeBoxSerialNumber": "MPS2-" + self.identity_name,
-            "firmwareVersion": FIRMWARE_VERSION,
+            "firmwareVersion": self.firmware_version(),
             "meterType": METER_TYPE,
         }
 
@@ -236,6 +250,18 @@ class Mps2Board:
                                                  server_hostname=server_hostname)
         except ImportError:  # a firmware built without the network (no socket module)
             raise OSError(errno.EHOSTUNREACH, "no network on this firmware")
+
+    def firmware_version(self):
+        """The version the bootloader recorded at the last installation, else this build's."""
+        installed = read_or_none(STATE_DIR + FIRMWARE_VERSION_FILE)
+        return installed.decode() if installed else FIRMWARE_VERSION
+
+    def install_firmware(self, path):
+        """The image checked as the bootloader would (ValueError: refused, the old firmware
+        runs on), its version recorded, and a hard reset into it."""
+        version = image_version(path, self.accepts_unsigned_firmware)
+        write_atomic(STATE_DIR + FIRMWARE_VERSION_FILE, version.encode())
+        self.reset(True)
 
     def flash_usage(self):
         """(used, total) bytes of the littlefs partition that holds state_dir."""

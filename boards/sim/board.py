@@ -11,11 +11,11 @@ Its flash is `flash/` of the state folder (`state_dir`), FLASH_BYTES of it as th
 controller's data partition. Runs under MicroPython's unix port and under CPython.
 """
 import asyncio
-import hashlib
 import gc
 import json
 import time
 
+from boards.bootloader import image_version
 from boards.sim.network import Network
 from logring import LogRing
 from store.atomic import ensure_dir, read_or_none, write_atomic
@@ -200,22 +200,9 @@ class SimBoard:
     accepts_unsigned_firmware = False
 
     def install_firmware(self, path):
-        """Installs an image as this board does: its first line "version=X" (else the
-        start of its SHA-256) becomes the firmware version, then the board restarts. With
-        accepts_unsigned_firmware its bootloader boots only an image that starts so, and
-        refuses another (ValueError): the old firmware runs on."""
-        with open(path, "rb") as f:
-            first = f.readline(80).strip()
-            if self.accepts_unsigned_firmware and not first.startswith(b"version="):
-                raise ValueError("the bootloader refused the image: no version line")
-            f.seek(0)
-            digest = hashlib.sha256()
-            chunk = f.read(512)
-            while chunk:
-                digest.update(chunk)
-                chunk = f.read(512)
-        version = first[8:].decode() if first.startswith(b"version=") else \
-            "sha256:" + digest.digest().hex()[:12]
+        """Installs an image as this board does (boards/bootloader.py: its version, or
+        ValueError when refused and the old firmware runs on), then the board restarts."""
+        version = image_version(path, self.accepts_unsigned_firmware)
         write_atomic(self.state_dir + "/firmware_version", version.encode())
         self.reset(True)
 

@@ -57,14 +57,23 @@ def answer(station, action, payload):
 
 
 async def _upload(station, remote, name, window, attempts, interval_s):
-    log = station.board.log
     await _notify(station, UPLOADING)
+    outcome = await _attempts(station, remote, name, window, attempts, interval_s)
+    # Its outcome told from here: a TriggerMessage now hears Idle (4.4), and a new request
+    # has nothing left to cancel.
+    if station.diagnostics and station.diagnostics[0] is asyncio.current_task():
+        station.diagnostics = None
+    await _notify(station, outcome)
+
+
+async def _attempts(station, remote, name, window, attempts, interval_s):
+    """UPLOADED or UPLOAD_FAILED, once the file is up or every attempt failed."""
+    log = station.board.log
     try:
         location = parse_location(remote)
     except ValueError as error:
         log("diagnostics: %s" % masked(str(error)))
-        await _notify(station, UPLOAD_FAILED)
-        return
+        return UPLOAD_FAILED
     location.path = location.path.rstrip("/") + "/" + name
     if location.tls:  # https://, ftps://: the Central System's roots check the server
         try:
@@ -86,9 +95,8 @@ async def _upload(station, remote, name, window, attempts, interval_s):
         finally:
             taken = None
         log("diagnostics: %s uploaded" % name)
-        await _notify(station, UPLOADED)
-        return
-    await _notify(station, UPLOAD_FAILED)
+        return UPLOADED
+    return UPLOAD_FAILED
 
 
 async def _notify(station, status):

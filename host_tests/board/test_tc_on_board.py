@@ -11,7 +11,10 @@ the control port's `net down`, QEMU's link switch), a power cut; and of Smart Ch
 cases whose code the others leave unrun on the board: profiles of each purpose in flash,
 the limits told to the power stage over the board's UART, the composite schedule in A and
 W, a remote start's profile, clearing; of the Local Authorization List, its file on the
-board's littlefs authorizing a start; of Reservation, a reserved connector and connector 0.
+board's littlefs authorizing a start; of Reservation, a reserved connector and connector 0;
+of Firmware Management, every case (TC_044_1..3, TC_045_1 over FTP and HTTP, TC_045_2):
+downloads to the board's flash and uploads of its diagnostics through lwIP, the FTP data
+connections included (the file servers' ports forwarded, the launcher's --forward).
 """
 import os
 import sys
@@ -23,12 +26,15 @@ from emulator import ROOT
 sys.path.insert(0, os.path.join(ROOT, "host_tests"))
 import test_tc_authorization as authorization  # noqa: E402
 import test_tc_boot as boot  # noqa: E402
+import test_tc_diagnostics as diagnostics  # noqa: E402
 import test_tc_local_list as local_list  # noqa: E402
 import test_tc_remote_control as remote_control  # noqa: E402
 import test_tc_remote_trigger as remote_trigger  # noqa: E402
 import test_tc_reservation as reservation  # noqa: E402
 import test_tc_smart_charging as smart_charging  # noqa: E402
 import test_tc_transactions as transactions  # noqa: E402
+import test_tc_update_firmware as update_firmware  # noqa: E402
+from file_servers import FtpServer, HttpServer  # noqa: E402
 from tc import CentralThread, board_station, booted  # noqa: E402
 
 CASES = [
@@ -54,6 +60,13 @@ CASES = [
     reservation.test_TC_046_1_reservation_of_a_connector_local_start,
     reservation.test_TC_049_reservation_of_a_charge_point_transaction,
     reservation.test_TC_053_use_a_reserved_connector_with_parent_id_tag,
+]
+# The cases with a folder of files to serve.
+FILE_CASES = [
+    update_firmware.test_TC_044_1_firmware_update_download_and_install,
+    update_firmware.test_TC_044_2_firmware_update_download_failed,
+    update_firmware.test_TC_044_3_firmware_update_installation_failed,
+    diagnostics.test_TC_045_2_get_diagnostics_upload_failed,
 ]
 POWER_CUT_CASES = [
     transactions.test_TC_032_2_power_failure_stops_the_transaction_after_power_returns,
@@ -82,6 +95,16 @@ def test_on_board(firmware, case):
 @pytest.mark.parametrize("unit", ["A", "W"])
 def test_TC_066_get_composite_schedule_on_board(firmware, unit):
     smart_charging.test_TC_066_get_composite_schedule(unit, starter=board_station)
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=case_id)
+def test_with_files_on_board(firmware, tmp_path, case):
+    case(tmp_path, starter=board_station)
+
+
+@pytest.mark.parametrize("server_class", [FtpServer, HttpServer])
+def test_TC_045_1_get_diagnostics_on_board(firmware, tmp_path, server_class):
+    diagnostics.test_TC_045_1_get_diagnostics(tmp_path, server_class, starter=board_station)
 
 
 @pytest.mark.parametrize("case", POWER_CUT_CASES, ids=case_id)
