@@ -24,6 +24,8 @@ measured on (tools/bench_report.py says what a figure holds).
 8. the emulated board (tools/bench_board.py): heap free idle and while both connectors
    charge, frozen and ROMFS, 128 and 192 KB, over ws:// and wss://, whether the scripted
    session completes; the budget of issue 18; instructions per OCPP request (QEMU -icount).
+9. soak (tools/bench_soak.py): a compressed day on the Core board's interpreter and heap;
+   the heap, the queue and the journal sampled each simulated hour.
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
 """
 import json
@@ -42,6 +44,7 @@ from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
 from tools.bench_local_list import local_list_figures  # noqa: E402
 from tools.bench_report import figure, not_measured, show  # noqa: E402
 from tools.bench_smart_charging import smart_charging_figures  # noqa: E402
+from tools.bench_soak import soak_figures  # noqa: E402
 from tools.bench_timing import timing_figures  # noqa: E402
 from tools.romfs_build import IMAGE, MPY_DIR  # noqa: E402
 
@@ -156,7 +159,7 @@ def main():
     for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
                   lambda: [fleet_figure()], smart_charging_figures, local_list_figures,
-                  board_figures):
+                  board_figures, soak_figures):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)
