@@ -120,8 +120,11 @@ deploy: setup
 		$(if $(CA),--ca "$(CA)") $(if $(CLIENT_CERTIFICATE),--client-certificate \
 		"$(CLIENT_CERTIFICATE)") $(if $(CLIENT_KEY),--client-key "$(CLIENT_KEY)")
 
+# tools/bench_flash.py: the flash writes per idle hour and per charging session, on virtual
+# time (seconds); its rows join build/bench.json.
 bench: setup $(MICROPYTHON32_BIN) frozen32 board
 	$(PY) tools/bench.py
+	$(PY) tools/bench_flash.py
 
 clean:
 	rm -rf build .pytest_cache

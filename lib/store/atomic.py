@@ -10,11 +10,25 @@ temporary file, complete. So a temporary file without its target is always put i
 (by the next reader or writer), and for that rule to hold a first write creates an empty
 target before its temporary file: a temporary file whose target never existed is never
 taken, torn as it may be. An empty file therefore reads as no file.
+
+Every write of the store to the flash is counted here (`writes`, `bytes_written`, since the
+boot; tools/bench_flash.py reports them, docs/performance.md "Flash wear"): a journal's
+append, a file put in place (its bytes), an empty file made, a file restored or removed.
 """
 import json
 import os
 
 TEMP_SUFFIX = ".tmp"
+
+writes = 0
+bytes_written = 0
+
+
+def counted(nbytes):
+    """One more write to the flash, of `nbytes`."""
+    global writes, bytes_written
+    writes += 1
+    bytes_written += nbytes
 
 
 def _size_or_none(path):
@@ -33,6 +47,7 @@ def restore(path):
         os.rename(path + TEMP_SUFFIX, path)
     except OSError:  # no temporary file either: there is nothing to restore
         return False
+    counted(0)
     return True
 
 
@@ -40,11 +55,14 @@ def temp_for(path):
     """The temporary file to write the new content of `path` into, before replace(path)."""
     if _size_or_none(path) is None and not restore(path):
         open(path, "wb").close()  # the target exists before its temporary file (see above)
+        counted(0)
     return path + TEMP_SUFFIX
 
 
 def replace(path):
-    os.rename(path + TEMP_SUFFIX, path)
+    temp = path + TEMP_SUFFIX
+    counted(os.stat(temp)[6])
+    os.rename(temp, path)
 
 
 def remove(path):
@@ -54,7 +72,8 @@ def remove(path):
         try:
             os.remove(name)
         except OSError:  # not there
-            pass
+            continue
+        counted(0)
 
 
 def write_atomic(path, data):
