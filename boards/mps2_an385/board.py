@@ -32,7 +32,6 @@ import os
 import time
 
 from logring import LogRing
-from boards.bootloader import image_version
 from store.atomic import ensure_dir, read_or_none, write_atomic
 
 PROVISION_PATH = "/provision.json"
@@ -259,6 +258,8 @@ class Mps2Board:
     def install_firmware(self, path):
         """The image checked as the bootloader would (ValueError: refused, the old firmware
         runs on), its version recorded, and a hard reset into it."""
+        from boards.bootloader import image_version  # here: an idle board's heap holds none
+
         version = image_version(path, self.accepts_unsigned_firmware)
         write_atomic(STATE_DIR + FIRMWARE_VERSION_FILE, version.encode())
         self.reset(True)

@@ -15,7 +15,6 @@ import gc
 import json
 import time
 
-from boards.bootloader import image_version
 from boards.sim.network import Network
 from logring import LogRing
 from store.atomic import ensure_dir, read_or_none, write_atomic
@@ -202,6 +201,8 @@ class SimBoard:
     def install_firmware(self, path):
         """Installs an image as this board does (boards/bootloader.py: its version, or
         ValueError when refused and the old firmware runs on), then the board restarts."""
+        from boards.bootloader import image_version  # here: an idle board's heap holds none
+
         version = image_version(path, self.accepts_unsigned_firmware)
         write_atomic(self.state_dir + "/firmware_version", version.encode())
         self.reset(True)
