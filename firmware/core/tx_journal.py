@@ -157,6 +157,7 @@ def compact(messages):
     messages._queue = [m for m in messages._queue
                        if m.offset is not None or m._payload is not None]
     messages._compacted_size = messages._journal.size
+    messages._marks = []  # what they marked delivered is no longer in the journal
 
 
 def _snapshot(transaction):

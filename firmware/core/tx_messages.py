@@ -4,7 +4,11 @@ kept in the board's flash and delivered in the order the messages were made (OCP
 The queue and the records of the transactions it speaks for share one journal
 (`store.journal`): a message and the change of its transaction it stands for (started,
 metered, stopped) are one record, written with one append, so a power cut keeps both or
-neither. Delivery is one more small record. Replaying the journal at boot gives back the
+neither. Delivery is one more small record: at once for StartTransaction and
+StopTransaction; for MeterValues, with the journal's next write (or once MARKS_HELD wait),
+since every append costs the flash a block erase (docs/performance.md, "Flash wear") and a
+sample is half of a session's appends. A power cut can then make the station send again the
+few MeterValues delivered since its last write: at least once, never lost. Replaying the journal at boot gives back the
 queue and every transaction that was running; the journal is compacted (rewritten with only
 what is still needed) when it has doubled since the last compaction.
 
@@ -47,6 +51,9 @@ VERSION = 1
 RARE_WORK = "firmware.core.tx_journal"
 # Compaction when the journal has doubled since the last one, and is at least this big.
 COMPACT_MIN_BYTES = 16384
+# Delivery marks of MeterValues held for the journal's next write, at most: what a power cut
+# can make the station send twice, and what they take of the heap.
+MARKS_HELD = 8
 # StopTransactionMaxMeterValues: transactionData holds at most this many MeterValue
 # elements, Transaction.Begin and Transaction.End included.
 STOP_TXN_MAX_METER_VALUES = 10
@@ -126,6 +133,7 @@ class TransactionMessages:
         self._next_seq = 1
         self._next_ref = 1
         self._compacted_size = 0
+        self._marks = []  # encoded delivery marks of MeterValues, for the next write
         self.write_errors = 0
         self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
         self._clock = None  # once the time is known (correct_times)
@@ -217,13 +225,16 @@ class TransactionMessages:
                 return
 
     def _write(self, record):
+        """Appends the record, the delivery marks held before it; its offset, or None."""
         try:
-            return self._journal.append(encode(record))
+            offset = self._journal.append(encode(record), self._marks)
         # Flash full or failing, or no heap for the record: the message stays queued in RAM.
         except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
             self._log("tx: journal write failed: %s" % error)
             return None
+        self._marks = []
+        return offset
 
     def _done(self, message, transaction_id=None):
         record = {"d": message.seq}
@@ -233,7 +244,10 @@ class TransactionMessages:
             if transaction.ref is not None:
                 record["tid"] = [transaction.ref, transaction_id]
         if message.offset is not None:
-            self._write(record)
+            if message.action != "MeterValues" or len(self._marks) >= MARKS_HELD - 1:
+                self._write(record)
+            else:
+                self._marks.append(encode(record))
         self._forget_if_finished(message.ref)
         self._maybe_compact()
 

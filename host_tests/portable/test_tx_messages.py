@@ -2,9 +2,10 @@
 # the assigned transactionId, TransactionMessageAttempts / RetryInterval, errata 3.18,
 # the bound, the journal across reboots, torn writes at every byte, compaction.
 import gc
+import json
 import os
 
-from firmware.core.tx_messages import COMPACT_MIN_BYTES, MAX_QUEUED
+from firmware.core.tx_messages import COMPACT_MIN_BYTES, MARKS_HELD, MAX_QUEUED
 from tx_fakes import Central, Rig, deliver, folder
 
 
@@ -85,7 +86,9 @@ async def test_time_outs_and_lost_links_are_retried_without_counting():
     assert central.actions() == ["StartTransaction"] and len(rig.messages) == 0
 
 
-async def test_queue_survives_a_reboot_and_nothing_delivered_is_sent_again():
+async def test_queue_survives_a_reboot_and_only_held_meter_values_are_sent_again():
+    """A delivered StartTransaction is never sent again; a delivered MeterValues whose mark
+    waited for the journal's next write is (at least once, MARKS_HELD at most)."""
     path = folder("reboot")
     rig = Rig(path)
     session(rig, samples=2)
@@ -105,11 +108,12 @@ async def test_queue_survives_a_reboot_and_nothing_delivered_is_sent_again():
         await asyncio.sleep(0)
     task.cancel()
     rebooted = Rig(path)
-    assert [m.action for m in rebooted.messages] == ["MeterValues", "StopTransaction"]
+    assert [m.action for m in rebooted.messages] == ["MeterValues"] * 2 + ["StopTransaction"]
     assert rebooted.messages.running() == []
     await deliver(rebooted, central)
-    assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
-                                 "StopTransaction"]
+    assert central.actions() == ["StartTransaction"] + ["MeterValues"] * 3 + \
+        ["StopTransaction"]
+    assert central.sent[1] == central.sent[2]  # the held one, again
     assert {p["transactionId"] for _, p in central.sent[1:]} == {101}
     assert len(Rig(path).messages) == 0
 
@@ -148,10 +152,12 @@ def test_a_cut_at_every_byte_of_the_journal_recovers_the_last_complete_state():
              lambda: rig.advance(2.5), deliver_first, lambda: rig.transactions.stop(1, "Local", "A"),
              deliver_first, deliver_first]
     # After each step: (journal size, queued seqs, refs running); ref n is on connector n.
+    # Queued in flash: a delivered MeterValues whose mark waits for the next write too.
     seen = [(0, [], [])]
     for step in steps:
         step()
-        seen.append((messages._journal.size, [m.seq for m in messages._queue],
+        held = [json.loads(mark)["d"] for mark in messages._marks]
+        seen.append((messages._journal.size, sorted(held + [m.seq for m in messages._queue]),
                      [t.ref for t in messages.running()]))
     with open(path + "/tx.journal", "rb") as f:
         data = f.read()
@@ -194,7 +200,7 @@ async def test_compaction_keeps_the_journal_bounded_and_the_state_intact():
 async def test_no_heap_for_the_journal_record_keeps_the_messages_queued_in_ram():
     rig = Rig(folder("no_heap"))
 
-    def heap_exhausted(data):  # MicroPython's MemoryError on a full heap
+    def heap_exhausted(data, before=()):  # MicroPython's MemoryError on a full heap
         raise MemoryError("memory allocation failed, allocating 867 bytes")
 
     rig.messages._journal.append = heap_exhausted
@@ -206,3 +212,29 @@ async def test_no_heap_for_the_journal_record_keeps_the_messages_queued_in_ram()
     await deliver(rig, central)
     assert central.actions() == ["StartTransaction", "MeterValues", "MeterValues",
                                  "StopTransaction"]
+
+
+async def test_meter_values_marks_ride_with_the_next_write_and_at_most_marks_held_wait():
+    """Each append costs the flash a block erase: a MeterValues delivered is marked with the
+    journal's next write, and MARKS_HELD marks at most wait for one."""
+    rig = Rig(folder("marks"), settings={"MeterValueSampleInterval": "5"})
+    central = Central(keep=False)
+    rig.transactions.start(1, "TAG1")
+    await deliver(rig, central)
+    journal = rig.messages._journal
+    for _ in range(4):  # online: the sample's record is the one write
+        rig.advance(5)
+        writes = journal.writes
+        await deliver(rig, central)
+        assert journal.writes == writes and len(rig.messages._marks) == 1
+    backlog = 3 * MARKS_HELD + 2  # offline, then delivered back to back
+    for _ in range(backlog):
+        rig.advance(5)
+    writes = journal.writes
+    await deliver(rig, central)
+    assert journal.writes - writes == backlog // MARKS_HELD
+    assert len(rig.messages._marks) == backlog % MARKS_HELD
+    rig.transactions.stop(1, "Local", "TAG1")
+    await deliver(rig, central)
+    assert rig.messages._marks == []
+    assert len(Rig(rig.path).messages) == 0  # every mark is in flash

@@ -185,25 +185,27 @@ class Journal:
         except OSError:
             return None
 
-    def append(self, payload):
-        """Appends one record with one write; returns its offset. A torn tail left by an
-        earlier cut (or a failed append), a damaged frame or the old format is rewritten
-        first. Raises OSError."""
-        if len(payload) > MAX_RECORD_BYTES:
-            raise ValueError("journal record of %d bytes" % len(payload))
+    def append(self, payload, before=()):
+        """Appends one record, after the records `before` (payloads), with one write;
+        returns its offset. A torn tail left by an earlier cut (or a failed append), a
+        damaged frame or the old format is rewritten first. Raises OSError."""
+        records = list(before) + [payload]
+        for record in records:
+            if len(record) > MAX_RECORD_BYTES:
+                raise ValueError("journal record of %d bytes" % len(record))
         if self.torn():
             self._cut_tail()
-        data = frame(payload)
-        offset = self.size
+        data = b"".join([frame(record) for record in records])
+        start = self.size
         self._valid_size = None  # unknown until the write is complete
         self.writes += 1
         counted(len(data))
         with open(self.path, "ab") as f:
             f.write(data)
             f.flush()
-        self.size = offset + len(data)
+        self.size = start + len(data)
         self._valid_size = self.size
-        return offset
+        return self.size - len(payload) - HEADER_BYTES - CRC_BYTES
 
     def rewrite(self, payloads):
         """Replaces the journal by these records at once (temporary file renamed over it);
