@@ -133,7 +133,7 @@ class TransactionMessages:
         self._next_seq = 1
         self._next_ref = 1
         self._compacted_size = 0
-        self._marks = []  # encoded delivery marks of MeterValues, for the next write
+        self._marks = []  # seqs of MeterValues delivered, marked with the next write
         self.write_errors = 0
         self.wake = asyncio.Event()  # the outbound queue's, once it takes this lane
         self._clock = None  # once the time is known (correct_times)
@@ -227,7 +227,8 @@ class TransactionMessages:
     def _write(self, record):
         """Appends the record, the delivery marks held before it; its offset, or None."""
         try:
-            offset = self._journal.append(encode(record), self._marks)
+            offset = self._journal.append(encode(record),
+                                          [encode({"d": seq}) for seq in self._marks])
         # Flash full or failing, or no heap for the record: the message stays queued in RAM.
         except (OSError, ValueError, MemoryError) as error:
             self.write_errors += 1
@@ -247,7 +248,7 @@ class TransactionMessages:
             if message.action != "MeterValues" or len(self._marks) >= MARKS_HELD - 1:
                 self._write(record)
             else:
-                self._marks.append(encode(record))
+                self._marks.append(message.seq)  # an int: no heap while it waits
         self._forget_if_finished(message.ref)
         self._maybe_compact()
 
