@@ -5,19 +5,8 @@
 # tail of the one before), answers functions 3 and 4 or with an exception response, and
 # puts its answer on the bus byte by byte at the baud rate -- lost if the master still
 # drives the bus when it begins. Knobs make it silent, late, garbled or cut short.
+from device_models.pin import Pin
 from modbus.crc import crc16
-
-
-class Pin:
-    def __init__(self):
-        self.level = None
-        self.changes = 0
-
-    def value(self, level=None):
-        if level is None:
-            return self.level
-        self.level = level
-        self.changes += 1
 
 
 class ModbusDevice:
