@@ -133,12 +133,13 @@ def test_a_reader_that_stops_answering_fails_until_it_answers_again():
     card = Card(b"\x0a\x0b\x0c\x0d")
     chip.dead = True  # unplugged: MISO reads low
     assert reader.poll() is None
-    assert reader.failed and "VersionReg reads 00h" in reader.error
+    assert not reader.failed and "VersionReg reads 00h" in reader.error  # one poll: a glitch
+    assert taps(reader, 2) == [] and reader.failed  # the third in a row: failed
     chip.dead = False
     chip.enter(card)
     assert reader.poll() == "0A0B0C0D" and not reader.failed and reader.error is None
     chip.stuck = True  # answers on SPI, never ends a command
-    assert reader.poll() is None
+    assert taps(reader, 3) == []
     assert reader.failed and "never ended" in reader.error
     chip.stuck = False
     assert reader.poll() is None and not reader.failed  # the card lying there: no new tap

@@ -12,9 +12,10 @@ Each `poll()`:
 A card missed at `absent_polls` polls in a row has left (taps.py): it taps again when it
 comes back.
 
-A chip that does not answer (VersionReg 00h or FFh, a command that never ends) makes the
-reader `failed`, with `error` saying why, until a poll finds it working again: the board
-reports ReaderFailure meanwhile. A card's own errors (a garbled answer, a BCC or CRC_A that
+A chip that does not answer (VersionReg 00h or FFh, a command that never ends) fails the
+poll, `error` saying why; `fail_after` failed polls in a row make the reader `failed` -- the
+board reports ReaderFailure -- until a poll finds it working again (one glitch on the bus
+does not fault the station). A card's own errors (a garbled answer, a BCC or CRC_A that
 does not match) are not the reader's: that card is tried again at the next poll.
 
 SPI (8.1.2): mode 0, MSB first, up to 10 Mbit/s; an address byte (register << 1, bit 7 set
@@ -82,8 +83,10 @@ class CardError(Exception):
 
 
 class Mfrc522:
-    def __init__(self, *, spi, cs, absent_polls=2, capacity=4):
+    def __init__(self, *, spi, cs, absent_polls=2, capacity=4, fail_after=3):
         self._spi = spi
+        self._fail_after = fail_after
+        self.failed_polls = 0
         self._cs = cs
         cs.value(1)
         self.taps = Taps(absent_polls=absent_polls, capacity=capacity)
@@ -357,9 +360,12 @@ class Mfrc522:
             tap = self.taps.update(seen)
         except (ReaderError, OSError) as error:
             self._ready = False
-            self.failed = True
+            self.failed_polls += 1
             self.error = "%s: %s" % (type(error).__name__, error)
+            if self.failed_polls >= self._fail_after:
+                self.failed = True
             return None
+        self.failed_polls = 0
         self.failed = False
         self.error = None
         return None if tap is None else uid_hex(tap)
