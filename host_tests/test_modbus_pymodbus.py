@@ -133,12 +133,20 @@ def master_on(uart, pin):
                      retries=1)
 
 
+def run(master_end, scenario):
+    """Runs `scenario(uart)` with the master's end of the line opened as a UART."""
+    uart = PtyUart(master_end)
+    try:
+        asyncio.run(scenario(uart))
+    finally:
+        uart.close()
+
+
 def test_pzem017_map_read_from_pymodbus_and_its_exception_responses(line):
     master_end, meter_end = line
-    uart = PtyUart(master_end)
     pin = Pin()
 
-    async def scenario():
+    async def scenario(uart):
         server, task = await start_meter(meter_end)
         try:
             master = master_on(uart, pin)
@@ -158,17 +166,13 @@ def test_pzem017_map_read_from_pymodbus_and_its_exception_responses(line):
         finally:
             await stop_meter(server, task)
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        uart.close()
+    run(master_end, scenario)
 
 
 def test_a_meter_that_stops_answering_fails_and_recovers(line):
     master_end, meter_end = line
-    uart = PtyUart(master_end)
 
-    async def scenario():
+    async def scenario(uart):
         server, task = await start_meter(meter_end)
         meter = Meter(master=master_on(uart, None), register_map=PZEM017, fault_after=2)
         assert await meter.read(), meter.error
@@ -182,7 +186,4 @@ def test_a_meter_that_stops_answering_fails_and_recovers(line):
         finally:
             await stop_meter(server, task)
 
-    try:
-        asyncio.run(scenario())
-    finally:
-        uart.close()
+    run(master_end, scenario)

@@ -2,7 +2,7 @@
 # (device_models/mfrc522_chip.py) with ISO/IEC 14443-3 A cards in its field: REQA, the
 # anticollision over 1 to 3 cascade levels with several cards colliding, one tap per
 # presentation, removal, and a reader that stops answering.
-from device_models.iso14443a_card import Card, HALT, crc_a as model_crc_a
+from device_models.iso14443a_card import Card, HALT, crc_a as model_crc_a, taps
 from device_models.mfrc522_chip import Mfrc522Chip
 from device_models.pin import Pin
 from rfid.iso14443a import bcc, crc_a, uid_hex
@@ -14,15 +14,6 @@ def rig(absent_polls=2):
     cs = Pin()
     reader = Mfrc522(spi=chip.spi(cs), cs=cs, absent_polls=absent_polls)
     return chip, reader
-
-
-def taps(reader, polls):
-    found = []
-    for _ in range(polls):
-        tag = reader.poll()
-        if tag is not None:
-            found.append(tag)
-    return found
 
 
 def test_crc_a_and_bcc_match_iso14443_3():

@@ -2,9 +2,10 @@
 # (device_models/pn532_chip.py): frames with LCS and DCS, ACK before each answer, the
 # status byte, InListPassiveTarget with one and two cards, ISO 14443-4 targets with an ATS,
 # one tap per presentation, and a chip that stops answering.
-from device_models.iso14443a_card import Card
+from device_models.iso14443a_card import Card, taps
 from device_models.pn532_chip import Pn532Chip, frame
-from rfid.pn532 import Pn532, ReaderError, _answer_data, _targets
+from rfid.pn532 import Pn532, _answer_data, _targets
+from rfid.reader import ReaderError
 
 
 class Sleeps:
@@ -20,15 +21,6 @@ def rig(**options):
     sleeps = Sleeps()
     reader = Pn532(i2c=chip, sleep_ms=sleeps, **options)
     return chip, reader, sleeps
-
-
-def taps(reader, polls):
-    found = []
-    for _ in range(polls):
-        tag = reader.poll()
-        if tag is not None:
-            found.append(tag)
-    return found
 
 
 def test_frames_are_checked_by_start_code_lcs_dcs_and_command():

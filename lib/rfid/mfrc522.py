@@ -24,8 +24,8 @@ Pin (`value`). The CRC_A is computed here (iso14443a.crc_a), not by the chip's C
 SPI exchange fewer per frame and nothing to wait for.
 """
 from rfid.iso14443a import CASCADE_TAG, HLTA, MAX_UID_BYTES, REQA, SAK_CASCADE, \
-    SELECT_CODES, SELECT_NVB, SHORT_FRAME_BITS, WUPA, bcc, crc_a, uid_hex
-from rfid.taps import Taps
+    SELECT_CODES, SELECT_NVB, SHORT_FRAME_BITS, WUPA, bcc, crc_a
+from rfid.reader import Reader, ReaderError
 
 # Registers (9.2).
 COMMAND = 0x01
@@ -74,25 +74,17 @@ FIFO_SIZE = 64
 CARD_ERRORS = PROTOCOL_ERR | PARITY_ERR | BUFFER_OVFL
 
 
-class ReaderError(Exception):
-    """The chip does not answer as an MFRC522 does: a failed reader, not a card's error."""
-
-
 class CardError(Exception):
     """A card's answer was garbled, or the card left mid-exchange: try at the next poll."""
 
 
-class Mfrc522:
+class Mfrc522(Reader):
     def __init__(self, *, spi, cs, absent_polls=2, capacity=4, fail_after=3):
+        super().__init__(absent_polls=absent_polls, capacity=capacity, fail_after=fail_after)
         self._spi = spi
-        self._fail_after = fail_after
-        self.failed_polls = 0
         self._cs = cs
         cs.value(1)
-        self.taps = Taps(absent_polls=absent_polls, capacity=capacity)
         self.version = None
-        self.failed = False
-        self.error = None  # why the reader failed, for the log
         self._ready = False
         self._out = bytearray(FIFO_SIZE + 1)  # one SPI exchange: address bytes and data
         self._in = bytearray(FIFO_SIZE + 1)
@@ -329,43 +321,32 @@ class Mfrc522:
         return False
 
     # The poll ---------------------------------------------------------------------------------
-    def poll(self):
-        """The idTag of a card presented since the last poll, or None. Never raises for the
-        chip or a card: a chip that fails sets `failed` (and `error`) until it works again."""
-        try:
-            self._check()
-            seen = []
-            for uid in self.taps.present():
-                try:
-                    if self._still_there(uid):
-                        seen.append(uid)
-                except CardError:
-                    seen.append(uid)  # something answered as it: not gone for sure
-            for _ in range(self.taps.capacity + 1):  # a flickering card may come back
-                try:
-                    if not self._short_frame(REQA):
-                        break
-                    uid = self._read_uid()
-                except CardError:
+    def _lost(self):
+        self._ready = False
+
+    def _cards(self):
+        self._check()
+        seen = []
+        for uid in self.taps.present():
+            try:
+                if self._still_there(uid):
+                    seen.append(uid)
+            except CardError:
+                seen.append(uid)  # something answered as it: not gone for sure
+        for _ in range(self.taps.capacity + 1):  # a flickering card may come back
+            try:
+                if not self._short_frame(REQA):
                     break
-                if uid is None:
-                    break
-                known = self.taps.knows(uid)
-                if not known and self.taps.full():
-                    break  # left awake, so that it is found once there is room for it
-                self._halt()
-                seen.append(uid)
-                if not known:
-                    break  # one new card per poll: the others stay awake for the next one
-            tap = self.taps.update(seen)
-        except (ReaderError, OSError) as error:
-            self._ready = False
-            self.failed_polls += 1
-            self.error = "%s: %s" % (type(error).__name__, error)
-            if self.failed_polls >= self._fail_after:
-                self.failed = True
-            return None
-        self.failed_polls = 0
-        self.failed = False
-        self.error = None
-        return None if tap is None else uid_hex(tap)
+                uid = self._read_uid()
+            except CardError:
+                break
+            if uid is None:
+                break
+            known = self.taps.knows(uid)
+            if not known and self.taps.full():
+                break  # left awake, so that it is found once there is room for it
+            self._halt()
+            seen.append(uid)
+            if not known:
+                break  # one new card per poll: the others stay awake for the next one
+        return seen

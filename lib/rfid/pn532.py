@@ -21,7 +21,7 @@ board reports ReaderFailure), until a poll works again. `i2c` is a machine.I2C (
 `readfrom_into`), `sleep_ms` a blocking sleep (time.sleep_ms).
 """
 from rfid.iso14443a import MAX_UID_BYTES, uid_hex
-from rfid.taps import Taps
+from rfid.reader import Reader, ReaderError
 
 ADDRESS = 0x24
 HOST_TO_PN532 = 0xD4
@@ -43,21 +43,14 @@ READY_POLLS = 200  # 1 ms apart: InListPassiveTarget with 2 tries takes a few te
 _BUFFER = 80  # the longest answer: two targets with 10-byte UIDs and ATSs
 
 
-class ReaderError(Exception):
-    """The chip does not answer as a PN532 does."""
-
-
-class Pn532:
+class Pn532(Reader):
     def __init__(self, *, i2c, sleep_ms, address=ADDRESS, absent_polls=2, fail_after=3):
+        super().__init__(absent_polls=absent_polls, capacity=MAX_TARGETS,
+                         fail_after=fail_after)
         self._i2c = i2c
         self._sleep_ms = sleep_ms
         self._address = address
-        self._fail_after = fail_after
-        self.taps = Taps(absent_polls=absent_polls, capacity=MAX_TARGETS)
         self.version = None  # (IC, version, revision) from GetFirmwareVersion
-        self.failed = False
-        self.error = None
-        self.failed_polls = 0
         self._ready = False
         self._out = bytearray(16)
         self._in = bytearray(1 + _BUFFER)
@@ -113,32 +106,18 @@ class Pn532:
         self._command(RF_CONFIGURATION, b"\x05\xff\x01\x02")
         self._ready = True
 
-    def _list_targets(self):
+    def _cards(self):
         """The UIDs (bytes) of the type A targets in the field, reset first."""
+        if not self._ready:
+            self._set_up()
         self._command(RF_CONFIGURATION, b"\x01\x00")
         self._sleep_ms(RF_RESET_MS)
         self._command(RF_CONFIGURATION, b"\x01\x01")
         data = self._command(IN_LIST_PASSIVE_TARGET, b"\x02\x00")
         return _targets(data)
 
-    # The poll -----------------------------------------------------------------------------
-    def poll(self):
-        """The idTag of a card presented since the last poll, or None; never raises."""
-        try:
-            if not self._ready:
-                self._set_up()
-            tap = self.taps.update(self._list_targets())
-        except (ReaderError, OSError) as error:  # OSError: no I2C acknowledge (ENODEV)
-            self._ready = False
-            self.failed_polls += 1
-            self.error = "%s: %s" % (type(error).__name__, error)
-            if self.failed_polls >= self._fail_after:
-                self.failed = True
-            return None
-        self.failed_polls = 0
-        self.failed = False
-        self.error = None
-        return None if tap is None else uid_hex(tap)
+    def _lost(self):
+        self._ready = False
 
 
 def _answer_data(frame, command):

@@ -117,3 +117,29 @@ class Card:
         if bits[16:] != level[:known]:
             return None  # not this card: it keeps still, still READY
         return level[known:]
+
+
+class Field:
+    """A reader's RF field: the cards in it, each powered up (IDLE) as it enters and
+    powered off as it leaves."""
+
+    def __init__(self):
+        self.cards = []
+
+    def enter(self, card):
+        card.power_off()
+        self.cards.append(card)
+
+    def leave(self, card):
+        self.cards.remove(card)
+        card.power_off()
+
+
+def taps(reader, polls):
+    """The idTags a reader reports over `polls` polls."""
+    found = []
+    for _ in range(polls):
+        tag = reader.poll()
+        if tag is not None:
+            found.append(tag)
+    return found

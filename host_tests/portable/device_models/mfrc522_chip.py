@@ -6,7 +6,7 @@
 # datasheets give it), ErrorReg and ComIrqReg, and the timer that TModeReg TAuto starts at
 # the end of each sent frame. The cards in its field (iso14443a_card.Card) answer together:
 # bits on which they disagree are a collision.
-from device_models.iso14443a_card import to_bits
+from device_models.iso14443a_card import Field, to_bits
 
 COMMAND, COM_IRQ, DIV_IRQ, ERROR = 0x01, 0x04, 0x05, 0x06
 FIFO_DATA, FIFO_LEVEL, CONTROL, BIT_FRAMING, COLL = 0x09, 0x0A, 0x0C, 0x0D, 0x0E
@@ -18,9 +18,9 @@ RESET = {COMMAND: 0x20, COM_IRQ: 0x14, FIFO_LEVEL: 0x00, CONTROL: 0x10, COLL: 0x
          0x2D: 0x00, VERSION: 0x92}
 
 
-class Mfrc522Chip:
+class Mfrc522Chip(Field):
     def __init__(self):
-        self.cards = []  # in the field
+        super().__init__()
         self.dead = False  # no chip on the bus: MISO reads low
         self.stuck = False  # answers on SPI, but its transceiver never ends a command
         self.cs_errors = 0  # SPI exchanges without chip select
@@ -33,15 +33,6 @@ class Mfrc522Chip:
         for register, value in RESET.items():
             self.registers[register] = value
         self.fifo = []
-
-    # The field ------------------------------------------------------------------------
-    def enter(self, card):
-        card.power_off()
-        self.cards.append(card)
-
-    def leave(self, card):
-        self.cards.remove(card)
-        card.power_off()
 
     # SPI ---------------------------------------------------------------------------------
     def spi(self, cs):

@@ -10,7 +10,7 @@
 # are iso14443a_card.Card.
 import errno
 
-from device_models.iso14443a_card import REQA, SELECT_CODES, crc_a, to_bits, to_bytes
+from device_models.iso14443a_card import REQA, SELECT_CODES, Field, crc_a, to_bits, to_bytes
 
 ACK = b"\x00\x00\xff\x00\xff\x00"
 ERROR_FRAME = b"\x00\x00\xff\x01\xff\x7f\x81\x00"
@@ -23,10 +23,10 @@ def frame(data):
         bytes(((0x100 - sum(body)) & 0xFF, 0))
 
 
-class Pn532Chip:
+class Pn532Chip(Field):
     def __init__(self, address=0x24):
         self.address = address
-        self.cards = []
+        super().__init__()
         self.dead = False  # no acknowledge on the bus
         self.mute = False  # acknowledges its address, never has a frame ready
         self.garble = 0  # answers whose DCS is spoiled
@@ -40,14 +40,6 @@ class Pn532Chip:
         self.field = False
         self.max_passive_tries = 0xFF
         self._queue = []  # [frame, status reads before it is ready]
-
-    def enter(self, card):
-        card.power_off()
-        self.cards.append(card)
-
-    def leave(self, card):
-        self.cards.remove(card)
-        card.power_off()
 
     # I2C ---------------------------------------------------------------------------------
     def writeto(self, address, data):
