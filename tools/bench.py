@@ -26,6 +26,8 @@ measured on (tools/bench_report.py says what a figure holds).
    session completes; the budget of issue 18; instructions per OCPP request (QEMU -icount).
 9. soak (tools/bench_soak.py): a compressed day on the Core board's interpreter and heap;
    the heap, the queue and the journal sampled each simulated hour.
+10. instructions per OCPP request (tools/bench_instructions.py), counted by callgrind on the
+   frozen 32-bit build at 128 KB.
 A budget row says PASS or FAIL; a FAIL never changes the exit status (timings are not tests).
 """
 import json
@@ -41,6 +43,7 @@ sys.path.insert(0, ROOT)
 from tools.bench_board import board_figures  # noqa: E402
 from tools.bench_fleet import fleet_figure  # noqa: E402
 from tools.bench_heap import MICROPYTHON32, heap_figures  # noqa: E402
+from tools.bench_instructions import instruction_figures  # noqa: E402
 from tools.bench_local_list import local_list_figures  # noqa: E402
 from tools.bench_report import figure, not_measured, show  # noqa: E402
 from tools.bench_smart_charging import smart_charging_figures  # noqa: E402
@@ -159,7 +162,7 @@ def main():
     for stage in (lambda: [flash_figure()], core_figures, security_heap_figures,
                   heap_figures, timing_figures,
                   lambda: [fleet_figure()], smart_charging_figures, local_list_figures,
-                  board_figures, soak_figures):
+                  board_figures, soak_figures, instruction_figures):
         for result in stage():
             figures.append(result)
             print(show(result), flush=True)

@@ -44,7 +44,9 @@ log="$source/build-$kind.log"
 frozen="$source/ports/unix/build-$kind/frozen_content.c"
 . "$(dirname "$0")/frozen_inputs.sh"
 frozen_inputs_check "$frozen"
+# STRIP= keeps the symbols: valgrind's callgrind names the functions an OCPP request runs
+# (tools/bench_instructions.py); the code is the same.
 make -s -C "$source/ports/unix" -j2 VARIANT=standard BUILD="build-$kind" MICROPY_PY_BTREE=0 \
-    MICROPY_PY_FFI=0 FROZEN_MANIFEST="$manifest" "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    MICROPY_PY_FFI=0 FROZEN_MANIFEST="$manifest" STRIP= "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 frozen_inputs_done "$frozen"
 echo "$(cd "$source/ports/unix/build-$kind" && pwd)/micropython"
