@@ -260,6 +260,8 @@ class SimBoard:
                 self.changed.set()
             elif word == "net":
                 self.network.set_up(arg == "up")
+            elif word == "alloc":
+                return self._alloc(arg)
             elif word == "heap":
                 if not hasattr(gc, "mem_alloc"):
                     return {"ok": False, "error": "heap figures need MicroPython"}
@@ -270,6 +272,21 @@ class SimBoard:
             return {"ok": True}
         except Exception as e:  # a bug here must not reach the station
             return {"ok": False, "error": "%s: %s" % (type(e).__name__, str(e)[:40])}
+
+    def _alloc(self, arg):
+        """`alloc start` pauses the collector; `alloc stop` tells what was allocated since
+        and lets it collect again: the bytes a request allocates (tools/bench_instructions.py;
+        a heap with room for them)."""
+        if not hasattr(gc, "mem_alloc"):
+            return {"ok": False, "error": "heap figures need MicroPython"}
+        if arg == "start":
+            gc.collect()
+            gc.disable()
+            self._allocated_from = gc.mem_alloc()
+            return {"ok": True}
+        allocated = gc.mem_alloc() - getattr(self, "_allocated_from", gc.mem_alloc())
+        gc.enable()
+        return {"ok": True, "allocatedBytes": allocated}
 
     def _status(self):
         snapshot = self.station.snapshot()

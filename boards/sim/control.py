@@ -48,7 +48,7 @@ class Control:
             "status": self._status, "plug": self._plug, "unplug": self._unplug,
             "tap": self._tap, "ev": self._ev, "fault": self._fault, "clear": self._clear,
             "switch": self._switch, "net": self._net, "power": self._power,
-            "heap": self._heap,
+            "heap": self._heap, "alloc": self._alloc,
         }
 
     # ---- commands --------------------------------------------------------------------------
@@ -170,6 +170,11 @@ class Control:
     def _heap(self, args):
         _arguments(args, 0, "heap")
         return "heap"
+
+    def _alloc(self, args):
+        if args not in (["start"], ["stop"]):
+            raise CommandError("usage: alloc start|stop")
+        return "alloc " + args[0]
 
     def _connector(self, text):
         count = len(self.hardware.connectors)

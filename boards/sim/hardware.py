@@ -12,7 +12,7 @@ its meter over a UART: one JSON object per line.
                           connector, whenever they change (first io line on connect)
                           {"meters": [serial, ...]}  the meters' serial numbers, per
                           connector (first line on connect)
-                          {"id": N, "do": "status" | "tap TAG" | "net up|down" | "heap"}
+                          {"id": N, "do": "status" | "tap TAG" | "net up|down" | "heap" | "alloc start|stop"}
                           a control command the controller carries out
   controller -> hardware  {"controller": 1}                   first line
                           {"id": N, "reply": {...}}          its answer
