@@ -126,10 +126,11 @@ class StationProcess:
     `control=True` opens its control port on a free loopback port (`control_port`);
     `state` is its --state folder; `console=True` runs the field console on its stdin
     (`type()` a line into it); `interpreter` is the MicroPython to run it on (default the
-    launcher's: $MICROPYTHON, else .venv/bin/micropython)."""
+    launcher's: $MICROPYTHON, else .venv/bin/micropython); `env`: more environment
+    variables for it."""
 
     def __init__(self, url, runtime="micropython", identity="CP001", extra=(), control=False,
-                 state=None, console=False, interpreter=None):
+                 state=None, console=False, interpreter=None, env=None):
         self.lines = []
         argv = [sys.executable, STATION, "--csms", url, "--id", identity, "--runtime", runtime]
         if control:
@@ -141,7 +142,9 @@ class StationProcess:
         argv += ["--state", self.state]
         if console:
             argv += ["--console"]
-        env = dict(os.environ, MICROPYTHON=interpreter) if interpreter else None
+        env = dict(os.environ, **(env or {}))
+        if interpreter:
+            env["MICROPYTHON"] = interpreter
         self.process = subprocess.Popen(argv + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, env=env,
                                         stdin=subprocess.PIPE if console else None)

@@ -263,10 +263,7 @@ class SimBoard:
             elif word == "alloc":
                 return self._alloc(arg)
             elif word == "heap":
-                if not hasattr(gc, "mem_alloc"):
-                    return {"ok": False, "error": "heap figures need MicroPython"}
-                gc.collect()
-                return {"ok": True, "allocBytes": gc.mem_alloc(), "freeBytes": gc.mem_free()}
+                return _heap()
             else:
                 return {"ok": False, "error": "unknown command: " + command[:40]}
             return {"ok": True}
@@ -334,3 +331,18 @@ def _bytes_under(folder):
         stat = os.stat(path)
         total += _bytes_under(path) if stat[0] & 0x4000 else stat[6]  # S_IFDIR: a folder
     return total
+
+
+def _heap():
+    """The control port's `heap`: MicroPython's GC heap after a collection; on CPython, the
+    bytes tracemalloc traces after one (when it traces: PYTHONTRACEMALLOC=1)."""
+    gc.collect()
+    if hasattr(gc, "mem_alloc"):
+        return {"ok": True, "allocBytes": gc.mem_alloc(), "freeBytes": gc.mem_free()}
+    try:
+        import tracemalloc
+    except ImportError:
+        tracemalloc = None
+    if tracemalloc is None or not tracemalloc.is_tracing():
+        return {"ok": False, "error": "heap figures need MicroPython, or PYTHONTRACEMALLOC=1"}
+    return {"ok": True, "allocBytes": tracemalloc.get_traced_memory()[0]}

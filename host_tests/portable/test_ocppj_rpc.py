@@ -330,6 +330,25 @@ def test_reply_too_large_for_the_heap_is_answered_with_internal_error():
     assert rpc.handler_errors == 1
 
 
+def test_a_frame_nested_too_deep_to_decode_still_gets_its_answer():
+    # Issue 22's fuzzing: on CPython a CALL nested 1,500 levels deep (3 KB) raised
+    # RecursionError out of json and the link dropped the connection; on MicroPython the same
+    # frame runs out of heap and is answered InternalError. Now both answer it.
+    from ocppj import frames as codec
+
+    def decode(text):
+        raise RuntimeError("maximum recursion depth exceeded while decoding a JSON array")
+
+    rpc, _ = make_rpc({"DataTransfer": lambda payload: {"status": "Accepted"}})
+    original = codec.decode
+    codec.decode = decode
+    try:
+        call = rpc.receive('[2,"deep-1","DataTransfer",{"vendorId":"x","data":[[[[1]]]]}]')
+    finally:
+        codec.decode = original
+    assert reply_of(call)[:3] == [4, "deep-1", "InternalError"]
+
+
 def test_a_frame_too_large_to_decode_still_gets_its_answer():
     # Issue 16: a frame the WebSocket received whole but json has no room to parse (it takes
     # about twice the text's size beside it) is not left unanswered.

@@ -143,7 +143,9 @@ class Rpc:
             message = frames.decode(text)
         except OcppError as e:
             return self._malformed(e)
-        except MemoryError:
+        except (MemoryError, RuntimeError):
+            # RuntimeError: CPython's RecursionError, a frame nested deeper than its json goes
+            # (some 1,000 levels; on a board the same frame runs out of heap). Answered alike.
             return self._too_large(text)
         if message.message_type_id == frames.CALL:
             return self._dispatch(message)
