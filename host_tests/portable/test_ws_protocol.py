@@ -207,3 +207,20 @@ def test_partial_frame_buffer_bounded():
         protocol.receive_data(data[i:i + 7])
         assert protocol.buffered_bytes() <= 1000 + 14
     assert protocol.state == OPEN
+
+
+def test_a_large_text_goes_out_in_pieces_that_make_the_same_frame():
+    """A board's fragmented heap may not hold one buffer of a large frame beside the message:
+    it is framed in pieces of at most PIECE_BYTES, the same bytes once written in turn."""
+    from ws import frames
+
+    text = "é" + "0123456789abcdef" * 200  # 3,202 bytes of UTF-8
+    payload = text.encode()
+    pieces = frames.encode_pieces(OP_TEXT, payload, mask=b"\x01\x02\x03\x04")
+    assert max(len(piece) for piece in pieces) <= frames.PIECE_BYTES
+    assert b"".join(pieces) == frames.encode_frame(OP_TEXT, payload, mask=b"\x01\x02\x03\x04")
+    protocol = new_protocol()
+    protocol.send_text(text)
+    sent = protocol.pieces_to_send()
+    assert len(sent) == 1 + (len(payload) + frames.PIECE_BYTES - 1) // frames.PIECE_BYTES
+    assert [frame[:3] for frame in client_frames(b"".join(sent))] == [(True, OP_TEXT, payload)]

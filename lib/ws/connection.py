@@ -140,11 +140,13 @@ class Connection:
 
     async def _flush(self):
         async with self._write_lock:
-            data = self.protocol.data_to_send()
-            if not data or self._shut_started:
+            pieces = self.protocol.pieces_to_send()
+            if not pieces or self._shut_started:
                 return
             try:
-                self._writer.write(data)
+                for piece in pieces:
+                    self._writer.write(piece)
+                pieces = None  # what the writer could not send at once, it keeps
                 await asyncio.wait_for(self._writer.drain(), self._timeout_s)
             except (OSError, ValueError, asyncio.TimeoutError):
                 self.protocol.receive_eof()

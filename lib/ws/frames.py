@@ -17,6 +17,7 @@ CONTROL_OPCODES = (OP_CLOSE, OP_PING, OP_PONG)
 MAX_CONTROL_PAYLOAD = 125
 MAX_HEADER_SIZE = 14  # 2 + 8 length bytes + 4 mask bytes
 _MASK_CHUNK = 256
+PIECE_BYTES = 512  # a multiple of 4, so that each piece's mask starts with the key's first byte
 
 
 class Header:
@@ -81,17 +82,35 @@ def encode_frame(opcode, payload, fin=True, mask=None):
     (RFC 6455 5.3) with a fresh unpredictable key, so `mask` defaults to os.urandom(4)."""
     if mask is None:
         mask = os.urandom(4)
-    n = len(payload)
+    head = _head(opcode, len(payload), fin, mask)
+    frame = bytearray(len(head) + len(payload))
+    frame[:len(head)] = head
+    _mask_into(frame, len(head), payload, mask)
+    return frame
+
+
+def encode_pieces(opcode, payload, mask=None):
+    """The same frame as a list of buffers of at most PIECE_BYTES each (the header and mask
+    first), to be written one after another: a large frame never needs one buffer of its
+    size, which a board's fragmented heap may not have beside the message it carries."""
+    if len(payload) <= PIECE_BYTES:
+        return [encode_frame(opcode, payload, mask=mask)]
+    if mask is None:
+        mask = os.urandom(4)
+    pieces = [_head(opcode, len(payload), True, mask)]
+    view = memoryview(payload)
+    for start in range(0, len(payload), PIECE_BYTES):  # PIECE_BYTES % 4 == 0: the key
+        chunk = view[start:start + PIECE_BYTES]        # starts again at each piece
+        piece = bytearray(len(chunk))
+        _mask_into(piece, 0, chunk, mask)
+        pieces.append(piece)
+    return pieces
+
+
+def _head(opcode, n, fin, mask):
     first = (0x80 if fin else 0) | opcode
     if n < 126:
-        header = struct.pack("!BB", first, 0x80 | n)
-    elif n < 65536:
-        header = struct.pack("!BBH", first, 0x80 | 126, n)
-    else:
-        header = struct.pack("!BBQ", first, 0x80 | 127, n)
-    size = len(header) + 4
-    frame = bytearray(size + n)
-    frame[:size - 4] = header
-    frame[size - 4:size] = mask
-    _mask_into(frame, size, payload, mask)
-    return frame
+        return struct.pack("!BB", first, 0x80 | n) + mask
+    if n < 65536:
+        return struct.pack("!BBH", first, 0x80 | 126, n) + mask
+    return struct.pack("!BBQ", first, 0x80 | 127, n) + mask

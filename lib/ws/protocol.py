@@ -98,7 +98,7 @@ class Protocol:
     # ---- sending ------------------------------------------------------------------------
 
     def send_text(self, text):
-        self._send_data(OP_TEXT, text.encode())
+        self._send_data(OP_TEXT, _utf8(text))
 
     def send_binary(self, data):
         self._send_data(OP_BINARY, data)
@@ -122,11 +122,17 @@ class Protocol:
         self._move("send_close")
 
     def data_to_send(self):
-        out = self._out
-        self._out = []
+        out = self.pieces_to_send()
         if len(out) == 1:
             return out[0]
         return b"".join(out)
+
+    def pieces_to_send(self):
+        """The bytes to write, as buffers to write in turn (a large frame comes in pieces:
+        frames.encode_pieces)."""
+        out = self._out
+        self._out = []
+        return out
 
     def _send_data(self, opcode, payload):
         if self.state != OPEN:
@@ -135,7 +141,7 @@ class Protocol:
         self._send_frame(opcode, payload)
 
     def _send_frame(self, opcode, payload):
-        self._out.append(frames.encode_frame(opcode, payload))
+        self._out.extend(frames.encode_pieces(opcode, payload))
 
     # ---- receiving ----------------------------------------------------------------------
 
@@ -342,3 +348,12 @@ class Protocol:
         if next_state is None:
             raise RuntimeError("ws protocol: %s in state %s" % (event, self.state))
         self.state = next_state
+
+
+def _utf8(text):
+    """The UTF-8 bytes of `text`: on MicroPython a view of the str's own bytes, so a large
+    message is not copied whole before it is framed; CPython copies."""
+    try:
+        return memoryview(text)
+    except TypeError:
+        return text.encode()
