@@ -70,6 +70,9 @@ def test_TC_045_2_get_diagnostics_upload_failed(tmp_path, starter=tc_station):
         answer = get_diagnostics(cs, link, ftp.url("/files/failedLocation"), retries=0)
         assert answer.file_name
         assert statuses(cs, 2) == ["Uploading", "UploadFailed"]
+        # The board's console may show the line after the notification went out.
+        wait_until(lambda: [line for line in station.lines if "diagnostics: attempt" in line],
+                   10, "the attempt logged")
         assert len([line for line in station.lines if "diagnostics: attempt" in line]) == 1
         # The Charge Point continues normal operation.
         station.control("tap CARD-0001")

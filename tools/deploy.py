@@ -85,8 +85,11 @@ def stage(board):
     shutil.copy(os.path.join(MPY_DIR, "boards", "__init__.mpy"), os.path.join(target, "boards"))
     for package in board_packages(board):
         name = package.split(".")[1]
-        shutil.copytree(os.path.join(MPY_DIR, "boards", name),
-                        os.path.join(target, "boards", name))
+        source = os.path.join(MPY_DIR, "boards", name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(target, "boards", name))
+        else:  # a module of boards/ itself (boards/bootloader.py)
+            shutil.copy(source + ".mpy", os.path.join(target, "boards"))
     return target
 
 

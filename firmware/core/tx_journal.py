@@ -4,6 +4,8 @@ after it (firmware.on_demand): the replay at boot, each record checked first
 was known; the queue's listing. Each function works on the state of the TransactionMessages
 it is given.
 """
+import gc
+
 from firmware.core import tx_codec
 from firmware.clock import UNSET_BEFORE_S, format_iso8601
 from firmware.core.tx_messages import Pending, Transaction, encode, shifted
@@ -14,10 +16,12 @@ def replay(messages):
     journal = messages._journal
     transactions = messages.transactions
     records = 0
-    # seq -> message, a delivered one dropped at its "d" record: the replay holds no more
-    # messages than the queue would (a full queue's worth of a board's heap, not all the
-    # journal has seen since its last compaction).
-    queue = {}
+    # The messages in the journal's order, a delivered one dropped at its "d" record: the
+    # replay holds no more messages than the queue would (a full queue's worth of a board's
+    # heap, not all the journal has seen since its last compaction). A list, not a dict by
+    # seq: a full queue's dict table is one block of 1.8 KB, which a board's heap after a
+    # long replay may not have in one piece.
+    queue = []
     for offset, data in journal.scan():
         records += 1
         try:
@@ -29,12 +33,14 @@ def replay(messages):
             messages._log("tx: journal record at %d rejected: %s" % (offset, error))
             continue
         _apply(messages, record, offset, queue)
-    messages._queue = sorted(queue.values(), key=lambda m: m.seq)
+    queue.sort(key=lambda m: m.seq)  # in place: the journal's order already, unless damaged
+    messages._queue = queue
     for ref in list(transactions):
         messages._forget_if_finished(ref)
     _before_this_boot(messages)
     live = len(messages._queue) + len(transactions)
     if journal.torn() or records > live:
+        gc.collect()  # the replay's garbage gone before the rewrite reads every payload
         compact(messages)
     else:
         messages._compacted_size = journal.size
@@ -52,9 +58,8 @@ def _apply(messages, record, offset, queue):
         messages._next_ref = max(messages._next_ref, ref + 1)
     if "q" in record:
         ref = record.get("r")
-        queue[record["q"]] = Pending(record["q"], record["a"],
-                                     transactions[ref] if ref is not None else None, None,
-                                     offset)
+        queue.append(Pending(record["q"], record["a"],
+                             transactions[ref] if ref is not None else None, None, offset))
         messages._next_seq = max(messages._next_seq, record["q"] + 1)
     if "m" in record:
         ref, wh, unix_s = record["m"]
@@ -71,8 +76,11 @@ def _apply(messages, record, offset, queue):
     if "ms" in record:
         ref, serial = record["ms"]
         transactions[ref].meter_serial = serial
-    if "d" in record:
-        queue.pop(record["d"], None)
+    if "d" in record:  # most often the oldest message: the queue is sent in order
+        for index, message in enumerate(queue):
+            if message.seq == record["d"]:
+                del queue[index]
+                break
 
 
 def _before_this_boot(messages):
