@@ -112,10 +112,12 @@ run: setup $(if $(filter mps2_an385,$(BOARD)),board $(MICROPYTHON32_BIN))
 
 # The station onto a board over its serial port (docs/boards.md): PORT, BOARD (default sim),
 # and the provisioning settings, or PROVISION=a local JSON file of them.
+# OUT=folder instead of PORT writes the image and provisioning files there; NETWORK=dhcp or
+# IP/PREFIX,GATEWAY[,DNS] for the Ethernet boards (boards/w5500_evb_pico, boards/esp32_eth).
 deploy: setup
-	$(PY) tools/deploy.py --port "$(PORT)" --board "$(or $(BOARD),sim)" \
+	$(PY) tools/deploy.py $(if $(OUT),--out "$(OUT)",--port "$(PORT)") --board "$(or $(BOARD),sim)" \
 		$(if $(PROVISION),--provision "$(PROVISION)") $(if $(IDENTITY),--identity "$(IDENTITY)") \
-		$(if $(CSMS_URL),--csms-url "$(CSMS_URL)") \
+		$(if $(CSMS_URL),--csms-url "$(CSMS_URL)") $(if $(NETWORK),--network "$(NETWORK)") \
 		$(if $(AUTHORIZATION_KEY),--authorization-key "$(AUTHORIZATION_KEY)") \
 		$(if $(CA),--ca "$(CA)") $(if $(CLIENT_CERTIFICATE),--client-certificate \
 		"$(CLIENT_CERTIFICATE)") $(if $(CLIENT_KEY),--client-key "$(CLIENT_KEY)")

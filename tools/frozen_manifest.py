@@ -7,3 +7,5 @@ module("boards/__init__.py", base_path="..")
 module("boards/bootloader.py", base_path="..")
 package("boards/sim", base_path="..")
 package("boards/uart_link", base_path="..")
+# What the board packages for real controllers share: the portable tests import it.
+package("boards/common", base_path="..")

@@ -27,14 +27,14 @@
 import asyncio
 import errno
 import gc
-import json
 import os
 import time
 
+from boards.common.provisioning import PROVISION_PATH
+from boards.common.provisioning import Provisioning as CommonProvisioning
 from logring import LogRing
 from store.atomic import ensure_dir, read_or_none, write_atomic
 
-PROVISION_PATH = "/provision.json"
 STATE_DIR = "/station"
 VENDOR = "OpenVolt"
 MODEL = "DCFC-240-2"
@@ -63,65 +63,14 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 LINK_POLL_MS = 500
 
 
-class Provisioning:
-    """The provisioning file's settings, checked: a bad file stops the boot with one line
-    rather than running a station with half its settings."""
+class Provisioning(CommonProvisioning):
+    """The provisioning file (boards/common/provisioning.py) with the emulator's own
+    settings: rtc (false: no battery-backed clock) and loopback_via."""
 
     def __init__(self, path=PROVISION_PATH):
-        with open(path) as f:
-            settings = json.load(f)
-        if type(settings) is not dict:
-            raise ValueError("%s: not a JSON object" % path)
-        self.identity = _text(settings, "identity")
-        self.csms_url = _text(settings, "csms_url")
-        self.csms_url_tls = _text(settings, "csms_url_tls", None)
-        self.password = _text(settings, "authorization_key", None)
-        self.ca = settings.get("ca")  # a path, a list of paths, or None
-        self.client_cert = _text(settings, "client_certificate", None)
-        self.client_key = _text(settings, "client_key", None)
-        self.additional_root_check = settings.get("additional_root_certificate_check") is True
-        self.rtc = settings.get("rtc") is not False
-        self.loopback_via = _text(settings, "loopback_via", None)
-        watchdog_ms = settings.get("watchdog_ms", WATCHDOG_MS)
-        self.watchdog_ms = watchdog_ms if type(watchdog_ms) is int else WATCHDOG_MS
-        self.unsigned_firmware = settings.get("unsigned_firmware") is True
-        stall_s = settings.get("transfer_stall_s")
-        self.transfer_stall_s = stall_s if type(stall_s) is int and stall_s > 0 else None
-
-    def ca_der(self):
-        if self.ca is None:
-            return None
-        paths = [self.ca] if type(self.ca) is str else self.ca
-        ders = []
-        for path in paths:
-            ders += read_ders(path)
-        return ders
-
-    def client_certificate(self):
-        if not self.client_cert:
-            return None
-        return read_ders(self.client_cert), read_ders(self.client_key)[0]
-
-
-def _text(settings, key, default=False):
-    value = settings.get(key, default)
-    if value is False:
-        raise ValueError("%s: no %r" % (PROVISION_PATH, key))
-    if value is not None and type(value) is not str:
-        raise ValueError("%s: %r is not a string" % (PROVISION_PATH, key))
-    return value
-
-
-def read_ders(path):
-    """Every certificate (or key) of a PEM file, or the DER file itself; a relative path is
-    beside the provisioning file (tools/deploy.py writes "ca.der")."""
-    with open(path if path.startswith("/") else "/" + path, "rb") as f:
-        data = f.read()
-    if not data.startswith(b"-----"):
-        return [data]
-    from x509.pem import pem_to_der  # only a board provisioned with PEM files needs it
-
-    return pem_to_der(data)
+        super().__init__(path, WATCHDOG_MS)
+        self.rtc = self.settings.get("rtc") is not False
+        self.loopback_via = self.text("loopback_via", None)
 
 
 def _lan_up():
@@ -140,17 +89,7 @@ class Mps2Board:
     max_power_w = STATION_POWER_W
     def __init__(self, provisioning):
         p = provisioning
-        self.identity_name = p.identity
-        self.csms_url = p.csms_url
-        self.csms_url_tls = p.csms_url_tls
-        self.password = p.password
-        self.ca_der = p.ca_der()
-        self.client_certificate = p.client_certificate()
-        self.additional_root_certificate_check = p.additional_root_check
-        # boards/README.md: a bootloader that verifies what it boots takes UpdateFirmware.
-        self.accepts_unsigned_firmware = p.unsigned_firmware
-        if p.transfer_stall_s is not None:
-            self.transfer_stall_s = p.transfer_stall_s
+        p.configure(self)
         if not p.rtc:  # a board without a battery-backed clock (boards/README.md)
             self.utc_now = None
         self.ticks_ms = time.ticks_ms

@@ -16,9 +16,9 @@ GC_THRESHOLD_BYTES = 16384
 gc.threshold(GC_THRESHOLD_BYTES)
 
 import asyncio  # noqa: E402 (after the threshold, as every import below)
-import os  # noqa: E402
 
-from boards.mps2_an385.console import REPL_ONCE_PATH, FieldConsole  # noqa: E402
+from boards.common.console import FieldConsole  # noqa: E402
+from boards.common.startup import main  # noqa: E402
 
 
 async def run_station(provisioning):
@@ -39,44 +39,10 @@ async def run_station(provisioning):
     await tasks[0]
 
 
-async def repl_without_station():
-    """The raw REPL mpremote expects after its soft reset, the station stopped; Ctrl-B
-    leaves it for MicroPython's own REPL. A watchdog the station started cannot be
-    stopped: fed here, and not at MicroPython's own REPL, which it resets after its
-    timeout into the station again."""
-    import machine
-
+def read_provisioning():
     from boards.mps2_an385.board import Provisioning
 
-    try:  # the station started the watchdog as its provisioning said
-        watchdog_ms = Provisioning().watchdog_ms
-    except (OSError, ValueError):
-        watchdog_ms = 0
-    wdt = machine.WDT(timeout=watchdog_ms) if watchdog_ms else None
-    console = FieldConsole({}, station=False)
-    running = asyncio.create_task(console.run())
-    while not running.done():
-        if wdt is not None:
-            wdt.feed()
-        await asyncio.sleep_ms(1000)
+    return Provisioning()
 
 
-def main():
-    try:
-        os.remove(REPL_ONCE_PATH)
-        asyncio.run(repl_without_station())
-        return
-    except OSError:  # no such file: the station starts
-        pass
-    from boards.mps2_an385.board import PROVISION_PATH, Provisioning
-
-    try:
-        provisioning = Provisioning()
-    except (OSError, ValueError) as e:
-        print("station: not provisioned (%s %s): write it, then reset the board"
-              % (PROVISION_PATH, e))
-        return
-    asyncio.run(run_station(provisioning))
-
-
-main()
+main(read_provisioning, run_station)

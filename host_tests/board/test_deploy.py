@@ -82,7 +82,9 @@ def test_deploy_to_the_unix_port_copies_the_mpy_tree_and_provisions_it(tmp_path)
         # The code runs from what was copied, and only the sim board's packages went.
         answer = mpremote(unix.port, "exec", "import firmware.station as s\nprint(s.__file__)")
         assert answer.strip().endswith("firmware/station.mpy")
-    assert sorted(os.listdir(str(device / "boards"))) == ["__init__.mpy", "sim", "uart_link"]
+    # boards/bootloader.py too: the sim board checks an image with it.
+    assert sorted(os.listdir(str(device / "boards"))) == ["__init__.mpy", "bootloader.mpy", "sim",
+                                                          "uart_link"]
     provisioned = json.loads((device / "provision.json").read_text())
     assert provisioned == {"identity": "CP-DEPLOY", "csms_url": "wss://h:8443/ocpp/CP-DEPLOY",
                            "authorization_key": KEY, "ca": "ca.der",
@@ -99,6 +101,10 @@ def test_deploy_refuses_bad_settings_before_it_touches_the_board(tmp_path):
              "32 to 40 hex digits"),
             (["--identity", "CP", "--csms-url", "ws://h/CP", "--client-key", "k.der"],
              "go together"),
+            (["--identity", "CP", "--csms-url", "ws://h/CP", "--network", "10.0.0.300/24,"
+              "10.0.0.1"], "not an IPv4 address"),
+            (["--identity", "CP", "--csms-url", "ws://h/CP", "--network", "static"],
+             "IP/PREFIX,GATEWAY"),
             (["--board", "nosuch", "--identity", "CP", "--csms-url", "ws://h/CP"],
              "no board 'nosuch'")):
         done = deploy(str(tmp_path / "no-such-port"), *options)
@@ -138,3 +144,48 @@ def test_mip_installs_the_station_libraries_from_package_json(tmp_path):
     done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mip_package.py"),
                            "--check"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_deploy_of_the_w5500_evb_pico_writes_its_entry_files_and_network(tmp_path):
+    device = tmp_path / "device"
+    device.mkdir()
+    with UnixPortOnPty(str(device)) as unix:
+        done = deploy(unix.port, "--board", "w5500_evb_pico", "--identity", "CP-PICO",
+                      "--csms-url", "ws://192.168.1.10:9000/ocpp/CP-PICO",
+                      "--network", "192.168.1.50/24,192.168.1.1")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "w5500_evb_pico (.mpy files)" in done.stdout
+        # A firmware without a ROM partition: the .mpy tree would take the RP2040's heap.
+        assert "warning: the firmware has no ROM partition" in done.stdout
+        answer = mpremote(unix.port, "exec", "import boards.w5500_evb_pico.pins as p\n"
+                                             "print(p.__file__, p.ETHERNET['cs'])")
+        assert answer.split() == ["boards/w5500_evb_pico/pins.mpy", "17"]
+    assert sorted(os.listdir(str(device / "boards"))) == ["__init__.mpy", "common",
+                                                          "w5500_evb_pico"]
+    assert (device / "boot.py").read_text() == "import boards.w5500_evb_pico.boot\n"
+    assert (device / "main.py").read_text() == "import boards.w5500_evb_pico.main\n"
+    provisioned = json.loads((device / "provision.json").read_text())
+    assert provisioned["network"] == {"ip": "192.168.1.50", "netmask": "255.255.255.0",
+                                      "gateway": "192.168.1.1", "dns": "192.168.1.1"}
+
+
+def test_deploy_out_writes_the_esp32_eth_image_and_provisioning_files(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "deploy.py"), "--out",
+                           str(out), "--board", "esp32_eth", "--identity", "CP-ESP",
+                           "--csms-url", "ws://h:9000/ocpp/CP-ESP", "--network", "dhcp"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(os.listdir(str(out))) == ["main.py", "mpy", "provision.json",
+                                            "station.romfs"]
+    assert json.loads((out / "provision.json").read_text())["network"] == "dhcp"
+    # The image runs in place: the board's package is in it, the other boards are not.
+    script = ("import vfs, sys\nvfs.mount(vfs.VfsRom(open(%r, 'rb').read()), '/rom')\n"
+              "sys.path.insert(0, '/rom')\nimport os, boards.esp32_eth.pins as p\n"
+              "print(p.__file__, sorted(os.listdir('/rom/boards')))" %
+              str(out / "station.romfs"))
+    answer = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True,
+                            timeout=60, env=dict(os.environ, MICROPYPATH=".frozen"))
+    assert answer.stdout.split(None, 1) == [
+        "/rom/boards/esp32_eth/pins.mpy",
+        "['__init__.mpy', 'common', 'esp32_eth']\n"], answer.stdout + answer.stderr

@@ -1,5 +1,6 @@
-"""The board's field console on its console UART (UART0) while the station runs: the REPL a
-person or `mpremote` reaches, as an asyncio task beside the station.
+"""A board's field console on its console (a UART, or USB serial on rp2 and esp32) while the
+station runs: the REPL a person or `mpremote` reaches, as an asyncio task beside the station.
+Every board package with a MicroPython REPL uses it (boards/mps2_an385, boards/common/startup.py).
 
     console = FieldConsole({"station": station, "board": board}, banner)
     task = asyncio.create_task(console.run())
@@ -21,7 +22,8 @@ Two modes, as MicroPython's own REPL has them:
 Ctrl-C never stops the station (the keyboard interrupt is off while it runs: a key pressed
 at a console in the field must not end charging); it clears the line. Ctrl-D on an empty
 raw-mode input is mpremote's soft reset, after which no MicroPython board runs main.py:
-here MicroPython restarts into a raw REPL without the station (REPL_ONCE_PATH, main.py),
+here MicroPython restarts into a raw REPL without the station (REPL_ONCE_PATH, the board's
+main.py),
 so `mpremote cp`, `mpremote romfs deploy` work on a board whose station was running; the
 next reset starts the station again. `mpremote connect PORT resume exec "status()"`
 leaves the station running.

@@ -1,0 +1,14 @@
+"""The station on the W5500-EVB-Pico: what /main.py on its flash runs (`import
+boards.w5500_evb_pico.main`, written by `make deploy`), after boot.py."""
+import gc
+
+# Before anything else is imported: collect every GC_THRESHOLD_BYTES allocated, not only
+# when the heap is full (boards/sim/main.py measured why).
+GC_THRESHOLD_BYTES = 16384
+if hasattr(gc, "threshold"):  # MicroPython
+    gc.threshold(GC_THRESHOLD_BYTES)
+
+from boards.common.startup import board_main  # noqa: E402
+from boards.w5500_evb_pico import board  # noqa: E402
+
+board_main(board)
