@@ -23,6 +23,16 @@ from payload_audit import empty_containers, station_payloads  # noqa: E402
 STATION = os.path.join(ROOT, "boards", "sim", "station")
 
 
+def socat():
+    """The socat the set-up installs (tools/setup_socat.sh prints its path): serial ptys for
+    the deploy and Modbus tests."""
+    done = subprocess.run(["sh", os.path.join(ROOT, "tools", "setup_socat.sh"),
+                           os.path.join(ROOT, ".venv")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def wait_until(predicate, timeout_s, what):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -13,6 +13,7 @@ import pytest
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
+from harness import socat
 from modbus.frames import ModbusException
 from modbus.meter import Meter
 from modbus.pzem017 import PZEM017
@@ -23,15 +24,6 @@ PZEM_REGISTERS = [4805, 1234, 5929, 0, 0x86A0, 0x0001, 0, 0]
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def socat():
-    """The socat the set-up installs (tools/setup_socat.sh prints its path)."""
-    done = subprocess.run(["sh", os.path.join(ROOT, "tools", "setup_socat.sh"),
-                           os.path.join(ROOT, ".venv")], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 class PtyUart:

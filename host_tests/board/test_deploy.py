@@ -13,20 +13,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import certs
+from harness import socat
 from emulator import Board
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 MICROPYTHON = os.environ.get("MICROPYTHON") or os.path.join(VENV_BIN, "micropython")
 KEY = "00112233445566778899aabbccddeeff"
-
-
-def socat():
-    done = subprocess.run(["sh", os.path.join(ROOT, "tools", "setup_socat.sh"),
-                           os.path.join(ROOT, ".venv")], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 class UnixPortOnPty:
