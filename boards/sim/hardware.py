@@ -85,10 +85,13 @@ class Hardware:
 
     def input_changed(self, saved=True):
         """An input changed (cable, fault, EV); `saved`: also keep the hardware state."""
-        # A cable pulled or a protection tripped stops the current at once: the meter shows
-        # every Wh before the controller can read the current as zero (boards/README.md),
-        # not at the next step.
+        # A cable pulled or a protection tripped stops the current at once, and for good
+        # (a cable plugged back before the next step finds no current left in the output);
+        # the meter shows every Wh before the controller can read the current as zero
+        # (boards/README.md), not at the next step.
         for connector in self.connectors:
+            if not connector.acceptance_w():
+                connector.delivered_w = 0
             if connector.power_w() == 0:
                 connector.meter.flow_stopped(self._stepped_ms)
         if saved:

@@ -289,6 +289,28 @@ def test_board_meter_shows_every_wh_once_a_pulled_cable_or_a_trip_stops_the_curr
         assert one.energy_wh() == shown, stop
 
 
+def test_board_output_switched_off_delivers_nothing_to_a_cable_plugged_back_at_once():
+    # Found by the fault campaign (make chaos SEED=56 RUNTIME=cpython, round 2): an EV
+    # unplugged while charging and plugged back within one physics step (the campaign's
+    # heal, then its next round) found the output, switched off since, still delivering
+    # the power of the last step: 164 Wh flowed with no transaction.
+    board = Hardware()
+    one = board.connector(1)
+    one.is_plugged = True
+    board.input_changed()
+    one.set_energize(True)
+    now = charge(board, 2)
+    one.is_plugged = False
+    board.input_changed()
+    one.set_energize(False)  # the firmware's stop
+    one.is_plugged = True
+    board.input_changed()
+    assert one.power_w() == 0
+    shown = one.energy_wh()
+    charge(board, 2, now)
+    assert one.energy_wh() == shown and one.power_w() == 0
+
+
 def test_board_other_faults_leave_the_output_to_the_firmware():
     board = Hardware()
     one = board.connector(1)
