@@ -14,6 +14,7 @@ can tell what the station saw: an answer in time, a late one, an error, none.
 """
 import asyncio
 import json
+import time
 
 from harness import CentralThread
 from ocpp.charge_point import ChargePoint
@@ -23,6 +24,7 @@ NORMAL, SLOW, TWICE, CALLERROR, SILENT = "normal", "slow", "twice", "callerror",
 MODES = (SLOW, TWICE, CALLERROR, SILENT)
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 CALL, CALLRESULT = 2, 3
+PORT_TRIES = 10
 
 
 class Injector:
@@ -127,6 +129,12 @@ class ChaosCentral(CentralThread):
         self.run(self._close(), timeout_s=20)
 
     def come_up(self):
+        for _ in range(PORT_TRIES):
+            try:
+                self.run(self._open(), timeout_s=20)
+                return
+            except OSError:  # something else took the port meanwhile: it may let it go
+                time.sleep(1)
         self.run(self._open(), timeout_s=20)
 
     @property
