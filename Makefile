@@ -20,7 +20,7 @@ MP_PATH := .frozen:../../lib:../..
 NODE_TOOLS := tools/ocpp-rpc tools/interop/voltbras-ts-ocpp tools/interop/ocpp-ts
 NODE_STAMPS := $(NODE_TOOLS:%=%/node_modules/.installed-lock)
 
-.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32 board deploy
+.PHONY: setup test imports pytest mptest mptest32 mpy run bench clean frozen32 board deploy chaos
 
 setup: $(STAMP)
 
@@ -127,6 +127,13 @@ deploy: setup
 bench: setup $(MICROPYTHON32_BIN) frozen32 board
 	$(PY) tools/bench.py
 	$(PY) tools/bench_flash.py
+
+# The fault campaign's long form (docs/testing.md; `make test` runs a fixed seed set): SEED
+# (default: a random one, printed first), ROUNDS, MINUTES (no round starts after them),
+# RUNTIME (micropython32: the board interpreter at 128 KB; or cpython).
+chaos: setup $(MICROPYTHON32_BIN)
+	$(PY) tools/chaos.py $(if $(SEED),--seed $(SEED)) --rounds $(or $(ROUNDS),20) \
+		$(if $(MINUTES),--minutes $(MINUTES)) --runtime $(or $(RUNTIME),micropython32)
 
 clean:
 	rm -rf build .pytest_cache

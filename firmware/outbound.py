@@ -83,6 +83,7 @@ class _Entry:
         self.attempts = 0
         self.since_ms = 0
         self.due_ms = 0  # after since_ms
+        self.sending = False  # its head is on its way: no other sender takes it
 
 
 class Outbound:
@@ -95,6 +96,7 @@ class Outbound:
         self._wait = wait
         self.wake = asyncio.Event()
         self._entries = []  # in turn: the one served last goes to the end
+        self._sender = 0  # the number of the latest send_forever: the only one that goes on
         self._config = config
         if config is not None:
             for key in keys():
@@ -121,8 +123,13 @@ class Outbound:
         return 0
 
     async def send_forever(self, call):
-        """Delivers every lane's messages through `call` until cancelled."""
-        while True:
+        """Delivers every lane's messages through `call` until cancelled, or until a newer
+        one starts. A cancellation can be lost (CPython 3.11's wait_for drops one that comes
+        as the wait it times ends, e.g. as a lost link fails the call): the sender that
+        missed it ends at its next turn, and meanwhile takes no head the other sends."""
+        self._sender += 1
+        me = self._sender
+        while me == self._sender:
             entry, wait_ms = self._next()
             if entry is None:
                 self.wake.clear()
@@ -137,6 +144,8 @@ class Outbound:
         now_ms = self._ticks_ms()
         soonest_ms = None
         for entry in self._entries:
+            if entry.sending:
+                continue
             message = entry.lane.head()
             if message is None:
                 left_ms = getattr(entry.lane, "due_ms", None)
@@ -151,6 +160,14 @@ class Outbound:
         return None, soonest_ms
 
     async def _deliver(self, call, entry):
+        entry.sending = True
+        try:
+            await self._deliver_head(call, entry)
+        finally:
+            entry.sending = False
+            self.wake.set()  # another sender may be waiting for this lane
+
+    async def _deliver_head(self, call, entry):
         message = entry.message
         try:
             sending = _sending(call, entry.lane, message)

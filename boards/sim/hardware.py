@@ -70,6 +70,7 @@ class Hardware:
             self.connectors.append(SimConnector(connector_id, cable, EV(*ev), meter))
         self._load_hw()
         self._hw_saved_at_ms = 0
+        self._stepped_ms = 0  # the time of the last physics step
         self._physics = None
         self.link = ControllerLink(self)
         self.notified = 0  # input changes signalled to the controller
@@ -84,6 +85,15 @@ class Hardware:
 
     def input_changed(self, saved=True):
         """An input changed (cable, fault, EV); `saved`: also keep the hardware state."""
+        # A cable pulled or a protection tripped stops the current at once, and for good
+        # (a cable plugged back before the next step finds no current left in the output);
+        # the meter shows every Wh before the controller can read the current as zero
+        # (boards/README.md), not at the next step.
+        for connector in self.connectors:
+            if not connector.acceptance_w():
+                connector.delivered_w = 0
+            if connector.power_w() == 0:
+                connector.meter.flow_stopped(self._stepped_ms)
         if saved:
             self._save_hw(self._hw_saved_at_ms)
         self.notified += 1
@@ -118,6 +128,7 @@ class Hardware:
         left or a protection tripped since), then the power of the next step is shared out
         from what the EVs accept and the controller allows, an output switched off ramping
         down (power_stage.py); a meter whose current stops shows its register at once."""
+        self._stepped_ms = now_ms
         charging = False
         demand = [c.ev_demand() for c in self.connectors]
         for connector in self.connectors:

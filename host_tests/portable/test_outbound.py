@@ -184,3 +184,38 @@ async def test_a_lane_that_fails_stops_no_other_and_is_tried_again():
                     ("SecurityEventNotification", 0), ("SecurityEventNotification", 0)]
     assert events.settled == [(0, {})] and len(statuses.settled) == 2
     assert len([line for line in lines if "MemoryError" in line]) == 2
+
+
+async def test_a_sender_whose_cancellation_was_lost_neither_stays_nor_sends_twice():
+    # Found by the fault campaign (make chaos SEED=2002 RUNTIME=cpython, round 5): the
+    # Central System restarted while a StatusNotification waited for its answer. The link
+    # cancelled the sender as the lost connection failed
+    # that call, and CPython 3.11's wait_for, whose wait ended that same moment, dropped
+    # the cancellation. That sender went on beside the next connection's: each
+    # StartTransaction, MeterValues and StopTransaction went out twice, the second
+    # StartTransaction opening a second transaction at the Central System.
+    time = FakeTime()
+    outbound = Outbound(log=lambda line: None, ticks_ms=lambda: time.ms,
+                        ticks_diff=lambda a, b: a - b, wait=time.wait)
+    starts = Lane("StartTransaction", 3)
+    outbound.add(starts)
+    sent = []
+    answer = asyncio.Event()
+
+    async def call(action, payload):
+        sent.append(payload["n"])
+        await answer.wait()
+        return {}
+
+    missed = asyncio.create_task(outbound.send_forever(call))  # the one cancelled in vain
+    for _ in range(5):
+        await asyncio.sleep(0)
+    sender = asyncio.create_task(outbound.send_forever(call))  # the new connection's
+    for _ in range(5):
+        await asyncio.sleep(0)
+    answer.set()
+    for _ in range(30):
+        await asyncio.sleep(0)
+    assert sent == [0, 1, 2] and [m for m, _ in starts.settled] == [0, 1, 2]
+    assert missed.done() and not sender.done()
+    sender.cancel()

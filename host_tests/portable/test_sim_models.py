@@ -262,6 +262,55 @@ def test_board_fault_or_unplug_stops_delivery_at_once():
     assert one.power_w() == 0 and one.soc() is None
 
 
+def charging(seconds):
+    """A board whose connector 1 has charged for `seconds`: (board, connector, its time)."""
+    board = Hardware()
+    one = board.connector(1)
+    one.is_plugged = True
+    board.input_changed()
+    one.set_energize(True)
+    return board, one, charge(board, seconds)
+
+
+def test_board_meter_shows_every_wh_once_a_pulled_cable_or_a_trip_stops_the_current():
+    # Found by the fault campaign (host_tests/chaos/, round 1 of its first seed): an EV
+    # unplugged while charging read zero current at once, but the meter showed its register only at the
+    # next physics step; the firmware took meterStop in between, and the Wh of the last
+    # second went to no transaction (the next meterStart was 251 Wh above that meterStop).
+    for stop in ("unplug", "GroundFailure", "OverCurrentFailure"):
+        board, one, now = charging(2)
+        now += 250
+        board.step(250, now)  # 250 ms past a save: Wh gathered, not shown yet
+        if stop == "unplug":
+            one.is_plugged = False
+        else:
+            one.fault = stop
+        board.input_changed()
+        assert one.current_a() == 0.0
+        delivered = one.ev.stored_wh - 77000 * 20 // 100
+        assert one.energy_wh() in (delivered, delivered - 1), (stop, one.energy_wh(), delivered)
+        shown = one.energy_wh()
+        charge(board, 2, now)
+        assert one.energy_wh() == shown, stop
+
+
+def test_board_output_switched_off_delivers_nothing_to_a_cable_plugged_back_at_once():
+    # Found by the fault campaign (host_tests/chaos/, on CPython): an EV unplugged while
+    # charging and plugged back within one physics step (the campaign's heal at the end
+    # of a round, then the next round's first event) found the output, switched off since, still delivering
+    # the power of the last step: 164 Wh flowed with no transaction.
+    board, one, now = charging(2)
+    one.is_plugged = False
+    board.input_changed()
+    one.set_energize(False)  # the firmware's stop
+    one.is_plugged = True
+    board.input_changed()
+    assert one.power_w() == 0
+    shown = one.energy_wh()
+    charge(board, 2, now)
+    assert one.energy_wh() == shown and one.power_w() == 0
+
+
 def test_board_other_faults_leave_the_output_to_the_firmware():
     board = Hardware()
     one = board.connector(1)
