@@ -149,6 +149,25 @@ def test_ledger_finds_a_start_sent_again_though_answered_unless_a_disruption_exp
     assert check(wire).violations == []
 
 
+def test_ledger_lets_only_meter_values_come_again_after_a_later_cut():
+    """A StartTransaction's answer is in flash at once: a cut 9 s after it is no reason to
+    send it again. A MeterValues's delivery mark waits for the journal's next write: a cut
+    before that may bring it again."""
+    wire = Wire()
+    wire.start(1)
+    wire.start(12)  # the same start, after a cut at 10
+    wire.stop(14)
+    found = check(wire, disruptions=[(10, 11)]).violations
+    assert len(found) == 1 and "StartTransaction" in found[0], found
+    wire = Wire()
+    wire.start(1)
+    wire.meter_values(3)
+    wire.meter_values(12)  # the same sample, after a cut at 10
+    wire.stop(14)
+    assert check(wire, disruptions=[(10, 11)]).violations == []
+    assert check(wire).violations  # without the cut it is one too many
+
+
 def test_ledger_counts_callerrors_against_transaction_message_attempts():
     def errors(count, then_answered):
         wire = Wire()

@@ -11,7 +11,10 @@ section 4.10, errata 3.18 for what a skipped StartTransaction leaves):
   and never sent again;
 - it got no answer, or one later than LATE_S (the station's response timeout is 30 s);
 - a disruption overlapped it: the power cut, the link lost, the Central System restarted
-  (an answer may then have been sent and never arrived, or arrived and not been recorded).
+  (an answer may then have been sent and never arrived, or arrived and not been recorded):
+  for a StartTransaction or StopTransaction answered, within RECORD_S of its answer; a
+  MeterValues answered may come again after any disruption before its next copy (its
+  delivery mark waits for the journal's next write).
 Its last copy must have been answered, or be the skip. Sessions are the StartTransactions;
 each has exactly one StopTransaction (one skipped counts), the MeterValues and the stop
 after its start and in order, and carry the transactionId its start was answered with (-1
@@ -33,6 +36,12 @@ SAMPLE_GAP_INTERVALS = 3
 ANSWERED, LATE, ERROR, NONE = "answered", "late", "error", "none"
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 ENERGY = "Energy.Active.Import.Register"
+# A StartTransaction or StopTransaction answered is recorded by the station at once (its
+# delivery mark in flash): a disruption more than this after its answer left the Central
+# System (the answer in flight, the write) is no reason to send it again. A MeterValues's
+# mark waits for the journal's next write (firmware/core/tx_messages.py, MARKS_HELD), so a
+# power cut any time before that may make the station send it again.
+RECORD_S = 2
 CLOCK_SLACK_S = 2
 
 
@@ -183,10 +192,12 @@ def _check_copies(report, message, disruptions, cuts, attempts, now):
     copies = message.copies
     for i, copy in enumerate(copies):
         following_t = copies[i + 1].t if i + 1 < len(copies) else now
+        outcome = copy.outcome()
+        if outcome == ANSWERED and message.action != "MeterValues":
+            following_t = min(following_t, copy.answers[0][1] + RECORD_S)
         disrupted = _disrupted(disruptions, copy.t, following_t)
         boot = sum(1 for cut in cuts if cut.t < copy.t)
         surely, maybe = errors.get(boot, (0, 0))
-        outcome = copy.outcome()
         if outcome == ERROR:
             maybe += 1
             surely += 0 if disrupted else 1
