@@ -1,5 +1,6 @@
 """The fault campaign (issue 22, host_tests/chaos/), its short form: a fixed set of seeds,
-a round or two each, on the 32-bit board interpreter at 128 KB and on CPython side by side;
+a round each, on the 32-bit board interpreter at 128 KB, on CPython and on the emulated
+Cortex-M3 board (its frozen firmware, 128 KB) side by side;
 and the checks themselves, on records made up to break each rule once. The long form:
 `make chaos SEED=... ROUNDS=...` (docs/testing.md).
 """
@@ -16,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (test_the_short_form_plays_every_fault checks it), each mode of the Central System on for
 # seconds while a session charges. One round each: a Central System slower than the
 # station's 30 s response timeout, or silent, holds the end of its round that long.
-SEEDS = ((217, "micropython32", 1), (279, "micropython32", 1), (165, "cpython", 1))
+SEEDS = ((217, "micropython32", 1), (279, "micropython32", 1), (165, "cpython", 1),
+         (217, "mps2_an385", 1))
 ROUND_S = 20
 ATTEMPTS = 3
 KINDS = {"power_cut", "net_down", "cs_down", "slow", "slow late", "twice", "callerror",
@@ -41,7 +43,7 @@ def test_campaign_short_form(tmp_path):
                             folder=os.path.join(ROOT, "build", "chaos", "test-%d-%s" % (
                                 seed, runtime)))
         try:
-            figures[seed] = campaign.run()
+            figures["%d %s" % (seed, runtime)] = campaign.run()
         except CampaignFailure as failure:
             failures.append(str(failure))
 
@@ -51,7 +53,7 @@ def test_campaign_short_form(tmp_path):
     for thread in threads:
         thread.join(600)
     assert not failures, "\n".join(failures)
-    assert sorted(figures) == sorted(seed for seed, _, _ in SEEDS)
+    assert sorted(figures) == sorted("%d %s" % (seed, runtime) for seed, runtime, _ in SEEDS)
     # Sessions happened, messages were sent again, and the station's requests met the
     # Central System's modes (which ones a request meets depends on timing: measured three
     # or four of the four).

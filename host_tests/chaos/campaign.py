@@ -20,9 +20,11 @@ from chaos import ledger
 from chaos.central import NORMAL, ChaosCentral
 from chaos.schedule import CARDS, kind_of, round_events
 from harness import ROOT, StationProcess, control, wait_until
-from tc import booted, call, tc_station
+from tc import board_station, booted, call, tc_station
 
-RUNTIMES = ("micropython32", "cpython")
+# The Core board's interpreter (the 32-bit unix port, 128 KB), CPython, and the emulated
+# Cortex-M3 board (its frozen firmware at 128 KB, host_tests/board/).
+RUNTIMES = ("micropython32", "cpython", "mps2_an385")
 IDENTITY = "CP001"
 # A healed station has this long to deliver what it holds: a silent Central System may have
 # left a request waiting out the 30 s response timeout, then 5 s before it is sent again;
@@ -141,6 +143,8 @@ class Campaign:
         if self.runtime == "cpython":
             self.station = StationProcess(self.cs.url(), "cpython", identity=IDENTITY,
                                           control=True, state=self.state, extra=extra)
+        elif self.runtime == "mps2_an385":
+            self.station = board_station(self.cs, extra=extra, state=self.state)
         else:
             self.station = tc_station(self.cs, extra=extra, state=self.state)
         # Once the station is attached to its hardware; read once, its console is taken away.
@@ -359,5 +363,8 @@ class Campaign:
             board_heap = heap["allocBytes"] + heap["freeBytes"] - os.path.getsize(
                 os.path.join(ROOT, "build", "station.romfs"))
             share = round(heap["freeBytes"] / board_heap, 3)
+        elif self.runtime == "mps2_an385":  # the board's own heap: the code is in its flash
+            share = round(heap["freeBytes"] / (heap["allocBytes"] + heap["freeBytes"]), 3)
+        if self.runtime != "cpython":
             self.figures["heap_free_min_share"] = min(
                 self.figures.get("heap_free_min_share", share), share)
