@@ -359,5 +359,7 @@ class Campaign:
             board_heap = heap["allocBytes"] + heap["freeBytes"] - os.path.getsize(
                 os.path.join(ROOT, "build", "station.romfs"))
             share = round(heap["freeBytes"] / board_heap, 3)
+            self._say("heap: %d bytes in use, %.3f of the board's free" % (
+                board_heap - heap["freeBytes"], share))
             self.figures["heap_free_min_share"] = min(
                 self.figures.get("heap_free_min_share", share), share)
