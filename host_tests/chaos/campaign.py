@@ -364,7 +364,10 @@ class Campaign:
                 os.path.join(ROOT, "build", "station.romfs"))
             share = round(heap["freeBytes"] / board_heap, 3)
         elif self.runtime == "mps2_an385":  # the board's own heap: the code is in its flash
-            share = round(heap["freeBytes"] / (heap["allocBytes"] + heap["freeBytes"]), 3)
+            board_heap = heap["allocBytes"] + heap["freeBytes"]
+            share = round(heap["freeBytes"] / board_heap, 3)
         if self.runtime != "cpython":
+            self._say("heap: %d bytes in use, %.3f of the board's free" % (
+                board_heap - heap["freeBytes"], share))
             self.figures["heap_free_min_share"] = min(
                 self.figures.get("heap_free_min_share", share), share)
