@@ -130,8 +130,9 @@ bench: setup $(MICROPYTHON32_BIN) frozen32 board
 
 # The fault campaign's long form (docs/testing.md; `make test` runs a fixed seed set): SEED
 # (default: a random one, printed first), ROUNDS, MINUTES (no round starts after them),
-# RUNTIME (micropython32: the board interpreter at 128 KB; or cpython).
-chaos: setup $(MICROPYTHON32_BIN)
+# RUNTIME (micropython32: the board interpreter at 128 KB; cpython; or mps2_an385: the
+# emulated board, its firmware built first).
+chaos: setup $(MICROPYTHON32_BIN) $(if $(filter mps2_an385,$(RUNTIME)),board)
 	$(PY) tools/chaos.py $(if $(SEED),--seed $(SEED)) --rounds $(or $(ROUNDS),20) \
 		$(if $(MINUTES),--minutes $(MINUTES)) --runtime $(or $(RUNTIME),micropython32)
 
