@@ -12,6 +12,7 @@ module("boards/bootloader.py", base_path="..")
 package("boards/uart_link", base_path="..")
 module("boards/common/__init__.py", base_path="..")
 module("boards/common/console.py", base_path="..")
+module("boards/common/log.py", base_path="..")
 module("boards/common/provisioning.py", base_path="..")
 module("boards/common/startup.py", base_path="..")
 for name in sorted(os.listdir("../boards/mps2_an385")):

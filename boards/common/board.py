@@ -23,6 +23,7 @@ import asyncio
 import gc
 import os
 
+from boards.common.log import ConsoleLog
 from boards.common.timing import sleep_ms, ticks_diff, ticks_ms
 from firmware.clock import civil_from_days, days_from_civil
 from logring import LogRing
@@ -38,7 +39,7 @@ RTC_VALID_YEAR = 2025  # an RTC before this was never set (or lost its supply)
 _SECONDS_PER_DAY = 86400
 
 
-class ChargerBoard:
+class ChargerBoard(ConsoleLog):
     def __init__(self, *, provisioning, ethernet, reader, connectors, emergency_stop, door,
                  watchdog, rtc, state_dir, vendor, model, serial, firmware_version,
                  meter_type, max_power_w, log_ring_slots=16):
@@ -175,13 +176,6 @@ class ChargerBoard:
         self.set_utc(now_s)
 
     # ---- the firmware's side (boards/README.md) -----------------------------------------
-
-    def log(self, line):
-        self.log_ring.append(line)
-        if self.console is not None:
-            self.console.show_log(line)
-        else:
-            print(line)
 
     def boot_payload(self):
         return self._payload

@@ -30,6 +30,7 @@ import gc
 import os
 import time
 
+from boards.common.log import ConsoleLog
 from boards.common.provisioning import PROVISION_PATH
 from boards.common.provisioning import Provisioning as CommonProvisioning
 from logring import LogRing
@@ -85,7 +86,7 @@ def _lan_up():
     return lan
 
 
-class Mps2Board:
+class Mps2Board(ConsoleLog):
     max_power_w = STATION_POWER_W
     def __init__(self, provisioning):
         p = provisioning
@@ -147,13 +148,6 @@ class Mps2Board:
         await hardware.start(asyncio.StreamReader(uart), asyncio.StreamWriter(uart, {}))
 
     # ---- the firmware's side (boards/README.md) ----------------------------------------
-
-    def log(self, line):
-        self.log_ring.append(line)
-        if self.console is not None:
-            self.console.show_log(line)
-        else:
-            print(line)
 
     def utc_now(self):
         """The RTC, set from the host's UTC at power-on (README.md: a battery-backed RTC);
