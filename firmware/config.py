@@ -84,12 +84,18 @@ class Key:
             return None
         return value
 
-    def format(self, value):
-        if self.kind == BOOLEAN:
-            return "true" if value else "false"
-        if self.kind == CSL:
-            return ",".join(value)
-        return str(value)
+
+
+def formatted(value):
+    """A key's value as GetConfiguration gives it. The value's type says its kind (BOOLEAN
+    values are bools, CSL values lists), so a listing needs no Key."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is list:
+        return ",".join(value)
+    return str(value)
 
 
 class Configuration:
@@ -101,6 +107,10 @@ class Configuration:
         self._keys = {}
         self._makers = []
         self._values = {}
+        # What a listing needs besides the values, so that it makes no Key: the names of the
+        # read-only keys and of the write-only ones (AuthorizationKey).
+        self._read_only = []
+        self._write_only = []
         self._stored = {}
         self.flash_writes = 0
         try:
@@ -122,6 +132,10 @@ class Configuration:
             self._keys[key.name] = key
         elif on_demand not in self._makers:
             self._makers.append(on_demand)
+        if not key.writable and key.name not in self._read_only:
+            self._read_only.append(key.name)
+        if not key.readable and key.name not in self._write_only:
+            self._write_only.append(key.name)
         value = key.default
         text = self._stored.get(key.name)
         if text is not None:
@@ -185,15 +199,13 @@ class Configuration:
         """(configurationKey entries, unknownKey names) for GetConfiguration."""
         entries = []
         unknown = []
-        made = {}
         for name in (self.names() if names is None else names):
-            key = self._key(name, made)
-            if key is None or not key.readable:
+            if name not in self._values or name in self._write_only:
                 if names is not None:
                     unknown.append(name)
                 continue
-            entries.append({"key": name, "readonly": not key.writable,
-                            "value": key.format(self._values[name])})
+            entries.append({"key": name, "readonly": name in self._read_only,
+                            "value": formatted(self._values[name])})
         return entries, unknown
 
     def _save(self, made):
@@ -202,7 +214,7 @@ class Configuration:
         for name in self._values:
             key = self._key(name, made)
             if self._values[name] != key.default:
-                stored[name] = key.format(self._values[name])
+                stored[name] = formatted(self._values[name])
         if stored != self._stored:
             write_json_atomic(self._path, stored)
             self.flash_writes += 1

@@ -34,3 +34,16 @@ def test_header_needs_all_its_bytes():
     for cut in range(10):
         assert frames.parse_header(data[:cut]) is None
     assert frames.parse_header(data[:10]).length == 70000
+
+
+def test_mask_is_rfc_6455_xor_at_every_length():
+    # RFC 6455 5.3: octet i of the payload XOR octet i mod 4 of the key, whatever the chunks
+    # and pieces the masking is done in.
+    mask = b"\x9a\x01\xff\x3c"
+    for n in (0, 1, 2, 3, 5, 125, 126, 255, 256, 257, 511, 512, 513, 1030):
+        payload = bytes((i * 7 + 3) & 0xFF for i in range(n))
+        expected = bytes(payload[i] ^ mask[i % 4] for i in range(n))
+        assert bytes(frames.apply_mask(payload, mask)) == expected, n
+        pieces = frames.encode_pieces(frames.OP_BINARY, payload, mask=mask)
+        sent = b"".join(bytes(piece) for piece in pieces)
+        assert sent[-n:] == expected if n else sent[-4:] == mask, n

@@ -17,6 +17,12 @@ without allocating; once a fault is found, the payload is walked again with unkn
 properties first and then fields in name order, so a payload with several faults
 gets the same error on every interpreter.
 """
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(value):
+        return value
+
 from ocppj import schemas
 from ocppj.errors import (
     FormationViolation,
@@ -72,29 +78,57 @@ def is_action(action):
     return _action_objects(action) is not None
 
 
+# The spec's letters, read as the byte values they are (the tables are ASCII).
+_STAR = const(42)  # * an array
+_PLUS = const(43)  # + a non-empty array
+_SEMICOLON = const(59)
+_EQUALS = const(61)
+_UPPER_A = const(65)
+_UPPER_Z = const(90)
+_TO_LOWER = const(32)
+_DIGIT_0 = const(48)
+_KIND_STRING = const(115)  # s
+_KIND_ENUM = const(101)  # e
+_KIND_DATETIME = const(100)  # d
+_KIND_INTEGER = const(105)  # i
+_KIND_NUMBER = const(110)  # n
+_KIND_BOOLEAN = const(98)  # b
+_KIND_OBJECT = const(111)  # o
+
+
 def _line(number):
-    text = _lines.get(number)
-    if text is None:
-        offsets = schemas.OFFSETS
-        at = offsets[2 * number] | offsets[2 * number + 1] << 8
-        end = offsets[2 * number + 2] | offsets[2 * number + 3] << 8
-        if _TABLE is not None:
-            text = str(_TABLE[at:end - 1], "utf-8")
-        else:
-            with open(_DATA_PATH, "rb") as f:
-                f.seek(at)
-                text = f.read(end - at - 1).decode()
-        if len(_lines) >= _CACHE_BOUND:
-            _lines.clear()
-        _lines[number] = text
-    return text
+    """(text, raw): the line as a str, to find names and values in, and as bytes, to read
+    its letters and digits as ints. Indexing a str makes a one-character str each time,
+    which MicroPython looks up among its interned names: a check read that way ran four
+    times the instructions."""
+    line = _lines.get(number)
+    if line is None:
+        line = _read_line(number)
+    return line
+
+
+def _read_line(number):
+    offsets = schemas.OFFSETS
+    at = offsets[2 * number] | offsets[2 * number + 1] << 8
+    end = offsets[2 * number + 2] | offsets[2 * number + 3] << 8
+    if _TABLE is not None:
+        raw = _TABLE[at:end - 1]
+    else:
+        with open(_DATA_PATH, "rb") as f:
+            f.seek(at)
+            raw = f.read(end - at - 1)
+    line = (str(raw, "utf-8"), raw)
+    if len(_lines) >= _CACHE_BOUND:
+        _lines.clear()
+    _lines[number] = line
+    return line
 
 
 def _action_objects(action):
     objects = _actions.get(action) if type(action) is str else None
     if objects is None and type(action) is str and action and " " not in action \
             and "," not in action:
-        index = _line(schemas.ACTIONS_LINE)
+        index = _line(schemas.ACTIONS_LINE)[0]
         at = index.find("," + action + " ")
         if at >= 0:
             numbers = index[at + len(action) + 2:index.find(",", at + 1)].split(" ")
@@ -131,144 +165,182 @@ def _locate(error, segment):
         error.details["field"] = segment + "." + inner
 
 
-def _value_start(spec, key):
-    """Index just past `key=` in spec, or -1 when the spec has no such field."""
+# The functions a valid payload runs, once per field, keep their frames within the 11
+# slots (locals and stack, 44 bytes on a 32-bit board) that MicroPython keeps on the C
+# stack: a larger frame is allocated from the heap at every call, and on a fragmented
+# board heap that search took most of a full GetConfiguration's instructions. A try block
+# takes three slots, a for loop over a dict four. The name-order pass, run only for a
+# payload already found wrong, is written for clarity instead.
+
+def _value_start(line, key):
+    """Index just past `key=` in the spec, or -1 when the spec has no such field."""
     if not key or "=" in key:
         return -1
-    start = 0
-    size = len(key)
-    while True:
-        at = spec.find(key, start)
-        if at < 0:
-            return -1
-        end = at + size
-        if (at == 0 or spec[at - 1] == ";") and end < len(spec) and spec[end] == "=":
+    text = line[0]
+    at = text.find(key)
+    while at >= 0:
+        end = at + len(key)
+        if (at == 0 or line[1][at - 1] == _SEMICOLON) and end < len(text) \
+                and line[1][end] == _EQUALS:
             return end + 1
-        start = at + 1
+        at = text.find(key, at + 1)
+    return -1
 
 
-def _check_object(spec, payload):
+def _check_object(line, payload):
     try:
-        _check_present_fields(spec, payload)
+        _check_present_fields(line, payload)
     except OcppError:
-        _check_in_name_order(spec, payload)
+        _check_in_name_order(line, payload)
         raise
 
 
-def _check_present_fields(spec, payload):
+def _check_present_fields(line, payload):
     # The common, valid case: walk the payload's own keys, which allocates nothing.
     # Dict order differs between interpreters, so a fault found here is reported by
     # the name-order pass instead.
     required = 0
     for key in payload:
-        at = _value_start(spec, key) if type(key) is str else -1
-        if at < 0:
-            raise FormationViolation("property not allowed")
-        _check_field(spec, at, spec.find(";", at), payload[key])
-        if _is_required(spec, at):
-            required += 1
-    at = spec.find("=")
-    while at >= 0:
-        if _is_required(spec, at + 1):
-            required -= 1
-        at = spec.find("=", at + 1)
-    if required:
+        required += _check_present_field(line, key, payload[key])
+    if required != _required_fields(line):
         raise OccurenceConstraintViolation("required field missing")
 
 
-def _check_in_name_order(spec, payload):
+def _check_present_field(line, key, value):
+    """1 for a valid required field, 0 for a valid optional one."""
+    at = _value_start(line, key) if type(key) is str else -1
+    if at < 0:
+        raise FormationViolation("property not allowed")
+    _check_field(line, at, value)
+    return 1 if _is_required(line[1], at) else 0
+
+
+def _required_fields(line):
+    count = 0
+    at = line[0].find("=")
+    while at >= 0:
+        if _is_required(line[1], at + 1):
+            count += 1
+        at = line[0].find("=", at + 1)
+    return count
+
+
+def _check_in_name_order(line, payload):
+    text, raw = line
     for key in payload:
-        if type(key) is not str or _value_start(spec, key) < 0:
+        if type(key) is not str or _value_start(line, key) < 0:
             error = FormationViolation("property not allowed")
             _locate(error, str(key))
             raise error
     at = 0
-    while at < len(spec):
-        equals = spec.find("=", at)
-        end = spec.find(";", equals)
-        name = spec[at:equals]
+    while at < len(text):
+        equals = text.find("=", at)
+        end = text.find(";", equals)
+        name = text[at:equals]
         if name in payload:
             try:
-                _check_field(spec, equals + 1, end, payload[name])
+                _check_field_located(line, equals + 1, payload[name])
             except OcppError as e:
                 _locate(e, name)
                 raise
-        elif _is_required(spec, equals + 1):
+        elif _is_required(raw, equals + 1):
             error = OccurenceConstraintViolation("required field missing")
             _locate(error, name)
             raise error
         at = end + 1
 
 
-def _is_required(spec, at):
-    kind = spec[at]
-    if kind == "*" or kind == "+":
-        kind = spec[at + 1]
-    return "A" <= kind <= "Z"
+def _is_required(raw, at):
+    kind = raw[at]
+    if kind == _STAR or kind == _PLUS:
+        kind = raw[at + 1]
+    return _UPPER_A <= kind <= _UPPER_Z
 
 
-def _check_field(spec, at, end, value):
-    repeat = spec[at]
-    if repeat != "*" and repeat != "+":
-        _check_value(spec, at, end, value)
+def _check_field(line, at, value):
+    """`at`: where the field's spec starts, after its `=`."""
+    repeat = line[1][at]
+    if repeat != _STAR and repeat != _PLUS:
+        _check_value(line, at, value)
         return
     if type(value) is not list:
         raise TypeConstraintViolation("not an array")
-    if repeat == "+" and not value:
+    if repeat == _PLUS and not value:
         raise OccurenceConstraintViolation("array needs at least one item")
+    i = 0
+    while i < len(value):  # a for loop over the list would take four more slots
+        _check_value(line, at + 1, value[i])
+        i += 1
+
+
+def _check_field_located(line, at, value):
+    """_check_field, the failing item's index added to the error's field."""
+    repeat = line[1][at]
+    if (repeat != _STAR and repeat != _PLUS) or type(value) is not list or not value:
+        _check_field(line, at, value)
+        return
     for i in range(len(value)):
         try:
-            _check_value(spec, at + 1, end, value[i])
+            _check_value(line, at + 1, value[i])
         except OcppError as e:
             _locate(e, "[%d]" % i)
             raise
 
 
-def _number(spec, at, end):
-    """The decimal argument after the kind letter, or -1 when there is none."""
+def _number(line, at):
+    """The decimal argument from `at` to the field's `;`, or -1 when there is none."""
+    end = line[0].find(";", at)
     if at >= end:
         return -1
+    raw = line[1]
     result = 0
-    for i in range(at, end):
-        result = result * 10 + ord(spec[i]) - 48
+    while at < end:
+        result = result * 10 + raw[at] - _DIGIT_0
+        at += 1
     return result
 
 
-def _check_value(spec, at, end, value):
-    kind = spec[at]
-    if "A" <= kind <= "Z":
-        kind = kind.lower()
-    arg = _number(spec, at + 1, end)
-    kind_type = type(value)
-    if kind == "s" or kind == "e" or kind == "d":
-        if kind_type is not str:
+def _check_value(line, at, value):
+    kind = line[1][at] | _TO_LOWER  # upper case marks a required field
+    arg = _number(line, at + 1)
+    if kind == _KIND_STRING:
+        if type(value) is not str:
             raise TypeConstraintViolation("not a string")
-        if kind == "s":
-            if arg >= 0 and len(value) > arg:
-                raise PropertyConstraintViolation("longer than %d characters" % arg)
-        elif kind == "e":
-            if not _in_enum(_line(arg), value):
-                raise PropertyConstraintViolation("value not allowed")
-        elif not is_datetime(value):
+        if arg >= 0 and len(value) > arg:
+            raise PropertyConstraintViolation("longer than %d characters" % arg)
+    elif kind == _KIND_ENUM:
+        if type(value) is not str:
+            raise TypeConstraintViolation("not a string")
+        if not _in_enum(_line(arg)[0], value):
+            raise PropertyConstraintViolation("value not allowed")
+    elif kind == _KIND_DATETIME:
+        if type(value) is not str:
+            raise TypeConstraintViolation("not a string")
+        if not is_datetime(value):
             raise PropertyConstraintViolation("not a date-time")
-    elif kind == "i":
-        if kind_type is not int:
+    elif kind == _KIND_INTEGER:
+        if type(value) is not int:
             raise TypeConstraintViolation("not an integer")
-    elif kind == "n":
-        # type() rather than isinstance(): True is an int on CPython, not on MicroPython.
-        if kind_type is not int and kind_type is not float:
-            raise TypeConstraintViolation("not a number")
-        if value != value or value - value != 0:
-            raise PropertyConstraintViolation("not a finite number")
-        if arg > 0 and not _is_multiple(value * arg):
-            raise PropertyConstraintViolation("not a multiple of 1/%d" % arg)
-    elif kind == "b":
-        if kind_type is not bool:
+    elif kind == _KIND_NUMBER:
+        _check_number(value, arg)
+    elif kind == _KIND_BOOLEAN:
+        if type(value) is not bool:
             raise TypeConstraintViolation("not a boolean")
-    elif kind == "o":
-        if kind_type is not dict:
+    elif kind == _KIND_OBJECT:
+        if type(value) is not dict:
             raise TypeConstraintViolation("not an object")
         _check_object(_line(schemas.OBJECTS_AT + arg), value)
+
+
+def _check_number(value, steps):
+    """`steps`: 1/multipleOf, or -1 when any number goes."""
+    # type() rather than isinstance(): True is an int on CPython, not on MicroPython.
+    if type(value) is not int and type(value) is not float:
+        raise TypeConstraintViolation("not a number")
+    if value != value or value - value != 0:
+        raise PropertyConstraintViolation("not a finite number")
+    if steps > 0 and not _is_multiple(value * steps):
+        raise PropertyConstraintViolation("not a multiple of 1/%d" % steps)
 
 
 def _is_multiple(scaled):

@@ -68,12 +68,16 @@ def apply_mask(data, mask):
 def _mask_into(out, at, data, mask):
     # Big-integer XOR over bounded chunks: a per-byte Python loop is slow on MicroPython,
     # and one integer for the whole payload would take several payload-sized allocations.
-    key = mask * (_MASK_CHUNK // 4)
+    # The key is as long as the first chunk, turned into an integer once; a shorter last
+    # chunk takes its leading bytes (a shift: the integers are big-endian).
+    size = len(data)
+    key_bytes = min(size, _MASK_CHUNK) + 3 & ~3
+    key = int.from_bytes(mask * (key_bytes // 4), "big")
     view = memoryview(data)
-    for start in range(0, len(data), _MASK_CHUNK):
-        piece = view[start:start + _MASK_CHUNK]
-        n = len(piece)
-        mixed = int.from_bytes(piece, "big") ^ int.from_bytes(key[:n], "big")
+    for start in range(0, size, _MASK_CHUNK):
+        n = min(_MASK_CHUNK, size - start)
+        mixed = int.from_bytes(view[start:start + n], "big") ^ \
+            (key if n == key_bytes else key >> 8 * (key_bytes - n))
         out[at + start:at + start + n] = mixed.to_bytes(n, "big")
 
 
