@@ -147,7 +147,12 @@ class Connection:
                 for piece in pieces:
                     self._writer.write(piece)
                 pieces = None  # what the writer could not send at once, it keeps
-                await asyncio.wait_for(self._writer.drain(), self._timeout_s)
+                if getattr(self._writer, "out_buf", None) == b"":
+                    # MicroPython's stream wrote it all at once: its drain() would only
+                    # yield, and a wait_for around it costs two tasks and an exception.
+                    await asyncio.sleep(0)
+                else:
+                    await asyncio.wait_for(self._writer.drain(), self._timeout_s)
             except (OSError, ValueError, asyncio.TimeoutError):
                 self.protocol.receive_eof()
 
