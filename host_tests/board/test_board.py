@@ -46,7 +46,10 @@ def test_rtc_gives_the_hosts_utc_and_the_timer_counts_milliseconds(firmware):
         first = board.eval("time.ticks_ms()")
         time.sleep(0.5)
         waited = board.eval("time.ticks_diff(time.ticks_ms(), %d)" % first)
-        assert 450 <= waited < 1500
+        # Milliseconds, not seconds or microseconds. The bounds are loose: the board counts
+        # its timer's interrupts, and QEMU on a host loaded by the whole suite delivers some
+        # late (448 ms for 500 seen in a fresh clone's `make test`).
+        assert 300 <= waited < 1500
         # sleep_ms is timed by the same clock.
         assert 190 <= board.eval("(lambda t: (time.sleep_ms(200), time.ticks_diff("
                                  "time.ticks_ms(), t))[1])(time.ticks_ms())") < 400
