@@ -18,7 +18,9 @@ MPY_TOOL = os.path.join(ROOT, ".venv", "micropython-src", "tools", "mpy-tool.py"
 ON_STACK_BYTES = 44  # 11 four-byte slots
 SLOT_BYTES = 4
 TRY_BLOCK_BYTES = 12  # mp_exc_stack_t on a 32-bit board
-PER_FIELD = ("_line", "_value_start", "_check_object", "_check_present_field", "_is_required",
+# The functions a valid payload runs for every field, and _action_objects, three times a
+# request (is_action, then the check of the request and of the answer).
+PER_FIELD = ("_action_objects", "_line", "_value_start", "_check_object", "_check_present_field", "_is_required",
              "_check_field", "_number", "_check_value", "_check_number", "_required_fields",
              "_in_enum")
 

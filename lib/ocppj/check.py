@@ -125,9 +125,15 @@ def _read_line(number):
 
 
 def _action_objects(action):
-    objects = _actions.get(action) if type(action) is str else None
-    if objects is None and type(action) is str and action and " " not in action \
-            and "," not in action:
+    if type(action) is not str:
+        return None
+    objects = _actions.get(action)
+    return _find_action(action) if objects is None else objects
+
+
+def _find_action(action):
+    objects = None
+    if action and " " not in action and "," not in action:
         index = _line(schemas.ACTIONS_LINE)[0]
         at = index.find("," + action + " ")
         if at >= 0:
