@@ -120,6 +120,20 @@ async def test_dead_link_detected():
     assert ops == [OP_PING, OP_CLOSE]
 
 
+async def test_the_keep_alive_task_ends_with_the_connection():
+    # Pings go out from a task beside the reads; it sleeps until the next ping is due (here
+    # 60 s), and must not hold a closed connection's buffers that long.
+    stream = FakeStream([server_frame(OP_TEXT, b"x")])
+    connection = _connection(stream, ping_interval_s=60)
+    assert await connection.recv() == "x"
+    keeper = connection._keeper
+    assert keeper is not None and not keeper.done()
+    stream.push(None)
+    assert (await _closed(connection)).code == 1006
+    await asyncio.sleep(0)
+    assert keeper.done() and connection._keeper is None
+
+
 async def test_ping_answered_keeps_link_alive():
     stream = FakeStream()
     connection = _connection(stream, ping_interval_s=0.03, pong_timeout_s=0.1)

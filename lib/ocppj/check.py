@@ -43,7 +43,7 @@ def _table_in_flash():
     as a memoryview of the flash. None when they are only in a file."""
     try:
         from ocppj.schemas_table import DATA
-        return DATA
+        return memoryview(DATA)  # a line sliced from it is a view, not a copy
     except ImportError:
         pass
     try:

@@ -1,8 +1,9 @@
 """An open WebSocket connection: the asyncio adapter that moves bytes between a stream and
 the sans-I/O protocol core (ws.protocol), and nothing else. ws.client opens it.
 
-One task should call recv() in a loop: it also drives keep-alive and the close
-handshake. Any number of tasks may call send(); each frame is written whole.
+One task should call recv() in a loop: it also drives the close handshake, and starts the
+keep-alive task, which sends the pings beside it. Any number of tasks may call send(); each
+frame is written whole.
 """
 import asyncio
 
@@ -51,6 +52,7 @@ class Connection:
         self._shut_started = False
         self._close_deadline_ms = None
         self._chunk = chunk
+        self._keeper = None  # the keep-alive task, while pings are due
 
     @property
     def closed(self):
@@ -63,6 +65,8 @@ class Connection:
             if self.protocol.state == CLOSED:
                 await self._shut_transport()
                 raise ConnectionClosed(self.protocol.close_code, self.protocol.close_reason)
+            if self._keeper is None and self.protocol.next_deadline_ms() is not None:
+                self._keeper = asyncio.create_task(self._keep_alive())
             await self._read_once()
         return self._messages.pop(0)
 
@@ -101,18 +105,37 @@ class Connection:
         while self.protocol.state != CLOSED:
             await self._read_once()
 
+    async def _keep_alive(self):
+        """Sends the pings when due and fails the connection when a pong is late, beside the
+        reads: a read bounded by the next ping's time took a wait_for, two tasks and an
+        exception for every message. A failed connection's transport is shut, which ends
+        the read in progress."""
+        protocol = self.protocol
+        try:
+            while protocol.state == OPEN:
+                deadline = protocol.next_deadline_ms()
+                if deadline is None:  # pings switched off; recv() starts this again
+                    break
+                wait_ms = deadline - clock.now_ms()
+                if wait_ms > 0:
+                    await asyncio.sleep(wait_ms / 1000)
+                    continue
+                protocol.tick(clock.now_ms())
+                await self._flush()
+        finally:
+            self._keeper = None
+        if protocol.state == CLOSED:
+            await self._shut_transport()
+
     async def _read_once(self):
         protocol = self.protocol
-        deadline = protocol.next_deadline_ms()
-        if protocol.state == CLOSING:
-            deadline = self._close_deadline_ms
         data = None
         self._reading = True
         try:
-            if deadline is None:
+            if protocol.state != CLOSING:
                 data = await read(self._reader, self._chunk)
             else:
-                wait_ms = deadline - clock.now_ms()
+                wait_ms = self._close_deadline_ms - clock.now_ms()
                 if wait_ms > 0:
                     data = await asyncio.wait_for(read(self._reader, self._chunk),
                                                   wait_ms / 1000)
@@ -122,10 +145,8 @@ class Connection:
             data = b""
         finally:
             self._reading = False
-        if data is None and protocol.state == CLOSING:
+        if data is None:
             protocol.receive_eof()  # the peer never answered our close
-        elif data is None:
-            protocol.tick(clock.now_ms())
         elif data:
             protocol.receive_data(data)
         else:
@@ -136,7 +157,8 @@ class Connection:
         for event in self.protocol.events_received():
             if type(event) is Message:
                 self._messages.append(event.data)
-        await self._flush()
+        if self.protocol.has_output():  # a pong, a close: most reads have nothing to send
+            await self._flush()
 
     async def _flush(self):
         async with self._write_lock:
@@ -157,6 +179,10 @@ class Connection:
                 self.protocol.receive_eof()
 
     async def _shut_transport(self):
+        keeper = self._keeper
+        if keeper is not None and keeper is not asyncio.current_task():
+            keeper.cancel()  # it would hold the connection until its next ping
+            self._keeper = None
         if self._shut_started:
             return
         self._shut_started = True

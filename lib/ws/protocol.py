@@ -127,6 +127,9 @@ class Protocol:
             return out[0]
         return b"".join(out)
 
+    def has_output(self):
+        return len(self._out) > 0
+
     def pieces_to_send(self):
         """The bytes to write, as buffers to write in turn (a large frame comes in pieces:
         frames.encode_pieces)."""
