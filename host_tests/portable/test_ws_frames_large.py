@@ -44,6 +44,22 @@ def test_mask_is_rfc_6455_xor_at_every_length():
         payload = bytes((i * 7 + 3) & 0xFF for i in range(n))
         expected = bytes(payload[i] ^ mask[i % 4] for i in range(n))
         assert bytes(frames.apply_mask(payload, mask)) == expected, n
+        portable = bytearray(n + 3)
+        frames._portable_mask_into(portable, 3, payload, mask)
+        assert bytes(portable[3:]) == expected, n
         pieces = frames.encode_pieces(frames.OP_BINARY, payload, mask=mask)
         sent = b"".join(bytes(piece) for piece in pieces)
         assert sent[-n:] == expected if n else sent[-4:] == mask, n
+
+
+def test_micropython_masks_in_native_code():
+    # lib/ws/mask_native.py: compiled from source by the interpreter, or frozen with the
+    # firmware's architecture; an .mpy tree (tools/mpy_build.py) serves several
+    # architectures and leaves it out. CPython has the portable mask only.
+    import sys
+
+    native = frames._native_mask_into is not None
+    if sys.implementation.name != "micropython":
+        assert not native
+    elif not frames.__file__.endswith(".mpy"):
+        assert native, frames.__file__

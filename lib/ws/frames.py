@@ -19,6 +19,13 @@ MAX_HEADER_SIZE = 14  # 2 + 8 length bytes + 4 mask bytes
 _MASK_CHUNK = 256
 PIECE_BYTES = 512  # a multiple of 4, so that each piece's mask starts with the key's first byte
 
+try:
+    from ws.mask_native import xor_into as _native_mask_into
+except (ImportError, SyntaxError, ValueError):
+    # CPython; a firmware without a native emitter (SyntaxError from its compiler), or an
+    # .mpy tree built for no architecture, which leaves the module out.
+    _native_mask_into = None
+
 
 class Header:
     def __init__(self, fin, rsv, opcode, mask, length, size):
@@ -66,6 +73,13 @@ def apply_mask(data, mask):
 
 
 def _mask_into(out, at, data, mask):
+    if _native_mask_into is not None:
+        _native_mask_into(out, at, data, mask)
+    else:
+        _portable_mask_into(out, at, data, mask)
+
+
+def _portable_mask_into(out, at, data, mask):
     # Big-integer XOR over bounded chunks: a per-byte Python loop is slow on MicroPython,
     # and one integer for the whole payload would take several payload-sized allocations.
     # The key is as long as the first chunk, turned into an integer once; a shorter last
