@@ -28,18 +28,15 @@ class LogRing:
         self.count = 0  # lines appended since start, including those overwritten
 
     def append(self, line):
-        data = _utf8(line)
+        data = line.encode()
+        if len(data) > LOG_LINE_MAX:
+            end = LOG_LINE_MAX - len(_CUT)
+            while data[end] & 0xC0 == 0x80:  # never cut inside a UTF-8 character
+                end -= 1
+            data = data[:end] + _CUT
         start = self._next * LOG_LINE_MAX
-        length = len(data)
-        if length > LOG_LINE_MAX:
-            cut = LOG_LINE_MAX - len(_CUT)
-            while data[cut] & 0xC0 == 0x80:  # never cut inside a UTF-8 character
-                cut -= 1
-            data = data[:cut]
-            self._buffer[start + cut:start + cut + len(_CUT)] = _CUT
-            length = cut + len(_CUT)
         self._buffer[start:start + len(data)] = data
-        self._lengths[self._next] = length
+        self._lengths[self._next] = len(data)
         if self._stamps is not None:
             self._stamps[self._next] = self._ticks_ms()
         self._next = (self._next + 1) % len(self._lengths)
@@ -61,12 +58,3 @@ class LogRing:
             lines.append((self._stamps[slot] if self._stamps is not None else None,
                           bytes(self._buffer[start:start + self._lengths[slot]]).decode()))
         return lines
-
-
-def _utf8(line):
-    """The UTF-8 bytes of `line`: on MicroPython a view of the str's own bytes (no copy of
-    every line logged); CPython encodes."""
-    try:
-        return memoryview(line)
-    except TypeError:
-        return line.encode()
