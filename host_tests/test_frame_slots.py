@@ -22,7 +22,7 @@ TRY_BLOCK_BYTES = 12  # mp_exc_stack_t on a 32-bit board
 # request (is_action, then the check of the request and of the answer).
 PER_FIELD = ("_action_objects", "_line", "_value_start", "_check_object", "_check_present_field", "_is_required",
              "_check_field", "_number", "_check_value", "_check_number", "_required_fields",
-             "_in_enum")
+             "_in_enum", "_digits", "is_datetime")
 
 
 def frame_bytes(module, tmp_path):

@@ -87,6 +87,12 @@ _UPPER_A = const(65)
 _UPPER_Z = const(90)
 _TO_LOWER = const(32)
 _DIGIT_0 = const(48)
+_DIGIT_9 = const(57)
+_MINUS = const(45)
+_DOT = const(46)
+_COLON = const(58)
+_T = const(116)  # t, either case once lowered
+_Z = const(122)  # z, either case once lowered
 _KIND_STRING = const(115)  # s
 _KIND_ENUM = const(101)  # e
 _KIND_DATETIME = const(100)  # d
@@ -369,13 +375,16 @@ def _in_enum(values, value):
         start = at + 1
 
 
-def _digits(text, at, count, low, high):
+def _digits(raw, at, count, low, high):
+    """The `count` digits at raw[at:] read as a number within [low, high]."""
     result = 0
-    for i in range(at, at + count):
-        digit = ord(text[i]) - 48
+    while count > 0:
+        digit = raw[at] - _DIGIT_0
         if digit < 0 or digit > 9:
             return False
         result = result * 10 + digit
+        at += 1
+        count -= 1
     return low <= result <= high
 
 
@@ -385,25 +394,30 @@ def is_datetime(text):
     The zone may be left out: such times are read as UTC, because rejecting a
     BootNotification.conf over a missing "Z" would keep the station from booting.
     """
-    size = len(text)
+    # Read as bytes, whose items are ints: a str's are one-character strs, each looked up
+    # among the interned names on MicroPython (whose encode() shares the str's bytes). A
+    # character outside ASCII is bytes of 0x80 and more, which no test below accepts.
+    raw = text.encode()
+    size = len(raw)
     if size < 19:
         return False
-    if not (_digits(text, 0, 4, 0, 9999) and text[4] == "-" and _digits(text, 5, 2, 1, 12)
-            and text[7] == "-" and _digits(text, 8, 2, 1, 31) and text[10] in "Tt"
-            and _digits(text, 11, 2, 0, 23) and text[13] == ":" and _digits(text, 14, 2, 0, 59)
-            and text[16] == ":" and _digits(text, 17, 2, 0, 60)):
+    if not (_digits(raw, 0, 4, 0, 9999) and raw[4] == _MINUS and _digits(raw, 5, 2, 1, 12)
+            and raw[7] == _MINUS and _digits(raw, 8, 2, 1, 31) and raw[10] | _TO_LOWER == _T
+            and _digits(raw, 11, 2, 0, 23) and raw[13] == _COLON and _digits(raw, 14, 2, 0, 59)
+            and raw[16] == _COLON and _digits(raw, 17, 2, 0, 60)):
         return False
     at = 19
-    if at < size and text[at] == ".":
+    if at < size and raw[at] == _DOT:
         at += 1
         first = at
-        while at < size and "0" <= text[at] <= "9":
+        while at < size and _DIGIT_0 <= raw[at] <= _DIGIT_9:
             at += 1
         if at == first:
             return False
     if at == size:
         return True
-    if text[at] in "Zz":
+    if raw[at] | _TO_LOWER == _Z:
         return at + 1 == size
-    return (text[at] in "+-" and size == at + 6 and _digits(text, at + 1, 2, 0, 23)
-            and text[at + 3] == ":" and _digits(text, at + 4, 2, 0, 59))
+    return ((raw[at] == _PLUS or raw[at] == _MINUS) and size == at + 6
+            and _digits(raw, at + 1, 2, 0, 23) and raw[at + 3] == _COLON
+            and _digits(raw, at + 4, 2, 0, 59))
