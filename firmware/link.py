@@ -120,9 +120,11 @@ class Link:
             gc.collect()
             self._board.log("link: out of memory handling a message; dropped")
 
-    async def _send_text(self, text):
+    def _send_text(self, text):
+        """The session's way out: the frame logged, then the send to await (returned, not
+        awaited in a coroutine of its own: one object less for every message sent)."""
         self._log_frame("->", text)
-        await self._connection.send(text)
+        return self._connection.send(text)
 
     def reconnect(self):
         """Ends the connection (normal closure) so that the next one, made at once, uses new

@@ -52,6 +52,10 @@ class Connection:
         self._shut_started = False
         self._close_deadline_ms = None
         self._chunk = chunk
+        # MicroPython's streams read into the connection's one buffer (read() below); the
+        # reads of a message go straight there, through one view of it made here.
+        self._readinto = getattr(reader, "readinto", None)
+        self._chunk_view = memoryview(chunk)
         self._keeper = None  # the keep-alive task, while pings are due
 
     @property
@@ -132,7 +136,10 @@ class Connection:
         data = None
         self._reading = True
         try:
-            if protocol.state != CLOSING:
+            if protocol.state != CLOSING and self._readinto is not None:
+                count = await self._readinto(self._chunk)
+                data = self._chunk_view[:count] if count else b""
+            elif protocol.state != CLOSING:
                 data = await read(self._reader, self._chunk)
             else:
                 wait_ms = self._close_deadline_ms - clock.now_ms()
