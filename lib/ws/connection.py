@@ -176,12 +176,11 @@ class Connection:
                 for piece in pieces:
                     self._writer.write(piece)
                 pieces = None  # what the writer could not send at once, it keeps
-                if getattr(self._writer, "out_buf", None) == b"":
-                    # MicroPython's stream wrote it all at once: its drain() would only
-                    # yield, and a wait_for around it costs two tasks and an exception.
-                    await asyncio.sleep(0)
-                else:
+                if getattr(self._writer, "out_buf", None) != b"":
                     await asyncio.wait_for(self._writer.drain(), self._timeout_s)
+                # else MicroPython's stream wrote it all at once: its drain() would only
+                # yield to the loop, and a wait_for around it cost two tasks and an
+                # exception. Every sender awaits something next (an answer, the next read).
             except (OSError, ValueError, asyncio.TimeoutError):
                 self.protocol.receive_eof()
 
