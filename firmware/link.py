@@ -102,10 +102,13 @@ class Link:
 
             with loaded("transfer.url") as url:
                 text = url.without_credentials(text)
-        # Long frames are cut: a full copy of a large answer would double its peak heap.
+        # Long frames are cut: a full copy of a large answer would double its peak heap. The
+        # line is formatted once (each intermediate str was another copy of the cut).
         if len(text) > TRAFFIC_LOG_CHARS:
-            text = "%s... (%d chars)" % (text[:TRAFFIC_LOG_CHARS], len(text))
-        self._board.log("%s %s %s" % (self._board.identity_name, direction, text))
+            self._board.log("%s %s %s... (%d chars)" % (self._board.identity_name, direction,
+                                                        text[:TRAFFIC_LOG_CHARS], len(text)))
+        else:
+            self._board.log("%s %s %s" % (self._board.identity_name, direction, text))
 
     async def _receive(self, text):
         self._log_frame("<-", text)
