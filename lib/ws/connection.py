@@ -136,16 +136,16 @@ class Connection:
         data = None
         self._reading = True
         try:
-            if protocol.state != CLOSING and self._readinto is not None:
-                count = await self._readinto(self._chunk)
-                data = self._chunk_view[:count] if count else b""
-            elif protocol.state != CLOSING:
-                data = await read(self._reader, self._chunk)
-            else:
+            if protocol.state == CLOSING:  # our close sent: the peer's answer is bounded
                 wait_ms = self._close_deadline_ms - clock.now_ms()
                 if wait_ms > 0:
                     data = await asyncio.wait_for(read(self._reader, self._chunk),
                                                   wait_ms / 1000)
+            elif self._readinto is not None:
+                count = await self._readinto(self._chunk)
+                data = self._chunk_view[:count] if count else b""
+            else:
+                data = await read(self._reader, self._chunk)
         except asyncio.TimeoutError:
             pass
         except (OSError, ValueError):
