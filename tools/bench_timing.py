@@ -156,6 +156,24 @@ def remote_times_ms(cs, identity, ready=lambda: None):
     return starts, stops
 
 
+def remote_start_unauthorized_ms(cs, station):
+    """Remote start -> StartTransaction.req configured as the peer is: AuthorizeRemoteTxRequests
+    false, so no Authorize round trip before the start (ours is true by default, as the
+    reference charger's)."""
+    link = cs.link(OURS)
+
+    def configure(value):
+        answer = cs.run(link.call(call.ChangeConfiguration(key="AuthorizeRemoteTxRequests",
+                                                           value=value)))
+        assert answer.status == "Accepted", answer
+
+    configure("false")
+    try:
+        return remote_times_ms(cs, OURS, lambda: replug(station))[0]
+    finally:
+        configure("true")
+
+
 def connector_1(station):
     return station.control("status")["connectors"][1]
 
@@ -217,6 +235,7 @@ def measure_ours(cs):
             wait_until(lambda: OURS not in cs.central.links, 10, "the station gone")
     try:
         measured = measure_both(cs, OURS, lambda: replug(station))
+        measured["remote start, as the peer"] = remote_start_unauthorized_ms(cs, station)
         measured.update({"local start": local_start_times_ms(cs, station), "boot": boots,
                          "boot statuses": statuses})
         measured["rss"] = {"device": rss_kb(device_pid(station.process.pid)),
@@ -263,6 +282,10 @@ def timing_figures():
         figures.append(figure(name, "ms", stats(ours[name]), stats(peer[name]),
                               {"p99": BUDGET_P99_MS[name]}, peer_bound=True,
                               reference_s=REFERENCE_S[name]))
+    figures.append(figure("remote start, as the peer", "ms",
+                          stats(ours["remote start, as the peer"]), stats(peer["remote start"]),
+                          {"p99": BUDGET_P99_MS["remote start"]}, peer_bound=True,
+                          note="AuthorizeRemoteTxRequests false on both sides"))
     figures.append(figure("throughput", "calls/s", ours["throughput"], peer["throughput"],
                           note="back-to-back, the Central System's turnaround included"))
     figures.append(figure("local start", "ms", stats(ours["local start"]),
