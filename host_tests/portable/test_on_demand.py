@@ -28,3 +28,49 @@ async def test_a_booted_station_keeps_none_of_the_code_it_loads_on_demand():
     assert entries[0]["value"] == "0.NotApplicable,1.NotApplicable,2.NotApplicable"
     station.sender.cancel()
     assert set(sys.modules) == idle
+
+
+def test_nested_loads_unload_both_and_no_copy_keeps_them():
+    # A load reuses the copy of sys.modules the last one made while it still holds; a copy
+    # made inside another load must not keep that load's module once it is unloaded.
+    from firmware import on_demand
+
+    outer, inner = "firmware.core.remote", "firmware.core.unlock"
+    for name in (outer, inner):
+        sys.modules.pop(name, None)
+    before = set(sys.modules)
+    with on_demand.loaded(outer):
+        with on_demand.loaded(inner):
+            assert inner in sys.modules
+        assert inner not in sys.modules and outer in sys.modules
+    assert [name for name in set(sys.modules) - before if not name.startswith("asyncio")] == []
+    assert outer not in on_demand._modules_before and inner not in on_demand._modules_before
+
+
+def test_a_module_loaded_for_good_since_the_last_copy_stays_loaded():
+    # The copy is taken again when sys.modules grew. Taking a module out by hand (as this
+    # test does, and no firmware code) and importing another would leave it the same size:
+    # forget_copy() says so.
+    from firmware import on_demand
+    import ws.url
+
+    resident = "firmware.core.phase_rotation"
+    sys.modules.pop(resident, None)
+    with on_demand.loaded("firmware.core.unlock"):
+        pass
+    __import__(resident)
+    with on_demand.loaded("firmware.core.unlock"):
+        pass
+    assert resident in sys.modules
+    taken_out = sys.modules.pop("ws.url")
+    on_demand.forget_copy()
+    try:
+        sys.modules.pop(resident)
+        __import__(resident)
+        with on_demand.loaded("firmware.core.unlock"):
+            pass
+        assert resident in sys.modules
+    finally:
+        sys.modules["ws.url"] = taken_out
+        sys.modules.pop(resident, None)
+    assert ws.url is taken_out
