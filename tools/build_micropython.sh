@@ -41,11 +41,9 @@ case $kind in
         # asyncio loop: the unix port's threads make every interpreter-state access a
         # pthread_getspecific and every allocation take a mutex, a fifth of the instructions
         # an OCPP request runs (tools/bench_instructions.py).
-        set -- CROSS_COMPILE=i686-linux-gnu- LDFLAGS_EXTRA=-static MICROPY_PY_THREAD=0 \
-            MPY_CROSS_FLAGS=-march=x86 ;;
-    *) set -- MPY_CROSS_FLAGS=-march=x64 ;;
+        set -- CROSS_COMPILE=i686-linux-gnu- LDFLAGS_EXTRA=-static MICROPY_PY_THREAD=0 ;;
+    *) set -- ;;
 esac
-# MPY_CROSS_FLAGS: frozen modules may hold native code for this machine (lib/ws/mask_native.py).
 # make does not see changed options: a build folder made with others is built again whole.
 build="$source/ports/unix/build-$kind"
 if [ "$(cat "$build/.options" 2>/dev/null)" != "$*" ]; then

@@ -19,9 +19,7 @@ def device_modules():
     for tree in DEVICE_TREES:
         for folder, _, files in os.walk(os.path.join(ROOT, tree)):
             for name in sorted(files):
-                # Native code (lib/ws/mask_native.py) is for one architecture: the frozen
-                # builds take it; this tree serves several, and falls back without it.
-                if name.endswith(".py") and not name.endswith("_native.py"):
+                if name.endswith(".py"):
                     yield os.path.relpath(os.path.join(folder, name), ROOT)
 
 

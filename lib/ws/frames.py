@@ -21,9 +21,9 @@ PIECE_BYTES = 512  # a multiple of 4, so that each piece's mask starts with the 
 
 try:
     from ws.mask_native import xor_into as _native_mask_into
-except (ImportError, SyntaxError, ValueError):
-    # CPython; a firmware without a native emitter (SyntaxError from its compiler), or an
-    # .mpy tree built for no architecture, which leaves the module out.
+except (ImportError, SyntaxError, NameError):
+    # CPython; a firmware without a native emitter (SyntaxError from its compiler) or
+    # without exec.
     _native_mask_into = None
 
 
